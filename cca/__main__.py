@@ -1,0 +1,5 @@
+"""python -m cca"""
+
+from cca.cli import app
+
+app(prog_name="cca")
