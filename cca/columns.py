@@ -38,7 +38,7 @@ def progress_bars(row: dict[str, Any]) -> list[tuple[float, str]]:
 def status_text(row: dict[str, Any]) -> str:
     if not row.get("status"):
         return ""
-    return f"{row['status']} ({row['status_as_of']})"
+    return f"{row['status']}\n({row['status_as_of']})"
 
 
 def _join(key: str) -> Any:
@@ -56,9 +56,9 @@ def _named(key: str, header: str, ratio: int = 3) -> Column:
 
 PROJECT = [
     _id(),
-    _named("name", "Project", 3),
-    Column("countries", "Countries", _join("countries"), ratio=2),
-    Column("status", "Status (as of)", status_text, ratio=2),
+    _named("name", "Project", 2),
+    Column("countries", "Countries", _join("countries")),
+    Column("status", "Status (as of)", status_text),
     Column(
         "progress",
         "Progress (as of)",
@@ -90,7 +90,7 @@ COLUMNS: dict[str, list[Column]] = {
         _id(),
         _named("name", "Agreement", 3),
         Column("type", "Type", _join("type"), ratio=1),
-        Column("countries", "Countries", _join("countries"), ratio=2),
+        Column("countries", "Countries", _join("countries")),
         Column("date", "Date", _join("date"), no_wrap=True),
     ],
     "aspect": [

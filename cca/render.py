@@ -41,6 +41,8 @@ class Column:
     no_wrap: bool = False
     #: A second, dimmed line under the cell in a table (the record id under its name).
     sub: Callable[[dict[str, Any]], str] | None = None
+    #: Narrowest the column may get in a table.
+    min_width: int | None = None
     #: Leave out of tables (shown in plain lines, where the sub line has no place).
     plain_only: bool = False
 
@@ -128,7 +130,10 @@ def to_plain(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
     """Tab-separated lines, no header, nothing cut: for grep, cut and awk (as gh does)."""
     lines = []
     for row in rows:
-        cells = [escape_control(column.text(row), keep_newlines=False).replace("\t", " ") for column in columns]
+        cells = [
+            escape_control(column.text(row).replace("\n", " "), keep_newlines=False).replace("\t", " ")
+            for column in columns
+        ]
         lines.append("\t".join(cells))
     return "".join(line + "\n" for line in lines)
 
@@ -182,6 +187,7 @@ def to_table(
         title=Text(title) if title else None,
         caption=Text(caption) if caption else None,
         box=box.SIMPLE_HEAD,
+        expand=True,
         show_lines=False,
         header_style="bold",
         title_justify="left",
@@ -189,7 +195,15 @@ def to_table(
     )
     shown = [column for column in columns if not column.plain_only]
     for column in shown:
-        table.add_column(Text(column.header), overflow="fold", ratio=column.ratio, no_wrap=column.no_wrap)
+        # Keep ids (the dim sub-line) whole where the width allows: they are what `cca show` takes.
+        widest_sub = max((len(column.sub(row)) for row in rows), default=0) if column.sub else 0
+        table.add_column(
+            Text(column.header),
+            overflow="fold",
+            ratio=column.ratio,
+            no_wrap=column.no_wrap,
+            min_width=max(min(widest_sub, console.width // 4), column.min_width or 0) or None,
+        )
     for row in rows:
         cells = []
         for column in shown:
