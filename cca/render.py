@@ -163,12 +163,28 @@ def bar(fraction: float, width: int = 10) -> str:
 
 
 def make_console(width: int | None = None) -> Any:
-    """A rich console on stdout; NO_COLOR, FORCE_COLOR, TERM=dumb and COLUMNS are honoured by rich."""
+    """A rich console on stdout; NO_COLOR, FORCE_COLOR and TERM=dumb are honoured by rich.
+
+    COLUMNS is read here because rich ignores it on a dumb terminal (TERM=dumb means no
+    colour or cursor control, not a narrower screen).
+    """
+    import os
     import sys
 
     from rich.console import Console
 
-    return Console(file=sys.stdout, width=width, highlight=False, emoji=False, markup=False, soft_wrap=False)
+    columns = os.environ.get("COLUMNS", "")
+    if width is None and columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    return Console(
+        file=sys.stdout,
+        width=width,
+        height=25 if width else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
 
 
 def to_table(

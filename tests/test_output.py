@@ -1,0 +1,180 @@
+"""Output as an API: JSON against the published schemas, golden tables, text that is never markup."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from cca.knowledge import KnowledgeBase
+from cca.model import ALL_KINDS
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+LISTINGS = {
+    "projects": "project",
+    "agreements": "agreement",
+    "aspects": "aspect",
+    "actions": "action",
+    "people": "person",
+    "statements": "statement",
+    "organisations": "organisation",
+    "places": "place",
+    "events": "event",
+    "figures": "figure",
+    "countries": "country",
+    "sectors": "sector",
+    "sources": "source",
+}
+
+
+def _schema(cca: Any, kind: str) -> dict[str, Any]:
+    document = cca("schema", kind).json()
+    jsonschema.Draft202012Validator.check_schema(document)
+    return document  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("command", "kind"), sorted(LISTINGS.items()))
+def test_listing_json_matches_its_published_schema(cca: Any, command: str, kind: str) -> None:
+    rows = cca(command, "--json").json()
+    jsonschema.validate(rows, _schema(cca, kind))
+    assert all(row["kind"] == kind and row["evidence"] is not None for row in rows)
+
+
+def test_filtered_and_empty_answers_match_the_schema(cca: Any) -> None:
+    schema = _schema(cca, "project")
+    for args in (["-c", "Laos"], ["-s", "transport"], ["--status", "operational"], ["-c", "France"]):
+        jsonschema.validate(json.loads(cca("projects", *args, "--json").stdout), schema)
+
+
+def test_search_json_matches_its_schema(cca: Any) -> None:
+    jsonschema.validate(cca("search", "railway", "--json").json(), _schema(cca, "search"))
+
+
+def test_show_json_matches_its_schema_for_every_kind(cca: Any, kb: KnowledgeBase) -> None:
+    schema = _schema(cca, "show")
+    for kind in ALL_KINDS:
+        record = kb.of_kind(kind)[0]
+        jsonschema.validate(cca("show", record.id, "--json").json(), schema)
+
+
+def test_country_json_matches_its_schema(cca: Any) -> None:
+    schema = _schema(cca, "country-profile")
+    for name in ("Laos", "Malaysia", "China", "Timor-Leste"):
+        jsonschema.validate(cca("country", name, "--json").json(), schema)
+
+
+def test_every_project_has_the_promised_fields(cca: Any) -> None:
+    for row in cca("projects", "--json").json():
+        for key in ("id", "kind", "name", "countries", "country_codes", "sectors", "status", "progress", "evidence"):
+            assert key in row, key
+        assert len(row["countries"]) == len(row["country_codes"])
+        for item in row["progress"]:
+            assert set(item) >= {"metric", "value", "unit", "as_of"}
+
+
+# -- golden files ----------------------------------------------------------------------------------------
+
+GOLDEN_CASES = [
+    (["projects", "-f", "table"], 80),
+    (["projects", "-f", "table"], 120),
+    (["projects", "-c", "Laos", "-f", "table"], 80),
+    (["aspects", "-f", "table"], 80),
+    (["aspects", "-f", "table"], 120),
+    (["events", "-f", "table"], 80),
+    (["countries", "-f", "table"], 80),
+    (["sectors", "-f", "table"], 80),
+    (["figures", "-f", "table"], 120),
+    (["show", "china-laos-railway", "-f", "table"], 80),
+    (["country", "Laos", "-f", "table"], 120),
+    (["projects", "-f", "markdown"], 80),
+    (["aspects", "-f", "markdown"], 120),
+]
+
+
+@pytest.mark.parametrize(("args", "width"), GOLDEN_CASES, ids=lambda v: "-".join(v) if isinstance(v, list) else str(v))
+def test_golden(cca: Any, args: list[str], width: int) -> None:
+    result = cca(*args, env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.stderr
+    path = GOLDEN / f"{'_'.join(a.lstrip('-') for a in args)}.{width}.txt"
+    if os.environ.get("CCA_UPDATE_GOLDEN"):
+        path.write_text(result.stdout, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path.name}: run with CCA_UPDATE_GOLDEN=1"
+    assert result.stdout == path.read_text(encoding="utf-8")
+    if "markdown" not in args:  # markdown rows are one line each by design
+        assert max(len(line) for line in result.stdout.splitlines()) <= width
+    assert "\x1b" not in result.stdout
+
+
+# -- hostile text in the knowledge ---------------------------------------------------------------------------
+
+HOSTILE = """\
+format: 1
+sources:
+  - id: s
+    title: "[bold red]Title[/] \\e[31mred\\e[0m"
+    publisher: "=HYPERLINK(\\"http://x\\")"
+    date: "2024-01-01"
+countries:
+  - {id: laos, name: Laos, official_name: Lao People's Democratic Republic, iso2: LA, iso3: LAO}
+sectors:
+  - {id: rail, label: Rail}
+projects:
+  - id: p
+    name: "[bold]Not bold[/bold] \\e[2J\\e]0;pwned\\a \\x9b31m"
+    type: railway
+    countries: [laos]
+    sectors: [rail]
+    summary: "+cmd|' /C calc'!A0"
+    status:
+      - value: planned
+        as_of: "2024-01-01"
+        evidence: [{source: s, quote: "@SUM(1+1)"}]
+    evidence: [{source: s, quote: "-2+3"}]
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    return {"CCA_KNOWLEDGE": str(path), "CCA_NO_BUNDLED": "1"}
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "markdown", "csv", "tsv", "json", "jsonl", "yaml"])
+def test_knowledge_text_is_data_not_markup_in_every_format(cca: Any, hostile: dict[str, str], fmt: str) -> None:
+    result = cca("projects", "-f", fmt, env={**hostile, "FORCE_COLOR": "1", "NO_COLOR": "", "COLUMNS": "250"})
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for control in ("\x1b", "\x07", "\x9b"):
+        assert control not in out, (fmt, repr(out))
+    if fmt in ("table", "plain", "csv", "tsv", "json", "jsonl", "yaml"):
+        assert "[bold]Not bold[/bold]" in out, fmt  # shown as typed, not interpreted
+
+
+def test_show_panels_escape_markup_and_controls(cca: Any, hostile: dict[str, str]) -> None:
+    out = cca("show", "p", "-f", "table", env=hostile).stdout
+    assert "[bold]Not bold[/bold]" in out
+    assert "\\x1b[2J" in out and "\x1b" not in out
+
+
+def test_csv_neutralises_formulas(cca: Any, hostile: dict[str, str]) -> None:
+    import csv
+    import io
+
+    (row,) = list(csv.DictReader(io.StringIO(cca("projects", "-f", "csv", env=hostile).stdout)))
+    assert row["summary"].startswith("'+cmd")
+    assert row["evidence"].startswith("'-2+3")
+    (source,) = list(csv.DictReader(io.StringIO(cca("sources", "-f", "csv", env=hostile).stdout)))
+    assert source["publisher"].startswith("'=HYPERLINK")
+
+
+def test_json_escapes_controls_but_keeps_chinese(cca: Any) -> None:
+    out = cca("search", "中老铁路", "--json").stdout
+    assert "\\u" not in out or "中" in out
+    rows = cca("show", "china-laos-railway", "--json").json()
+    assert "中老铁路" in rows["record"]["aliases"]

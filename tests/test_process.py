@@ -1,0 +1,123 @@
+"""What only a real process shows: the entry point, pipes, signals, colour and encodings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CCA = [sys.executable, "-m", "cca"]
+ENTRY = shutil.which("cca", path=str(Path(sys.executable).parent))
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCA_", "FORCE_COLOR", "NO_COLOR"))}
+    env.update({"COLUMNS": "100", "TERM": "xterm-256color", **extra})
+    return env
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CCA, *args], capture_output=True, text=True, env=_env(**env), timeout=60, check=False)
+
+
+def test_console_script_is_installed_and_runs() -> None:
+    assert ENTRY, "the `cca` console script is not installed beside this Python"
+    result = subprocess.run(
+        [ENTRY, "projects", "--country", "Laos"], capture_output=True, text=True, env=_env(), timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("china-laos-railway\tChina-Laos Railway\t")
+
+
+def test_python_dash_m_matches_the_console_script() -> None:
+    assert _run("projects", "-c", "LA").stdout.startswith("china-laos-railway\t")
+
+
+def test_pipe_into_head_ends_quietly() -> None:
+    command = f"{' '.join(CCA)} search a --format jsonl | head -1"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, env=_env(), timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"]
+    assert result.stderr == ""
+
+
+def test_closed_stdout_ends_quietly_with_status_0() -> None:
+    process = subprocess.Popen([*CCA, "aspects", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before cca writes a byte
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr, stderr
+
+
+def test_ctrl_c_ends_quietly_with_130(tmp_path: Path) -> None:
+    fifo = tmp_path / "slow.yaml"
+    os.mkfifo(fifo)  # opening it blocks until a writer comes: cca is mid-load when the signal lands
+    process = subprocess.Popen(
+        [*CCA, "validate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(CCA_KNOWLEDGE=str(fifo)), text=True
+    )
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+
+
+def test_piped_output_has_no_escape_codes_and_no_truncation() -> None:
+    result = _run("projects")
+    assert "\x1b" not in result.stdout
+    assert "…" not in result.stdout
+    assert "Indonesian manufacturing base of SAIC GM Wuling" in result.stdout
+
+
+def test_force_color_colours_and_no_color_wins() -> None:
+    coloured = _run("projects", "-f", "table", FORCE_COLOR="1")
+    assert "\x1b[" in coloured.stdout
+    plain = _run("projects", "-f", "table", FORCE_COLOR="1", NO_COLOR="1")
+    assert "\x1b[3" not in plain.stdout and "\x1b[9" not in plain.stdout  # no colour codes, at most bold/dim
+    dumb = _run("projects", "-f", "table", TERM="dumb")
+    assert "\x1b" not in dumb.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_ascii_stdout_still_gets_valid_json(fmt: str) -> None:
+    result = _run("show", "china-laos-railway", "-f", fmt, PYTHONIOENCODING="ascii")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.isascii()
+    document = json.loads(result.stdout.splitlines()[0] if fmt == "jsonl" else result.stdout)
+    assert "中老铁路" in document["record"]["aliases"]
+
+
+def test_ascii_stdout_gets_a_clear_message_for_tables() -> None:
+    result = _run("show", "china-laos-railway", "-f", "table", PYTHONIOENCODING="ascii")
+    assert result.returncode == 0
+    assert "cannot show some characters" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_knowledge_exits_1_with_positions_on_stderr(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: 1\nprojects:\n  - id: Not-Kebab\n", encoding="utf-8")
+    result = _run("projects", CCA_KNOWLEDGE=str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:3:9: projects[0].id: 'Not-Kebab' is not a valid id" in result.stderr
+    assert result.stdout == ""
+
+
+def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    # A directory where a knowledge file should be cannot be read: a clean error, not a bug.
+    folder = tmp_path / "dir.yaml"
+    folder.mkdir()
+    result = _run("--no-bundled", "validate", str(folder / "missing.yaml"))
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr
