@@ -118,7 +118,7 @@ COLUMNS: dict[str, list[Column]] = {
     "statement": [
         _id(),
         Column("person_name", "Who", _join("person_name"), ratio=1),
-        Column("kind", "Kind", _join("kind"), no_wrap=True),
+        Column("form", "Form", _join("form"), no_wrap=True),
         Column("summary", "What", _join("summary"), ratio=4),
     ],
     "organisation": [

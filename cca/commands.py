@@ -269,7 +269,7 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
     if view.get("actions"):
         sections.append(("Actions", [(str(i), a["text"]) for i, a in enumerate(view["actions"], 1)]))
     if view.get("statements"):
-        sections.append(("Said", [(s["kind"], s["summary"]) for s in view["statements"]]))
+        sections.append(("Said", [(s["form"], s["summary"]) for s in view["statements"]]))
     if record.evidence:
         sections.append(("Evidence", [("", f"“{e.quote}” [{e.source}]") for e in record.evidence]))
     return sections

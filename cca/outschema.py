@@ -119,8 +119,8 @@ def output_schema(kind: str) -> dict[str, Any]:
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "kind", "summary", "quotes"],
-                "properties": {"id": _STR, "kind": _STR, "summary": _STR, "quotes": _STRINGS},
+                "required": ["id", "form", "summary", "quotes"],
+                "properties": {"id": _STR, "form": _STR, "summary": _STR, "quotes": _STRINGS},
             },
         }
     if kind == "statement":

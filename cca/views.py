@@ -55,7 +55,7 @@ def record_view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
         out["aspect"] = record.parent
     if record.kind == "person":
         out["statements"] = [
-            {"id": s.id, "kind": s.get("kind"), "summary": s.get("summary"), "quotes": [e.quote for e in s.evidence]}
+            {"id": s.id, "form": s.get("form"), "summary": s.get("summary"), "quotes": [e.quote for e in s.evidence]}
             for s in kb.of_kind("statement")
             if s.get("person") == record.id
         ]
