@@ -214,7 +214,7 @@ def _check_documents(
                     label,
                     update,
                     "id",
-                    f"status and progress can only be added to projects; {update['id']!r} is a {target.kind}",
+                    f"status and progress can only be added to projects; {update['id']!r} is {_a(target.kind)}",
                 )
             )
         _check_references(update, label, kinds, problems, skip=("id",))
@@ -253,6 +253,10 @@ def _plain(value: Any) -> Any:
 def _at(label: str, mapping: YamlMap, key: str, message: str) -> Problem:
     line, column = mapping.value_pos.get(key, mapping.pos)
     return Problem(label, line, column, message)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _hint(value: str, choices: Iterable[str]) -> str:
@@ -301,7 +305,7 @@ def _check_reference(
         return
     wanted = "record" if targets is None else " or ".join(targets)
     if found is not None:
-        message = f"{key}: {ref!r} is a {found}, not a {wanted}"
+        message = f"{key}: {ref!r} is {_a(found)}, not {_a(wanted)}"
     else:
         pool = [i for i, k in kinds.items() if targets is None or k in targets]
         message = f"{key}: unknown {wanted} {ref!r}{_hint(ref, pool)}"
@@ -317,7 +321,9 @@ def _check_sector_cycles(nodes: dict[str, _Node], problems: list[Problem]) -> No
                 continue
             if nodes.get(parent) is not None and nodes[parent].kind != "sector":
                 problems.append(
-                    _at(node.label, node.data, "parent", f"parent: {parent!r} is a {nodes[parent].kind}, not a sector")
+                    _at(
+                        node.label, node.data, "parent", f"parent: {parent!r} is {_a(nodes[parent].kind)}, not a sector"
+                    )
                 )
                 continue
             seen = {record_id}

@@ -1,0 +1,186 @@
+"""The bundled knowledge: every quote verbatim, every fact of the article present, the article never stored."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cca import knowledge
+from cca.knowledge import KnowledgeBase, fold_space
+from cca.model import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_FILE = "china-asean-panorama-2021-03-04-four-new-aspects.txt"
+
+
+@pytest.fixture(scope="module")
+def article(sources_dir: Path) -> str:
+    return fold_space((sources_dir / SOURCE_FILE).read_text(encoding="utf-8"))
+
+
+def test_every_quote_is_verbatim_in_its_source(sources_dir: Path) -> None:
+    kb = knowledge.load(bundled=True, sources_dir=sources_dir)  # raises KnowledgeError listing any miss
+    assert len(kb) > 150
+
+
+def test_validate_command_checks_quotes(cca: object, sources_dir: Path) -> None:
+    result = cca("validate", "--sources", str(sources_dir))  # type: ignore[operator]
+    assert result.exit_code == 0, result.stderr
+    assert "with every quote found verbatim" in result.stderr
+
+
+def _quotes(kb: KnowledgeBase) -> list[str]:
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("quote"), str):
+                found.append(fold_space(value["quote"]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for record in kb.by_id.values():
+        walk(record.data)
+    return found
+
+
+def _covered(article: str, quotes: list[str]) -> list[bool]:
+    covered = [False] * len(article)
+    for quote in set(quotes):
+        start = article.find(quote)
+        while start != -1:
+            covered[start : start + len(quote)] = [True] * len(quote)
+            start = article.find(quote, start + 1)
+    return covered
+
+
+def test_quotes_cite_the_article_without_storing_it(kb: KnowledgeBase, article: str) -> None:
+    body_start, body_end = article.index("(Written by"), article.index("Source: China-ASEAN Panorama")
+    covered = _covered(article, _quotes(kb))[body_start:body_end]
+    share = sum(covered) / len(covered)
+    longest = max(len(run) for run in "".join("x" if c else " " for c in covered).split())
+    assert share <= 0.62, f"quotes cover {share:.0%} of the article body"
+    assert longest <= 250, f"quotes reassemble {longest} consecutive characters of the article"
+    assert max(len(q) for q in _quotes(kb)) <= 300
+
+
+def test_no_tracked_file_holds_a_long_passage_of_the_article(article: str) -> None:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    windows = {article[i : i + 310] for i in range(0, max(1, len(article) - 310), 50)}
+    for name in files:
+        path = ROOT / name
+        if path.suffix in (".png", ".whl") or not path.is_file():
+            continue
+        text = fold_space(path.read_text(encoding="utf-8", errors="replace"))
+        assert not any(window in text for window in windows), f"{name} holds a long passage of the article"
+
+
+# -- completeness: the article's facts are all there ----------------------------------------------------------
+
+PROJECTS = {
+    "China-Laos Railway",
+    "China-Thailand Railway",
+    "Jakarta-Bandung High-Speed Railway",
+    "eastern coastal railway",
+    "Phnom Penh Sihanouk Port expressway",
+    "China-Malaysia Qinzhou Industrial Park",
+    "Malaysia-China Kuantan Industrial Park",
+    "Alliance Steel",
+    "SAIC GM Wuling",
+    "China-Cambodia agricultural promotion center",
+    "Brunei Muara Port",
+}
+
+
+def test_every_named_project_is_a_project(kb: KnowledgeBase) -> None:
+    names = [r.name for r in kb.of_kind("project")]
+    for expected in PROJECTS:
+        assert any(expected.lower() in name.lower() for name in names), expected
+
+
+def test_progress_figures_of_the_article(kb: KnowledgeBase) -> None:
+    laos = kb.get("china-laos-railway")
+    assert isinstance(laos, Project)
+    assert {(p.metric, p.value, p.unit, p.as_of) for p in laos.progress} == {
+        ("overall", 54, "percent", "2021-03-04"),
+        ("track-laying", 40, "percent", "2021-03-04"),
+    }
+    jakarta = kb.get("jakarta-bandung-high-speed-railway")
+    assert isinstance(jakarta, Project)
+    (civil,) = jakarta.progress
+    assert (civil.value, civil.unit, civil.qualifier) == (70, "percent", "about")
+
+
+@pytest.mark.parametrize("value", [54, 40, 70, 3.5, 32, 80, 15, 10, 30, 17, 5, 4])
+def test_every_number_is_a_figure(kb: KnowledgeBase, value: float) -> None:
+    assert any(r.get("value") == value for r in kb.of_kind("figure")), value
+
+
+@pytest.mark.parametrize("country", ["cambodia", "laos", "malaysia", "myanmar", "philippines", "singapore", "vietnam"])
+def test_an_agreement_with_each_named_country(kb: KnowledgeBase, country: str) -> None:
+    assert any(
+        r.get("type") == "bilateral-agreement" and country in r.get("countries", ()) for r in kb.of_kind("agreement")
+    ), country
+
+
+def test_frameworks_and_dates(kb: KnowledgeBase) -> None:
+    names = " | ".join(r.name for r in kb.of_kind("agreement"))
+    for expected in (
+        "Joint Declaration",
+        "Regional Comprehensive Economic Partnership",
+        "Free Trade Area",
+        "Belt and Road",
+        "Lancang-Mekong",
+        "eastern",
+    ):
+        assert expected.lower() in names.lower(), expected
+    rcep = kb.get("rcep")
+    assert rcep is not None and rcep.get("date") == "2020-11-15" and rcep.get("signatories") == 15
+    dates = {r.get("date") for r in kb.of_kind("event")}
+    assert {"2020-11-15", "2020-07", "2020", "2021"} <= dates
+
+
+def test_four_aspects_in_order_with_actions(kb: KnowledgeBase) -> None:
+    aspects = sorted(kb.of_kind("aspect"), key=lambda r: r.get("number"))
+    assert [a.get("number") for a in aspects] == [1, 2, 3, 4]
+    assert all(len(a.get("actions")) >= 4 for a in aspects)
+    assert len(kb.of_kind("action")) >= 35
+
+
+def test_people_roles_and_statements(kb: KnowledgeBase) -> None:
+    ning, qin = kb.get("ning-jizhe"), kb.get("qin-rupei")
+    assert ning is not None and qin is not None
+    titles = [role["title"] for role in ning.get("roles")]
+    assert any(t.startswith("Deputy Director") for t in titles) and any(t.startswith("Director") for t in titles)
+    assert any("Executive Vice Governor" in role["title"] for role in qin.get("roles"))
+    speakers = {r.get("person") for r in kb.of_kind("statement")}
+    assert {"ning-jizhe", "qin-rupei"} <= speakers
+
+
+@pytest.mark.parametrize("kind", ["project", "person", "organisation"])
+def test_names_are_the_articles_own(kb: KnowledgeBase, article: str, kind: str) -> None:
+    folded = article.lower()
+    for record in kb.of_kind(kind):
+        assert fold_space(record.name).lower() in folded, f"{record.id}: {record.name!r} is not the article's name"
+
+
+def test_general_knowledge_stays_out_of_names(kb: KnowledgeBase) -> None:
+    ecrl = kb.get("malaysia-eastern-coastal-railway")
+    assert ecrl is not None
+    assert "East Coast Rail Link" in ecrl.aliases and "East Coast Rail Link" not in ecrl.name
+    assert "中老铁路" in kb.get("china-laos-railway").aliases  # type: ignore[union-attr]
+
+
+def test_timor_leste_is_a_member(kb: KnowledgeBase) -> None:
+    members = {r.get("iso2") for r in kb.of_kind("country") if r.get("asean_member")}
+    assert members == {"BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "TL", "VN"}
+
+
+def test_ids_are_kebab_case_everywhere(kb: KnowledgeBase) -> None:
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", record_id) for record_id in kb.by_id)
