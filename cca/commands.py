@@ -382,7 +382,7 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
 
 
 def _evidence_lines(row: dict[str, Any]) -> list[tuple[str, str]]:
-    return [("", f"    “{e['quote']}” [{e['source']}]") for e in row.get("evidence") or ()]
+    return [("  ↳", f"“{e['quote']}” [{e['source']}]") for e in row.get("evidence") or ()]
 
 
 def _profile_sections(kb: KnowledgeBase, profile: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -398,13 +398,13 @@ def _profile_sections(kb: KnowledgeBase, profile: dict[str, Any]) -> list[tuple[
     projects: list[tuple[str, str]] = []
     for row in profile["projects"]:
         status = f"{row['status']} (as of {row['status_as_of']})" if row.get("status") else "status unknown"
-        projects.append((row["name"], f"{status} [{row['id']}]"))
+        projects.append(("", f"{row['name']}: {status} [{row['id']}]"))
         for item in row.get("progress") or ():
             projects.append(
                 ("", f"  {render.bar(item['value'] / 100 if item['unit'] == 'percent' else 0)} {progress_text(item)}")
             )
         projects += _evidence_lines(row)
-    sections.append((f"Projects ({len(profile['projects'])})", projects))
+    sections.append((f"Projects ({len(profile['projects'])})", projects or [("", "none")]))
     simple: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
         ("Agreements", "agreements", lambda r: f"{r['name']} [{r['id']}]"),
         ("Figures", "figures", lambda r: f"{amount(r['value'], r['unit'], r.get('qualifier'))} — {r['subject']}"),
@@ -417,7 +417,7 @@ def _profile_sections(kb: KnowledgeBase, profile: dict[str, Any]) -> list[tuple[
         for row in profile[key]:
             lines.append(("", text(row)))
             lines += _evidence_lines(row)
-        sections.append((f"{title} ({len(profile[key])})", lines))
+        sections.append((f"{title} ({len(profile[key])})", lines or [("", "none")]))
     return sections
 
 
