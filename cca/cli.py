@@ -40,6 +40,7 @@ class Options:
 
     knowledge: list[Path] = []
     bundled: bool | None = None
+    use_cache: bool | None = None
     _kb: Any = None
 
     @classmethod
@@ -47,8 +48,15 @@ class Options:
         if cls._kb is None:
             from cca.knowledge import load
 
-            cls._kb = load(extra=cls.knowledge, bundled=cls.bundled)
+            cls._kb = load(extra=cls.knowledge, bundled=cls.bundled, use_cache=cls.use_cache, on_slow=_progress())
         return cls._kb
+
+
+def _progress() -> Any:
+    """Say on stderr why a first load is slow, when a person is watching it."""
+    import sys
+
+    return note if sys.stderr.isatty() else None
 
 
 def _version(value: bool) -> None:
@@ -72,6 +80,10 @@ def main(
     no_bundled: Annotated[
         bool, typer.Option("--no-bundled", help="Leave the bundled knowledge out (also $CCA_NO_BUNDLED=1).")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Read the knowledge files, not the compiled cache (also $CCA_NO_CACHE=1)."),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback for internal errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
@@ -84,6 +96,7 @@ def main(
     Settings.debug = debug
     Options.knowledge = list(knowledge or [])
     Options.bundled = False if no_bundled else None
+    Options.use_cache = False if no_cache else None
     Options._kb = None
     if ctx.invoked_subcommand is None:
         from cca.commands import overview
@@ -377,7 +390,13 @@ def validate(
     """
     from cca.knowledge import load
 
-    kb = load(extra=[*Options.knowledge, *(files or [])], bundled=Options.bundled, sources_dir=sources_dir)
+    kb = load(
+        extra=[*Options.knowledge, *(files or [])],
+        bundled=Options.bundled,
+        sources_dir=sources_dir,
+        use_cache=Options.use_cache,
+        on_slow=_progress(),
+    )
     counts = ", ".join(f"{n} {kind}" for kind, n in kb.counts().items() if n)
     checked = " with every quote found verbatim" if sources_dir is not None else ""
     note(f"ok: {len(kb)} records in {len(kb.files)} file{'s' if len(kb.files) != 1 else ''}{checked} ({counts})")

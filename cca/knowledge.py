@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cca.errors import KnowledgeError, Problem
-from cca.model import ACTION, KINDS, RECORD_CLASSES, Origin, Record
+from cca.model import ACTION, ALL_KINDS, KINDS, RECORD_CLASSES, Origin, Record
 from cca.yamlfile import Position, YamlList, YamlMap, load_file
 
 #: Environment variable: extra knowledge files or directories, separated by os.pathsep.
@@ -101,27 +101,76 @@ class _Node:
 
 
 class KnowledgeBase:
-    """Validated records from one or more knowledge files, indexed by id and kind."""
+    """Validated records from one or more knowledge files, indexed by id and kind.
 
-    def __init__(self, records: Sequence[Record], files: Sequence[str]) -> None:
+    Built either from records in memory or over a compiled cache (:mod:`cca.cache`),
+    in which case each kind is read only when first asked for.
+    """
+
+    def __init__(self, records: Sequence[Record], files: Sequence[str], store: Any = None) -> None:
         self.files = list(files)
-        self.by_id: dict[str, Record] = {}
-        self.by_kind: dict[str, list[Record]] = {kind: [] for kind in (*KINDS.values(), ACTION)}
-        for record in records:
-            self.by_id[record.id] = record
-            self.by_kind[record.kind].append(record)
+        self._store = store
+        self._by_id: dict[str, Record] = {}
+        self._by_kind: dict[str, list[Record]] = {}
+        if store is None:
+            self._by_kind = {kind: [] for kind in ALL_KINDS}
+            for record in records:
+                self._add(record)
+        else:
+            from cca.cache import REFERENCE_KINDS
+
+            for kind in REFERENCE_KINDS:
+                self.of_kind(kind)
+
+    def _add(self, record: Record) -> None:
+        self._by_id[record.id] = record
+        self._by_kind.setdefault(record.kind, []).append(record)
+
+    def _load_all(self) -> None:
+        for kind in ALL_KINDS:
+            self.of_kind(kind)
+
+    @property
+    def by_id(self) -> dict[str, Record]:
+        """Every record by id (reads the whole cache when there is one)."""
+        self._load_all()
+        return self._by_id
+
+    @property
+    def by_kind(self) -> dict[str, list[Record]]:
+        self._load_all()
+        return self._by_kind
 
     def __len__(self) -> int:
-        return len(self.by_id)
+        return sum(self.counts().values())
 
     def get(self, record_id: str) -> Record | None:
-        return self.by_id.get(record_id)
+        found = self._by_id.get(record_id)
+        if found is None and self._store is not None:
+            found = self._store.get(record_id)
+            if found is not None:
+                self._by_id[record_id] = found
+        return found
 
     def of_kind(self, kind: str) -> list[Record]:
-        return list(self.by_kind.get(kind, ()))
+        if kind not in self._by_kind and self._store is not None:
+            self._by_kind[kind] = []
+            for record in self._store.kind(kind):
+                self._add(record)
+        return list(self._by_kind.get(kind, ()))
+
+    def projects_in(self, country_ids: Iterable[str]) -> list[Record]:
+        """Projects in any of the countries (by index when the knowledge comes from the cache)."""
+        wanted = set(country_ids)
+        if self._store is not None and "project" not in self._by_kind:
+            return list(self._store.projects_in(wanted))
+        return [r for r in self.of_kind("project") if wanted.intersection(r.data.get("countries", ()))]
 
     def counts(self) -> dict[str, int]:
-        return {kind: len(records) for kind, records in self.by_kind.items()}
+        if self._store is not None:
+            stored = self._store.counts()
+            return {kind: stored.get(kind, 0) for kind in ALL_KINDS}
+        return {kind: len(self._by_kind.get(kind, ())) for kind in ALL_KINDS}
 
     # Queries live in cca.query; these wrappers make them methods for notebook use.
     def projects(self, **filters: Any) -> list[Any]:
@@ -136,15 +185,67 @@ def load(
     extra: Iterable[Path | str] = (),
     bundled: bool | None = None,
     sources_dir: Path | str | None = None,
+    use_cache: bool | None = None,
+    on_slow: Callable[[str], None] | None = None,
 ) -> KnowledgeBase:
     """Load and validate knowledge; raise :class:`KnowledgeError` listing every problem.
 
     ``paths`` replaces the default file list entirely; otherwise the list is
-    :func:`knowledge_paths` (bundled, ``$CCA_KNOWLEDGE``, ``extra``).
+    :func:`knowledge_paths` (bundled, ``$CCA_KNOWLEDGE``, ``extra``). A fresh
+    compiled cache is used when there is one (``use_cache=None`` means: unless
+    ``$CCA_NO_CACHE`` is set); checking quotes (``sources_dir``) always reads the
+    files. ``on_slow`` is called with a message if reading the files takes more
+    than half a second.
     """
     files = [Path(p) for p in paths] if paths is not None else knowledge_paths(extra, bundled=bundled)
     if not files:
         raise KnowledgeError([Problem("<knowledge>", 1, 1, "no knowledge files to load")])
+    from cca import cache
+
+    caching = (not cache.disabled() if use_cache is None else use_cache) and sources_dir is None
+    if caching:
+        try:
+            store = cache.open_store(files)
+        except OSError:
+            store = None
+        if store is not None:
+            return KnowledgeBase([], store.labels, store)
+    states = None
+    if caching:
+        try:
+            states = cache.capture(files)
+        except OSError:
+            states = None  # a missing or unreadable file: the loader below says which, in its words
+    timer = _slow_timer(files, on_slow)
+    try:
+        kb = _load_files(files, Path(sources_dir) if sources_dir is not None else None)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if states is not None:
+        cache.write_store(files, list(kb.by_id.values()), kb.files, states)
+    return kb
+
+
+def _slow_timer(files: Sequence[Path], on_slow: Callable[[str], None] | None) -> Any:
+    if on_slow is None:
+        return None
+    import threading
+
+    def say() -> None:
+        size = sum(p.stat().st_size for p in files if p.is_file())
+        on_slow(
+            f"reading {len(files)} knowledge file{'s' if len(files) != 1 else ''} ({size / 1e6:.1f} MB); "
+            "later runs use the cache"
+        )
+
+    timer = threading.Timer(0.5, say)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _load_files(files: Sequence[Path], sources_dir: Path | None) -> KnowledgeBase:
     problems: list[Problem] = []
     documents: list[tuple[str, YamlMap]] = []
     for path in files:
@@ -162,7 +263,7 @@ def load(
             documents.append((label, document))
     if problems:
         raise KnowledgeError(problems)
-    records = _check_documents(documents, problems, Path(sources_dir) if sources_dir is not None else None)
+    records = _check_documents(documents, problems, sources_dir)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(records, [label for label, _ in documents])

@@ -153,11 +153,12 @@ def filter_projects(
     search: str | Sequence[str] | None = None,
 ) -> list[Project]:
     """Projects matching every filter given; several values of one filter are alternatives."""
-    records: list[Project] = [r for r in kb.of_kind("project") if isinstance(r, Project)]
     countries = _many(country)
     if countries:
         ids, _ = country_ids(kb, countries)
-        records = [r for r in records if ids.intersection(r.countries)]
+        records = [r for r in kb.projects_in(ids) if isinstance(r, Project)]
+    else:
+        records = [r for r in kb.of_kind("project") if isinstance(r, Project)]
     sectors = _many(sector)
     if sectors:
         wanted: set[str] = set()

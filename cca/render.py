@@ -116,10 +116,23 @@ def to_delimited(rows: Sequence[dict[str, Any]], fields: Sequence[str], delimite
 
 
 def to_yaml(value: Any) -> str:
+    """YAML that reads back the same under YAML 1.1 (PyYAML) and 1.2 (cca, most other tools)."""
     import yaml  # deferred: PyYAML is only needed to parse or to write YAML
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(value, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
+    from cca.yamlfile import reads_as_text
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def text_scalar(dumper: Any, data: str) -> Any:
+        # PyYAML leaves '1e5' or '0129' bare (strings in YAML 1.1); YAML 1.2 reads them as numbers.
+        style = '"' if not reads_as_text(data) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, text_scalar)
+    text: str = yaml.dump(value, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=100)
     return text
 
 

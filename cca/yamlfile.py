@@ -36,6 +36,9 @@ _INT = re.compile(r"[-+]?[0-9]+\Z")
 _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
 _OCT = re.compile(r"0o[0-7]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+# Plain scalars that YAML 1.1 (PyYAML, many writers) and YAML 1.2 both read as numbers.
+_AGREED_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z|0x[0-9a-fA-F]+\Z")
+_AGREED_FLOAT = re.compile(r"([-+]?[0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?\Z")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 
@@ -114,18 +117,28 @@ def parse(text: str, label: str = "<string>") -> Any:
     """
     import yaml  # deferred: only a parse pays for PyYAML
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return _parse_with(getattr(yaml, "CSafeLoader", yaml.SafeLoader), text, label)
+
+
+def _parse_with(loader_class: Any, text: str, label: str) -> Any:
+    import yaml
+
     problems: list[Problem] = []
 
     def fail(pos: Position, message: str) -> KnowledgeError:
         return KnowledgeError([*problems, Problem(label, pos[0], pos[1], message)])
 
-    loader = loader_class(text)
+    loader: Any = None
     try:
+        loader = loader_class(text)
         root = _build(loader, label, problems, fail)
     except KnowledgeError:
         raise
     except yaml.MarkedYAMLError as error:
+        if loader_class is not yaml.SafeLoader and "exceeded maximum nesting depth" in str(error.problem):
+            # libyaml reads ahead into flow collections and stops at its own limit of 1,000
+            # levels; the pure-Python parser does not, so it finds where cca's cap is crossed.
+            return _parse_with(yaml.SafeLoader, text, label)
         mark = error.problem_mark or error.context_mark
         pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         detail = error.problem or error.context or "invalid YAML"
@@ -136,11 +149,12 @@ def parse(text: str, label: str = "<string>") -> Any:
         raise fail(pos, f"YAML syntax error: {detail}") from None
     except yaml.reader.ReaderError as error:
         raise fail(_offset_position(text, error.position), f"YAML syntax error: {_reader_reason(error)}") from None
-    except (yaml.YAMLError, ValueError, TypeError, IndexError, RecursionError, MemoryError) as error:
+    except (yaml.YAMLError, ValueError, TypeError, IndexError, RecursionError, MemoryError, UnicodeError) as error:
         # PyYAML's C and pure-Python paths raise more than YAMLError on odd input.
         raise fail((1, 1), f"YAML could not be read: {type(error).__name__}: {error}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if problems:
         raise KnowledgeError(problems)
     return root
@@ -246,7 +260,7 @@ def _scalar(event: Any, pos: Position, fail: Any) -> Any:
     value: str = event.value
     tag_name = event.tag
     if event.implicit[0]:  # plain and untagged: resolve by its text
-        return _resolve_plain(value)
+        return resolve_plain(value)
     if tag_name in (None, "!"):  # quoted or block scalar
         return value
     short = tag_name.replace(_CORE, "!!")
@@ -269,6 +283,8 @@ def _scalar(event: Any, pos: Position, fail: Any) -> Any:
 
 
 def _to_int(value: str) -> int:
+    if value.startswith(("+0x", "-0x")):
+        raise ValueError(value)
     if _HEX.match(value):
         return int(value[2:], 16)
     if _OCT.match(value):
@@ -278,7 +294,14 @@ def _to_int(value: str) -> int:
     raise ValueError(value)
 
 
-def _resolve_plain(value: str) -> Any:
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted, untagged) scalar.
+
+    Only forms that YAML 1.1 and YAML 1.2 read alike become numbers, booleans or
+    null; anything the two disagree on (``yes``, ``on``, ``1e5``, ``0129``, ``0o17``)
+    stays text, so a file means the same to cca as to the tool that wrote it, and
+    a number written ambiguously is reported by the validator instead of misread.
+    """
     if value in ("", "~", "null", "Null", "NULL"):
         return None
     if value in ("true", "True", "TRUE"):
@@ -287,12 +310,22 @@ def _resolve_plain(value: str) -> Any:
         return False
     first = value[:1]
     if first.isdigit() or first in "+-.":
-        if _INT.match(value) or _HEX.match(value) or _OCT.match(value):
+        if _AGREED_INT.match(value):
             return _to_int(value)
-        if _FLOAT.match(value):
+        if _AGREED_FLOAT.match(value):
             return float(value)
         if _INF.match(value):
             return float("-inf") if value.startswith("-") else float("inf")
         if _NAN.match(value):
             return float("nan")
     return value
+
+
+def reads_as_text(value: str) -> bool:
+    """Whether a YAML 1.1 or 1.2 reader would take ``value``, written plain, as text."""
+    if value in ("", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"):
+        return False
+    if value[:1].isdigit() or value[:1] in "+-.":
+        numeric = (_INT, _HEX, _OCT, _FLOAT, _INF, _NAN)
+        return not any(pattern.match(value) for pattern in numeric)
+    return True

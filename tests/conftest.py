@@ -20,11 +20,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = Path(os.environ.get("CCA_SOURCES", ROOT.parent / "shared" / "sources"))
 
 
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the session, never the user's own."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _stable_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _stable_environment(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
     """Fixed width, no colour, no user knowledge: output depends on nothing but the test."""
-    for name in ("CCA_KNOWLEDGE", "CCA_NO_BUNDLED", "FORCE_COLOR", "CCA_MAX_FILE_BYTES"):
+    for name in ("CCA_KNOWLEDGE", "CCA_NO_BUNDLED", "FORCE_COLOR", "CCA_MAX_FILE_BYTES", "CCA_NO_CACHE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCA_CACHE_DIR", str(cache_root))
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")

@@ -184,3 +184,34 @@ def test_timor_leste_is_a_member(kb: KnowledgeBase) -> None:
 
 def test_ids_are_kebab_case_everywhere(kb: KnowledgeBase) -> None:
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", record_id) for record_id in kb.by_id)
+
+
+def _prose(kb: KnowledgeBase) -> str:
+    """Every text field but the quotes: summaries, action texts, names, notes, titles."""
+    found: list[str] = []
+
+    def walk(value: object, key: str | None = None) -> None:
+        if isinstance(value, dict):
+            for child_key, item in value.items():
+                walk(item, child_key)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        elif isinstance(value, str) and key != "quote":
+            found.append(fold_space(value))
+
+    for record in kb.by_id.values():
+        walk(record.data)
+    return "\n".join(found)
+
+
+def test_prose_fields_paraphrase_rather_than_copy(kb: KnowledgeBase, article: str) -> None:
+    prose = _prose(kb)
+    body_start, body_end = article.index("(Written by"), article.index("Source: China-ASEAN Panorama")
+    window = 40
+    copied = [False] * len(article)
+    for start in range(body_start, body_end - window):
+        if article[start : start + window] in prose:
+            copied[start : start + window] = [True] * window
+    share = sum(copied[body_start:body_end]) / (body_end - body_start)
+    assert share <= 0.12, f"summaries, texts and notes copy {share:.0%} of the article body"

@@ -19,6 +19,7 @@ ENTRY = shutil.which("cca", path=str(Path(sys.executable).parent))
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CCA_", "FORCE_COLOR", "NO_COLOR"))}
+    env["CCA_CACHE_DIR"] = os.environ["CCA_CACHE_DIR"]  # the session's, set by conftest
     env.update({"COLUMNS": "100", "TERM": "xterm-256color", **extra})
     return env
 
