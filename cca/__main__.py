@@ -1,5 +1,5 @@
 """python -m cca"""
 
-from cca.cli import app
+from cca.cli import run
 
-app(prog_name="cca")
+run()

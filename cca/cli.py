@@ -400,3 +400,56 @@ def validate(
     counts = ", ".join(f"{n} {kind}" for kind, n in kb.counts().items() if n)
     checked = " with every quote found verbatim" if sources_dir is not None else ""
     note(f"ok: {len(kb)} records in {len(kb.files)} file{'s' if len(kb.files) != 1 else ''}{checked} ({counts})")
+
+
+_GLOBAL_FLAGS = {"--no-bundled", "--no-cache", "--debug"}
+_GLOBAL_VALUES = {"--knowledge", "-k"}
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The subcommand a command line asks for, skipping the global options before it."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in _GLOBAL_VALUES:
+            index += 2
+        elif arg.startswith("--knowledge=") or arg in _GLOBAL_FLAGS:
+            index += 1
+        elif arg.startswith("-"):
+            return None  # --help, --version, an unknown option: the whole app answers
+        else:
+            return arg
+    return None
+
+
+def run() -> None:
+    """Console-script entry point.
+
+    Typer builds every command's parameters before running one; for a command line
+    that names its command, build only that one (about a third of start-up).
+    Help, completion and anything unusual go through the whole app.
+    """
+    import os
+    import sys
+
+    import typer.main
+
+    name = _command_name(sys.argv[1:])
+    commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or typer.main.get_command_name(info.callback.__name__ if info.callback else "")) == name
+    ]
+    if name is None or not commands or any(key.endswith("_COMPLETE") for key in os.environ):
+        app(prog_name="cca")
+        return
+    single = typer.Typer(
+        cls=CcaGroup,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings=app.info.context_settings,
+    )
+    single.registered_callback = app.registered_callback
+    single.registered_commands = commands
+    single(prog_name="cca")

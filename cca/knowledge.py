@@ -265,6 +265,8 @@ def _load_files(files: Sequence[Path], sources_dir: Path | None) -> KnowledgeBas
         raise KnowledgeError(problems)
     records = _check_documents(documents, problems, sources_dir)
     if problems:
+        order = {label: index for index, (label, _) in enumerate(documents)}
+        problems.sort(key=lambda p: (order.get(p.path, len(order)), p.line, p.column))
         raise KnowledgeError(problems)
     return KnowledgeBase(records, [label for label, _ in documents])
 
@@ -323,12 +325,12 @@ def _check_documents(
         _check_quotes(documents, nodes, sources_dir, problems)
     if problems:
         return []
-    merged = {record_id: _plain(node.data) for record_id, node in nodes.items()}
+    merged: dict[str, dict[str, Any]] = {record_id: node.data for record_id, node in nodes.items()}
     for _, update in updates:
         target_data = merged[update["id"]]
         for key in ("evidence", "status", "progress", "aliases"):
             if key in update:
-                target_data[key] = [*target_data.get(key, []), *_plain(update[key])]
+                target_data[key] = [*target_data.get(key, []), *update[key]]
         if "notes" in update:
             target_data["notes"] = "\n".join(filter(None, [target_data.get("notes"), update["notes"]]))
     records: list[Record] = []
@@ -340,15 +342,6 @@ def _check_documents(
         cls = RECORD_CLASSES.get(node.kind, Record)
         records.append(cls(node.kind, record_id, data, Origin(node.label, line, column), node.parent))
     return records
-
-
-def _plain(value: Any) -> Any:
-    """Drop position bookkeeping: the typed model holds plain dicts and lists."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _at(label: str, mapping: YamlMap, key: str, message: str) -> Problem:
@@ -369,18 +362,24 @@ def _check_references(
     value: Any, label: str, kinds: dict[str, str], problems: list[Problem], skip: tuple[str, ...] = ()
 ) -> None:
     """Walk a record; every reference field must name a record of an allowed kind."""
-    if isinstance(value, YamlMap):
+    if value.__class__ is YamlMap:
         for key, item in value.items():
             if key in skip or key == "actions":
                 continue  # actions are records of their own, checked separately
             targets = _REFERENCES.get(key, ())
             if targets != ():
-                for ref, pos in _strings(item, value.value_pos[key]):
-                    _check_reference(ref, pos, key, targets, label, kinds, problems)
-            _check_references(item, label, kinds, problems)
-    elif isinstance(value, YamlList):
+                if item.__class__ is str:
+                    if item not in kinds or (targets is not None and kinds[item] not in targets):
+                        _check_reference(item, value.value_pos[key], key, targets, label, kinds, problems)
+                else:
+                    for ref, pos in _strings(item, value.value_pos[key]):
+                        _check_reference(ref, pos, key, targets, label, kinds, problems)
+            if item.__class__ is YamlMap or item.__class__ is YamlList:
+                _check_references(item, label, kinds, problems)
+    elif value.__class__ is YamlList:
         for item in value:
-            _check_references(item, label, kinds, problems)
+            if item.__class__ is YamlMap or item.__class__ is YamlList:
+                _check_references(item, label, kinds, problems)
 
 
 def _strings(value: Any, pos: Position) -> Iterator[tuple[str, Position]]:

@@ -132,6 +132,9 @@ def to_yaml(value: Any) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
     Dumper.add_representer(str, text_scalar)
+    # Records read straight from YAML keep their positions in dict and list subclasses.
+    Dumper.add_multi_representer(dict, lambda dumper, data: dumper.represent_dict(data.items()))
+    Dumper.add_multi_representer(list, lambda dumper, data: dumper.represent_list(data))
     text: str = yaml.dump(value, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=100)
     return text
 

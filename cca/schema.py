@@ -46,7 +46,7 @@ KEYWORDS = frozenset(
 )
 ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment", "default", "examples"})
 
-Report = Callable[[Position, str, str], None]
+Report = Callable[[Position, Any, str], None]
 
 
 def schema_path() -> Path:
@@ -84,13 +84,28 @@ def validate(document: Any, label: str, schema: dict[str, Any] | None = None) ->
     root = knowledge_schema() if schema is None else schema
     problems: list[Problem] = []
 
-    def report(pos: Position, where: str, message: str) -> None:
-        prefix = f"{where}: " if where else ""
+    def report(pos: Position, where: Any, message: str) -> None:
+        path = _path_text(where)
+        prefix = f"{path}: " if path else ""
         problems.append(Problem(label, pos[0], pos[1], prefix + message))
 
     pos = document.pos if isinstance(document, (YamlMap, YamlList)) else (1, 1)
-    _check(document, root, root, pos, "", report)
+    _check(document, root, root, pos, None, report)
     return problems
+
+
+def _path_text(where: Any) -> str:
+    """Render a lazily built path, (parent, key) pairs, as projects[0].status[1].value.
+
+    Paths are built as pairs while walking and only turned into text for a report:
+    formatting a string for each of a million nodes would dominate a large file's check.
+    """
+    parts: list[str] = []
+    while where is not None:
+        where, key = where
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    text = "".join(reversed(parts))
+    return text[1:] if text.startswith(".") else text
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
@@ -132,7 +147,7 @@ def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], pos: Position, where: str, report: Report) -> None:
+def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], pos: Position, where: Any, report: Report) -> None:
     schema = _resolve(schema, root)
     expected = schema.get("type")
     if expected is not None:
@@ -161,7 +176,7 @@ def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], pos: Positi
         _check_array(value, schema, root, pos, where, report)
 
 
-def _check_string(value: str, schema: dict[str, Any], pos: Position, where: str, report: Report) -> None:
+def _check_string(value: str, schema: dict[str, Any], pos: Position, where: Any, report: Report) -> None:
     if "minLength" in schema and len(value) < schema["minLength"]:
         report(pos, where, "must not be empty" if schema["minLength"] == 1 else f"shorter than {schema['minLength']}")
     if "maxLength" in schema and len(value) > schema["maxLength"]:
@@ -178,7 +193,7 @@ def _check_string(value: str, schema: dict[str, Any], pos: Position, where: str,
 
 
 def _check_object(
-    value: dict[Any, Any], schema: dict[str, Any], root: dict[str, Any], pos: Position, where: str, report: Report
+    value: dict[Any, Any], schema: dict[str, Any], root: dict[str, Any], pos: Position, where: Any, report: Report
 ) -> None:
     properties: dict[str, Any] = schema.get("properties", {})
     key_pos = value.key_pos if isinstance(value, YamlMap) else {}
@@ -187,7 +202,7 @@ def _check_object(
         if name not in value:
             report(pos, where, f"missing required field {name!r}")
     for key, item in value.items():
-        child = f"{where}.{key}" if where else str(key)
+        child = (where, key)
         if key in properties:
             _check(item, properties[key], root, value_pos.get(key, pos), child, report)
         elif schema.get("additionalProperties") is False:
@@ -195,7 +210,7 @@ def _check_object(
 
 
 def _check_array(
-    value: list[Any], schema: dict[str, Any], root: dict[str, Any], pos: Position, where: str, report: Report
+    value: list[Any], schema: dict[str, Any], root: dict[str, Any], pos: Position, where: Any, report: Report
 ) -> None:
     if "minItems" in schema and len(value) < schema["minItems"]:
         report(pos, where, f"needs at least {schema['minItems']} item{'s' if schema['minItems'] != 1 else ''}")
@@ -205,10 +220,10 @@ def _check_array(
     for index, item in enumerate(value):
         at = item_pos[index] if index < len(item_pos) else pos
         if items is not None:
-            _check(item, items, root, at, f"{where}[{index}]", report)
+            _check(item, items, root, at, (where, index), report)
         if schema.get("uniqueItems") and isinstance(item, (str, int, float)):
             if item in seen:
-                report(at, f"{where}[{index}]", f"{_show(item)} is listed twice")
+                report(at, (where, index), f"{_show(item)} is listed twice")
             seen.setdefault(item, index)
 
 

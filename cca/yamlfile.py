@@ -32,6 +32,8 @@ MAX_DEPTH = 64
 Position = tuple[int, int]  # 1-based line and column
 
 _CORE = "tag:yaml.org,2002:"
+# Plain scalars starting with a letter that are not text.
+_WORDS = frozenset({"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
 _OCT = re.compile(r"0o[0-7]+\Z")
@@ -173,78 +175,87 @@ def _offset_position(text: str, offset: int) -> Position:
 
 
 def _build(loader: Any, label: str, problems: list[Problem], fail: Any) -> Any:
+    """Turn the event stream into values. The hot loop of a first load: kept flat on purpose."""
     import yaml
 
     events = yaml.events
+    scalar_event, map_start, seq_start = events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent
+    ends = (events.MappingEndEvent, events.SequenceEndEvent)
     # Each open container: [container, pending key, pending key position, key is set]
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
-    while loader.check_event():
-        event = loader.get_event()
-        pos = (event.start_mark.line + 1, event.start_mark.column + 1)
-        if isinstance(event, events.DocumentStartEvent):
+    check_event, get_event = loader.check_event, loader.get_event
+    while check_event():
+        event = get_event()
+        cls = event.__class__
+        if cls is scalar_event:
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if event.anchor is not None:
+                raise fail(pos, f"anchors are not allowed (&{event.anchor})")
+            plain = event.implicit[0]
+            value = event.value
+            if not plain:
+                value = _scalar(event, pos, fail)
+            elif not (value[:1].isalpha() and value not in _WORDS):  # most scalars are plain words
+                value = resolve_plain(value)
+            if not stack:
+                root = value
+                continue
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is YamlList:
+                container.append(value)
+                container.item_pos.append(pos)
+            elif not frame[3]:
+                if plain and value == "<<":
+                    raise fail(pos, "merge keys (<<) are not allowed")
+                frame[1], frame[2], frame[3] = value, pos, True
+            else:
+                _set_item(container, frame, value, pos, label, problems)
+            continue
+        if cls in ends:
+            node = stack.pop()[0]
+            if not stack:
+                root = node
+                continue
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is YamlList:
+                container.append(node)
+                container.item_pos.append(node.pos)
+            else:
+                _set_item(container, frame, node, node.pos, label, problems)
+            continue
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if cls is map_start or cls is seq_start:
+            if event.anchor is not None:
+                raise fail(pos, f"anchors are not allowed (&{event.anchor})")
+            kind = "map" if cls is map_start else "seq"
+            if event.tag not in (None, "!", _CORE + kind):
+                raise fail(pos, f"unknown tag {event.tag!r}: tags are not allowed")
+            if stack and stack[-1][0].__class__ is YamlMap and not stack[-1][3]:
+                raise fail(pos, "a key must be plain text, not a mapping or a list")
+            if len(stack) >= MAX_DEPTH:
+                raise fail(pos, f"nested deeper than {MAX_DEPTH} levels")
+            stack.append([YamlMap(pos) if kind == "map" else YamlList(pos), None, None, False])
+        elif cls is events.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise fail(pos, "more than one YAML document: a knowledge file holds exactly one")
-            continue
-        if isinstance(event, events.AliasEvent):
+        elif cls is events.AliasEvent:
             raise fail(pos, f"aliases are not allowed (*{event.anchor})")
-        if isinstance(event, (events.MappingEndEvent, events.SequenceEndEvent)):
-            node = stack.pop()[0]
-            _place(node, node.pos, stack, label, problems, fail)
-            if not stack:
-                root = node
-            continue
-        if not isinstance(event, (events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent)):
-            continue  # stream and document boundaries
-        if event.anchor is not None:
-            raise fail(pos, f"anchors are not allowed (&{event.anchor})")
-        if isinstance(event, events.ScalarEvent):
-            value = _scalar(event, pos, fail)
-            if stack:
-                _place(value, pos, stack, label, problems, fail, merge_key=bool(event.implicit[0]) and value == "<<")
-            else:
-                root = value
-            continue
-        kind = "map" if isinstance(event, events.MappingStartEvent) else "seq"
-        if event.tag not in (None, "!", _CORE + kind):
-            raise fail(pos, f"unknown tag {event.tag!r}: tags are not allowed")
-        if stack and stack[-1][0].__class__ is YamlMap and not stack[-1][3]:
-            raise fail(pos, "a key must be plain text, not a mapping or a list")
-        if len(stack) >= MAX_DEPTH:
-            raise fail(pos, f"nested deeper than {MAX_DEPTH} levels")
-        stack.append([YamlMap(pos) if kind == "map" else YamlList(pos), None, None, False])
     if documents == 0:
         raise fail((1, 1), "file is empty: a knowledge file holds one YAML mapping")
     return root
 
 
-def _place(
-    value: Any,
-    pos: Position,
-    stack: list[list[Any]],
-    label: str,
-    problems: list[Problem],
-    fail: Any,
-    merge_key: bool = False,
+def _set_item(
+    container: YamlMap, frame: list[Any], value: Any, pos: Position, label: str, problems: list[Problem]
 ) -> None:
-    """Put a finished value into the container on top of the stack."""
-    if not stack:
-        return
-    frame = stack[-1]
-    container = frame[0]
-    if isinstance(container, YamlList):
-        container.append(value)
-        container.item_pos.append(pos)
-        return
-    if not frame[3]:
-        if merge_key:
-            raise fail(pos, "merge keys (<<) are not allowed")
-        if isinstance(value, (YamlMap, YamlList)):
-            raise fail(pos, "a key must be plain text, not a mapping or a list")
-        frame[1], frame[2], frame[3] = value, pos, True
-        return
+    """Store a mapping's value under the key waiting in ``frame``; a repeated key is a problem."""
     key, key_pos = frame[1], frame[2]
     frame[1], frame[2], frame[3] = None, None, False
     if key in container:
