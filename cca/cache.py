@@ -130,8 +130,10 @@ _SELECT = "SELECT kind, id, parent, path, line, col, data FROM records"
 
 
 def _record(kind: str, record_id: str, parent: str | None, path: str, line: int, col: int, data: str) -> Record:
+    from cca.knowledge import label_for
+
     cls = RECORD_CLASSES.get(kind, Record)
-    return cls(kind, record_id, json.loads(data), Origin(path, line, col), parent)
+    return cls(kind, record_id, json.loads(data), Origin(label_for(Path(path)), line, col), parent)
 
 
 def open_store(files: Sequence[Path]) -> Store | None:
@@ -155,7 +157,9 @@ def open_store(files: Sequence[Path]) -> Store | None:
                 raise LookupError("changed")
             if new["mtime_ns"] >= written_ns - RACY_NS and _hash_file(file) != old["sha256"]:
                 raise LookupError("changed within the same tick")
-        return Store(connection, json.loads(meta["labels"]))
+        from cca.knowledge import label_for
+
+        return Store(connection, [label_for(file) for file in files])
     except (sqlite3.Error, LookupError, KeyError, ValueError, TypeError, OSError):
         connection.close()
         return None
@@ -196,6 +200,8 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
         CREATE INDEX project_country_country ON project_country (country);
         """
     )
+    # Paths are stored absolute; they are shown relative to wherever cca runs next.
+    absolute = {label: state["path"] for label, state in zip(labels, states["files"], strict=False)}
     connection.executemany(
         "INSERT INTO records (kind, id, parent, path, line, col, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -203,7 +209,7 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
                 r.kind,
                 r.id,
                 r.parent,
-                r.origin.path,
+                absolute.get(r.origin.path, r.origin.path),
                 r.origin.line,
                 r.origin.column,
                 json.dumps(r.data, ensure_ascii=False, separators=(",", ":")),
@@ -219,6 +225,5 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
         "fingerprint": _fingerprint(),
         "written_ns": str(states["written_ns"]),
         "files": json.dumps(states["files"]),
-        "labels": json.dumps(list(labels)),
     }
     connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())

@@ -59,6 +59,92 @@ def _progress() -> Any:
     return note if sys.stderr.isatty() else None
 
 
+# -- value completion (answers from the compiled cache, as fast as a query) ------------------------
+
+
+def _candidates(incomplete: str, pairs: Any) -> list[tuple[str, str]]:
+    wanted = incomplete.casefold()
+    seen: dict[str, str] = {}
+    for value, help_text in pairs:
+        if value.casefold().startswith(wanted) and value not in seen:
+            seen[value] = help_text
+    return list(seen.items())
+
+
+def _kb_or_none() -> Any:
+    try:
+        return Options.kb()
+    except Exception:  # completion must never print an error into the user's prompt
+        return None
+
+
+def complete_country(incomplete: str) -> list[tuple[str, str]]:
+    kb = _kb_or_none()
+    if kb is None:
+        return []
+    pairs = []
+    for record in kb.of_kind("country"):
+        for value in (
+            record.name,
+            record.get("iso2"),
+            record.get("iso3"),
+            record.get("official_name"),
+            *record.aliases,
+        ):
+            if value:
+                pairs.append((value, record.name))
+    return _candidates(incomplete, pairs)
+
+
+def complete_sector(incomplete: str) -> list[tuple[str, str]]:
+    kb = _kb_or_none()
+    return [] if kb is None else _candidates(incomplete, ((r.id, r.name) for r in kb.of_kind("sector")))
+
+
+def complete_status(incomplete: str) -> list[tuple[str, str]]:
+    from cca.model import STATUSES
+
+    return _candidates(incomplete, ((status, "project status") for status in STATUSES))
+
+
+def complete_id(incomplete: str) -> list[tuple[str, str]]:
+    kb = _kb_or_none()
+    if kb is None:
+        return []
+    if kb._store is not None:  # ids only: no need to read every record
+        return _candidates(incomplete, ((record_id, "") for record_id in kb._store.ids()))
+    return _candidates(incomplete, ((r.id, r.name) for r in kb.by_id.values()))
+
+
+_FIELD_KINDS = {
+    "projects": "project",
+    "agreements": "agreement",
+    "aspects": "aspect",
+    "actions": "action",
+    "people": "person",
+    "statements": "statement",
+    "organisations": "organisation",
+    "places": "place",
+    "events": "event",
+    "figures": "figure",
+    "countries": "country",
+    "sectors": "sector",
+    "sources": "source",
+    "search": "search",
+}
+
+
+def complete_fields(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Complete the last of a comma-separated list of fields, for the command being typed."""
+    from cca.outschema import fields
+
+    kind = _FIELD_KINDS.get(ctx.info_name or "", "project")
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    chosen = set(done.split(","))
+    return [(prefix + field, "") for field in fields(kind) if field not in chosen and field.startswith(last)]
+
+
 def _version(value: bool) -> None:
     if value:
         emit(f"cca {__version__}\n")
@@ -117,12 +203,21 @@ FormatOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 FieldsOpt = Annotated[
-    str | None, typer.Option("--fields", help="Comma-separated fields (JSON keys) to show, e.g. id,name,status.")
+    str | None,
+    typer.Option(
+        "--fields",
+        help="Comma-separated fields (JSON keys) to show, e.g. id,name,status.",
+        autocompletion=complete_fields,
+    ),
 ]
 CountryOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--country", "-c", help="Country name, official name, ISO code or alias (repeat to OR).", metavar="COUNTRY"
+        "--country",
+        "-c",
+        help="Country name, official name, ISO code or alias (repeat to OR).",
+        metavar="COUNTRY",
+        autocompletion=complete_country,
     ),
 ]
 SearchOpt = Annotated[
@@ -153,7 +248,11 @@ def projects(
     sector: Annotated[
         list[str] | None,
         typer.Option(
-            "--sector", "-s", help="Sector id or label, with everything below it (repeat to OR).", metavar="SECTOR"
+            "--sector",
+            "-s",
+            help="Sector id or label, with everything below it (repeat to OR).",
+            metavar="SECTOR",
+            autocompletion=complete_sector,
         ),
     ] = None,
     status: Annotated[
@@ -163,6 +262,7 @@ def projects(
             help="Current status: planned, agreed, under-construction, in-progress, "
             "completed, operational, suspended, cancelled, unknown (repeat to OR).",
             metavar="STATUS",
+            autocompletion=complete_status,
         ),
     ] = None,
     search: SearchOpt = None,
@@ -199,7 +299,10 @@ def aspects(
 def actions(
     aspect: Annotated[int | None, typer.Option("--aspect", "-a", help="Only actions of this aspect (1-4).")] = None,
     sector: Annotated[
-        list[str] | None, typer.Option("--sector", "-s", help="Sector, with everything below it.", metavar="SECTOR")
+        list[str] | None,
+        typer.Option(
+            "--sector", "-s", help="Sector, with everything below it.", metavar="SECTOR", autocompletion=complete_sector
+        ),
     ] = None,
     search: SearchOpt = None,
     fmt: FormatOpt = None,
@@ -274,7 +377,9 @@ def countries(
 
 @app.command()
 def country(
-    name: Annotated[str, typer.Argument(help="Country name, official name, ISO code or alias.")],
+    name: Annotated[
+        str, typer.Argument(help="Country name, official name, ISO code or alias.", autocompletion=complete_country)
+    ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -337,7 +442,9 @@ def search(
 
 @app.command()
 def show(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="The id of any record (see the ID column).")],
+    record_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The id of any record (see the ID column).", autocompletion=complete_id)
+    ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -363,6 +470,39 @@ def schema(
     from cca.commands import print_schema
 
     print_schema(kind)
+
+
+class ExportFormat(StrEnum):
+    sqlite = "sqlite"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="File to write (sqlite, json) or directory (csv).", metavar="PATH")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="sqlite, csv or json.", case_sensitive=False)
+    ] = ExportFormat.sqlite,
+    force: Annotated[bool, typer.Option("--force", help="Replace files that exist.")] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV: start each file with a UTF-8 BOM (for Excel).")] = False,
+) -> None:
+    """Export all the knowledge: a SQLite database for Datasette, CSV files per kind, or one JSON document.
+
+    Example: cca export --format sqlite kb.db
+    """
+    from cca import export as exporter
+
+    kb = Options.kb()
+    if fmt is ExportFormat.sqlite:
+        metadata = exporter.export_sqlite(kb, path, force)
+        note(f"wrote {path} and {metadata.name}; browse with: datasette {path} -m {metadata}")
+    elif fmt is ExportFormat.csv:
+        written = exporter.export_csv(kb, path, force, bom)
+        note(f"wrote {len(written)} CSV files to {path}")
+    else:
+        exporter.export_json(kb, path, force)
+        note(f"wrote {path}")
 
 
 @app.command()

@@ -135,9 +135,10 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "event": [
         Column("date", "Date", lambda r: r.get("date") or "(undated)", no_wrap=True),
+        Column("timeline", "Timeline", lambda r: r.get("timeline", ""), no_wrap=True),
         _id(),
         _named("name", "Event", 3),
-        Column("type", "Type", _join("type"), ratio=1),
+        Column("type", "Type", _join("type"), no_wrap=True),
     ],
     "figure": [
         _id(),
@@ -147,12 +148,13 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "country": [
         _id(),
-        _named("name", "Country", 2),
+        Column("name", "Country", _join("name"), no_wrap=True, sub=_join("id")),
         Column("iso2", "ISO", lambda r: f"{r.get('iso2', '')}/{r.get('iso3', '')}", no_wrap=True),
         Column("asean_member", "ASEAN", lambda r: "yes" if r.get("asean_member") else "no", no_wrap=True),
         Column("project_count", "Projects", _join("project_count"), no_wrap=True),
         Column("agreement_count", "Agreements", _join("agreement_count"), no_wrap=True),
         Column("figure_count", "Figures", _join("figure_count"), no_wrap=True),
+        Column("record_count", "All records", lambda r: str(r.get("record_count", "")), bars=lambda r: r["bars"]),
     ],
     "sector": [
         Column("tree", "Sector", _join("tree"), ratio=2),

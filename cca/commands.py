@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cca import query, render
+from cca import __version__, query, render
 from cca.clikit import emit, note, stdout_is_unicode
 from cca.columns import COLUMNS, amount, progress_text
 from cca.errors import QueryError
@@ -54,8 +54,9 @@ def output(
     title: str | None = None,
     caption: str | None = None,
     empty: str | None = None,
+    columns: Sequence[render.Column] | None = None,
 ) -> None:
-    """Write rows of one kind in the chosen format."""
+    """Write rows of one kind in the chosen format (``columns`` replaces the kind's usual ones)."""
     chosen = _check_fields(out, kind)
     fmt = _chosen_format(out)
     if not rows and empty:
@@ -69,7 +70,7 @@ def output(
     elif fmt == "yaml":
         emit(render.to_yaml(render.pick(rows, chosen)))
     else:
-        columns = COLUMNS[kind]
+        columns = list(columns or COLUMNS[kind])
         if chosen:
             by_key = {c.key: c for c in columns}
             columns = [by_key.get(key) or render.field_column(key) for key in chosen]
@@ -165,17 +166,51 @@ def list_kind(kb: KnowledgeBase, out: Out, kind: str, countries: list[str], sear
     if kind == "event":
         records.sort(key=_date_key)
     rows = [record_view(kb, r) for r in records]
+    columns = None
+    if kind == "event":
+        dates = [str(row["date"]) for row in rows if row.get("date")]
+        first, last = (min(dates), max(dates)) if dates else ("", "")
+        track = render.Column(
+            "timeline", f"{first[:4]}…{last[:4]}", lambda r: timeline_marker(r.get("date"), first, last), no_wrap=True
+        )
+        columns = [track if c.key == "timeline" else c for c in COLUMNS["event"]]
     output(
         out,
         kind,
         rows,
         title=PLURALS[kind].capitalize(),
+        columns=columns,
         empty=None if missing and not rows else f"no {PLURALS[kind]} match",
     )
 
 
 def list_countries(kb: KnowledgeBase, out: Out) -> None:
-    output(out, "country", [record_view(kb, r) for r in kb.of_kind("country")], title="Countries")
+    rows = [record_view(kb, r) for r in kb.of_kind("country")]
+    most = max((row["record_count"] for row in rows), default=0) or 1
+    chart = render.Column(
+        "record_count",
+        "All records",
+        lambda r: str(r["record_count"]),
+        bars=lambda r: [(r["record_count"] / most, str(r["record_count"]))],
+        min_width=13,
+    )
+    columns = [chart if c.key == "record_count" else c for c in COLUMNS["country"]]
+    output(out, "country", rows, title="Countries: records that concern each", columns=columns)
+
+
+def timeline_marker(date: str | None, first: str, last: str, width: int = 20) -> str:
+    """A track with a marker where ``date`` falls between the first and last dates."""
+    if not date:
+        return "·" * width
+
+    def position(value: str) -> float:
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        return parts[0] + (parts[1] - 1) / 12 + (parts[2] - 1) / 365
+
+    start, end = position(first), position(last)
+    fraction = 0.0 if end == start else (position(date) - start) / (end - start)
+    spot = min(width - 1, max(0, round(fraction * (width - 1))))
+    return "─" * spot + "●" + "─" * (width - spot - 1)
 
 
 def list_sectors(kb: KnowledgeBase, out: Out) -> None:
@@ -378,7 +413,75 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
     if fmt in ("csv", "tsv"):
         output(out, "project", profile["projects"])
         return
+    if fmt == "markdown":
+        emit(country_brief(kb, profile))
+        return
     _emit_sections(fmt, _profile_sections(kb, profile))
+
+
+def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
+    """A brief a journalist can paste: headline facts, projects, agreements, statements, numbered citations."""
+    md = render.md_escape
+    citations: dict[tuple[str, str], int] = {}
+
+    def cite(row: dict[str, Any]) -> str:
+        numbers = []
+        for item in row.get("evidence") or ():
+            key = (item["source"], item["quote"])
+            numbers.append(citations.setdefault(key, len(citations) + 1))
+        return "".join(f"[{n}]" for n in numbers)
+
+    country = profile["country"]
+    projects, agreements = profile["projects"], profile["agreements"]
+    dates = sorted({str(s.get("date")) for s in kb.of_kind("source") if s.get("date")})
+    lines = [f"# {md(country['name'])}: China–ASEAN cooperation", ""]
+    lines.append(
+        f"*Compiled by cca {__version__} from {len(dates)} source(s) dated {', '.join(dates)}. "
+        "Status and progress are as of the dates shown, not today.*"
+    )
+    lines += ["", "## Headline facts", ""]
+    lines.append(
+        f"- {len(projects)} project(s), {len(agreements)} agreement(s) or framework(s), "
+        f"{len(profile['figures'])} figure(s) and {len(profile['statements'])} statement(s) concern "
+        f"{md(country['name'])}."
+    )
+    for row in projects:
+        progress = "; ".join(progress_text(p) for p in row.get("progress") or ())
+        status = f"{row['status']} as of {row['status_as_of']}" if row.get("status") else "status unknown"
+        lines.append(f"- {md(row['name'])}: {status}" + (f"; {progress}" if progress else "") + f" {cite(row)}")
+    lines += [
+        "",
+        "## Projects",
+        "",
+        "| Project | Status (as of) | Progress (as of) | Sources |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in projects:
+        status = f"{row['status']} ({row['status_as_of']})" if row.get("status") else ""
+        progress = "<br>".join(md(progress_text(p)) for p in row.get("progress") or ())
+        lines.append(f"| {md(row['name'])} | {md(status)} | {progress} | {cite(row)} |")
+    lines += ["", "## Agreements and frameworks", ""]
+    lines += [
+        f"- {md(row['name'])}" + (f" ({row['date']})" if row.get("date") else "") + f" {cite(row)}"
+        for row in agreements
+    ] or ["- none recorded"]
+    lines += ["", "## Statements", ""]
+    lines += [
+        f"- {md(row['summary'])} {cite(row)}"
+        if row["summary"].startswith(row["person_name"])
+        else f"- **{md(row['person_name'])}**: {md(row['summary'])} {cite(row)}"
+        for row in profile["statements"]
+    ] or ["- none recorded"]
+    lines += ["", "## Figures", ""]
+    lines += [
+        f"- {md(amount(row['value'], row['unit'], row.get('qualifier')))}: {md(row['subject'])} {cite(row)}"
+        for row in profile["figures"]
+    ] or ["- none recorded"]
+    lines += ["", "## Citations", ""]
+    references = {s.id: _reference(s) for s in kb.of_kind("source")}
+    for (source, quote), number in citations.items():
+        lines.append(f"{number}. “{md(quote)}” — {md(references.get(source, source))}")
+    return "\n".join(lines) + "\n"
 
 
 def _evidence_lines(row: dict[str, Any]) -> list[tuple[str, str]]:

@@ -131,6 +131,7 @@ def output_schema(kind: str) -> dict[str, Any]:
                 "type": "integer",
                 "description": f"How many {KINDS_PLURAL[what]} concern the country.",
             }
+        props["record_count"] = {"type": "integer", "description": "How many records of any kind concern the country."}
     if kind == "sector":
         props["record_count"] = {"type": "integer", "description": "Records in this sector or below it."}
         props["tree"] = {**_STR, "description": "The label indented by depth (for tree display)."}

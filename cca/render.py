@@ -174,7 +174,7 @@ def to_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[Column], title
 
 def bar(fraction: float, width: int = 10) -> str:
     fraction = min(max(fraction, 0.0), 1.0)
-    filled = round(fraction * width)
+    filled = max(round(fraction * width), 1 if fraction > 0 else 0)  # anything above zero shows
     return "█" * filled + "░" * (width - filled)
 
 

@@ -65,6 +65,10 @@ def record_view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
     if record.kind == "country":
         for kind in ("project", "agreement", "figure"):
             out[f"{kind}_count"] = len(query.records_for_countries(kb, kind, {record.id}))
+        out["record_count"] = sum(
+            len(query.records_for_countries(kb, kind, {record.id}))
+            for kind in ("project", "agreement", "figure", "event", "person", "statement", "organisation", "place")
+        )
     if record.kind == "sector":
         depth = query.sector_depths(kb).get(record.id, 0)
         out["depth"] = depth

@@ -93,6 +93,7 @@ GOLDEN_CASES = [
     (["country", "Laos", "-f", "table"], 120),
     (["projects", "-f", "markdown"], 80),
     (["aspects", "-f", "markdown"], 120),
+    (["country", "Laos", "-f", "markdown"], 80),
 ]
 
 

@@ -88,3 +88,10 @@ def test_readme_jq_examples_run() -> None:
 def test_readme_has_the_two_ci_commands() -> None:
     assert "<!-- ci:install -->" in README and "cca projects --country Laos" in README
     assert "<!-- ci:test -->" in README and "pytest" in README
+
+
+def test_readme_timeline_picture_is_real(cca: Any) -> None:
+    (block,) = re.findall(r"```text\n(.*?)```", README, re.S)
+    actual = [line.rstrip() for line in cca("events", "--format", "table", env={"COLUMNS": "80"}).stdout.splitlines()]
+    for line in block.splitlines():
+        assert line.rstrip() in actual, line

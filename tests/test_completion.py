@@ -1,0 +1,59 @@
+"""Shell completion: the machinery Typer drives from bash and zsh, with cca's value candidates."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from cca.cli import app
+
+
+def _bash(words: str) -> list[str]:
+    parts = words.split(" ")
+    env = {"_CCA_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    result = CliRunner().invoke(app, [], env=env, prog_name="cca")
+    assert result.exit_code == 0, result.output
+    return result.stdout.split()
+
+
+def _zsh(words: str) -> str:
+    env = {"_CCA_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": words}
+    result = CliRunner().invoke(app, [], env=env, prog_name="cca")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_country_candidates_include_laos() -> None:
+    assert "Laos" in _bash("cca projects --country La")
+    assert "LAO" in _bash("cca projects -c LA")
+
+
+def test_show_candidates_are_record_ids() -> None:
+    candidates = _bash("cca show china-")
+    assert "china-laos-railway" in candidates
+    assert all(candidate.startswith("china-") for candidate in candidates)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("cca projects --sector rail", "railway"),
+        ("cca projects --status under", "under-construction"),
+        ("cca projects --fields id,sta", "id,status"),
+        ("cca figures --fields per", "period"),
+        ("cca country Viet", "Vietnam"),
+    ],
+)
+def test_value_candidates(words: str, expected: str) -> None:
+    assert expected in _bash(words)
+
+
+def test_zsh_gets_candidates_with_descriptions() -> None:
+    out = _zsh("cca projects --sector tra")
+    assert '"transport":"Transport"' in out
+
+
+def test_show_completion_prints_a_script() -> None:
+    result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="cca")
+    assert result.exit_code == 0
+    assert "_CCA_COMPLETE=complete_bash" in result.stdout
