@@ -20,6 +20,7 @@ needs, whatever the size of the knowledge.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from typing import Any
 
 from cca.model import RECORD_CLASSES, Origin, Record
 
-FORMAT = 1
+FORMAT = 2
 ENV_CACHE_DIR = "CCA_CACHE_DIR"
 ENV_NO_CACHE = "CCA_NO_CACHE"
 #: A file modified this close to the cache's writing is re-hashed: its mtime may not have ticked.
@@ -63,9 +64,9 @@ def _hash_file(path: Path) -> str:
 def _fingerprint() -> str:
     """cca's version and the schema's content: a new version or schema invalidates every cache."""
     from cca import __version__
-    from cca.schema import schema_path
+    from cca.knowledge import data_dir
 
-    return f"{FORMAT}:{__version__}:{_hash_file(schema_path())}"
+    return f"{FORMAT}:{__version__}:{_hash_file(data_dir() / 'knowledge.schema.json')}"
 
 
 def cache_path(files: Sequence[Path]) -> Path:
@@ -125,15 +126,40 @@ class Store:
             wanted,
         )
 
+    def referencing(self, record_id: str) -> list[Record]:
+        """Records whose data mention ``record_id`` (a superset of those that refer to it)."""
+        return self._records(f"{_SELECT} WHERE instr(data, ?) > 0 ORDER BY seq", (json.dumps(record_id),))
+
+    def citations(self, source_id: str) -> int:
+        """Evidence entries citing ``source_id``, counted in the stored JSON without parsing it."""
+        needle = '"source":' + json.dumps(source_id, ensure_ascii=False)
+        row = self.connection.execute(
+            "SELECT coalesce(sum((length(data) - length(replace(data, ?, ''))) / length(?)), 0) FROM records",
+            (needle, needle),
+        ).fetchone()
+        return int(row[0])
+
+    def search_candidates(self, words: list[str], compact: str) -> list[Record]:
+        """Records whose folded text holds every word, or the words run together."""
+        clause = " AND ".join("instr(search, ?) > 0" for _ in words) or "1"
+        return self._records(
+            f"{_SELECT} WHERE ({clause}) OR instr(search_compact, ?) > 0 ORDER BY seq", (*words, compact)
+        )
+
 
 _SELECT = "SELECT kind, id, parent, path, line, col, data FROM records"
 
 
-def _record(kind: str, record_id: str, parent: str | None, path: str, line: int, col: int, data: str) -> Record:
+@functools.cache
+def _label(path: str) -> str:
     from cca.knowledge import label_for
 
+    return label_for(Path(path))
+
+
+def _record(kind: str, record_id: str, parent: str | None, path: str, line: int, col: int, data: str) -> Record:
     cls = RECORD_CLASSES.get(kind, Record)
-    return cls(kind, record_id, json.loads(data), Origin(label_for(Path(path)), line, col), parent)
+    return cls(kind, record_id, json.loads(data), Origin(_label(path), line, col), parent)
 
 
 def open_store(files: Sequence[Path]) -> Store | None:
@@ -152,17 +178,38 @@ def open_store(files: Sequence[Path]) -> Store | None:
         current = _file_states(files, with_hash=False)
         if [s["path"] for s in stored] != [c["path"] for c in current]:
             raise LookupError("other files")
+        racy = False
         for old, new, file in zip(stored, current, files, strict=True):
             if (old["size"], old["mtime_ns"]) != (new["size"], new["mtime_ns"]):
                 raise LookupError("changed")
-            if new["mtime_ns"] >= written_ns - RACY_NS and _hash_file(file) != old["sha256"]:
-                raise LookupError("changed within the same tick")
-        from cca.knowledge import label_for
-
-        return Store(connection, [label_for(file) for file in files])
+            if new["mtime_ns"] >= written_ns - RACY_NS:
+                if _hash_file(file) != old["sha256"]:
+                    raise LookupError("changed within the same tick")
+                racy = True
+        if racy:
+            _settle(path, current)
+        return Store(connection, [_label(str(file.resolve())) for file in files])
     except (sqlite3.Error, LookupError, KeyError, ValueError, TypeError, OSError):
         connection.close()
         return None
+
+
+def _settle(path: Path, current: list[dict[str, Any]]) -> None:
+    """Once every file's mtime lies safely in the past, say so, so later runs need not re-hash.
+
+    The content was just hashed and matched; a file whose mtime is more than RACY_NS old
+    cannot change again without its mtime moving, so the stat check suffices from now on.
+    """
+    import time
+
+    now = time.time_ns()
+    if any(state["mtime_ns"] >= now - RACY_NS for state in current):
+        return
+    with contextlib.suppress(sqlite3.Error, OSError):
+        connection = sqlite3.connect(path, timeout=0.1)
+        with connection:
+            connection.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(now),))
+        connection.close()
 
 
 def write_store(files: Sequence[Path], records: Sequence[Record], labels: Sequence[str], states: Any) -> None:
@@ -185,6 +232,13 @@ def write_store(files: Sequence[Path], records: Sequence[Record], labels: Sequen
             os.unlink(temporary)
 
 
+def _search_texts(record: Record) -> tuple[str, str]:
+    from cca.query import normalise, searchable_texts
+
+    folded = " ".join(normalise(text) for text, _ in searchable_texts(record))
+    return folded, folded.replace(" ", "")
+
+
 def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any, labels: Sequence[str]) -> None:
     connection.executescript(
         """
@@ -193,7 +247,8 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE records (
             seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL UNIQUE, parent TEXT,
-            path TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, data TEXT NOT NULL
+            path TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, data TEXT NOT NULL,
+            search TEXT NOT NULL, search_compact TEXT NOT NULL
         );
         CREATE INDEX records_kind ON records (kind, seq);
         CREATE TABLE project_country (country TEXT NOT NULL, project TEXT NOT NULL);
@@ -203,7 +258,8 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
     # Paths are stored absolute; they are shown relative to wherever cca runs next.
     absolute = {label: state["path"] for label, state in zip(labels, states["files"], strict=False)}
     connection.executemany(
-        "INSERT INTO records (kind, id, parent, path, line, col, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (kind, id, parent, path, line, col, data, search, search_compact) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 r.kind,
@@ -213,6 +269,7 @@ def _fill(connection: sqlite3.Connection, records: Sequence[Record], states: Any
                 r.origin.line,
                 r.origin.column,
                 json.dumps(r.data, ensure_ascii=False, separators=(",", ":")),
+                *_search_texts(r),
             )
             for r in records
         ),

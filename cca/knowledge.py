@@ -166,6 +166,26 @@ class KnowledgeBase:
             return list(self._store.projects_in(wanted))
         return [r for r in self.of_kind("project") if wanted.intersection(r.data.get("countries", ()))]
 
+    def referencing(self, record_id: str) -> list[Record]:
+        """Candidates for records that refer to ``record_id`` (callers check the references)."""
+        if self._store is not None and len(self._by_kind) < len(ALL_KINDS):
+            return [self._by_id.get(r.id, r) for r in self._store.referencing(record_id)]
+        return list(self._by_id.values())
+
+    def citations(self, source_id: str) -> int:
+        """How many evidence quotes, anywhere, cite ``source_id``."""
+        if self._store is not None and len(self._by_kind) < len(ALL_KINDS):
+            return int(self._store.citations(source_id))
+        from cca.query import count_citations
+
+        return sum(count_citations(record.data, source_id) for record in self._by_id.values())
+
+    def search_candidates(self, words: list[str], compact: str) -> list[Record]:
+        """Records that may match a search (all of them when there is no cache to ask)."""
+        if self._store is not None and len(self._by_kind) < len(ALL_KINDS):
+            return [self._by_id.get(r.id, r) for r in self._store.search_candidates(words, compact)]
+        return list(self.by_id.values())
+
     def counts(self) -> dict[str, int]:
         if self._store is not None:
             stored = self._store.counts()

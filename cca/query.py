@@ -224,9 +224,11 @@ def matches(record: Record, query: str) -> bool:
 
 def search(kb: KnowledgeBase, query: str, kinds: Sequence[str] | None = None) -> list[tuple[Record, int]]:
     """Records matching ``query`` across every kind, best first."""
+    wanted = normalise(query)
+    candidates = kb.search_candidates(wanted.split(), wanted.replace(" ", ""))
     results = [
         (record, points)
-        for record in kb.by_id.values()
+        for record in candidates
         if (not kinds or record.kind in kinds) and (points := score(record, query)) > 0
     ]
     results.sort(key=lambda pair: (-pair[1], pair[0].kind, pair[0].id))
@@ -248,7 +250,7 @@ def related_records(kb: KnowledgeBase, record: Record) -> list[Record]:
         target = kb.get(ref)
         if target is not None and target.id != record.id and target.kind != "source":
             found[target.id] = target
-    for other in kb.by_id.values():
+    for other in kb.referencing(record.id):
         if other.id != record.id and record.id in set(_references(other.data)) and other.kind != "country":
             found.setdefault(other.id, other)
     return list(found.values())
@@ -344,18 +346,10 @@ def records_in_sectors(kb: KnowledgeBase, sector_ids: set[str]) -> list[Record]:
     return [r for r in kb.by_id.values() if r.kind != "sector" and sector_ids.intersection(r.data.get("sectors", ()))]
 
 
-def citations(kb: KnowledgeBase, source_id: str) -> int:
-    """How many evidence quotes, anywhere, cite ``source_id``."""
-    total = 0
-    for record in kb.by_id.values():
-        total += _count_citations(record.data, source_id)
-    return total
-
-
-def _count_citations(value: Any, source_id: str) -> int:
+def count_citations(value: Any, source_id: str) -> int:
     if isinstance(value, dict):
         own = 1 if value.get("source") == source_id and "quote" in value else 0
-        return own + sum(_count_citations(item, source_id) for item in value.values())
+        return own + sum(count_citations(item, source_id) for item in value.values())
     if isinstance(value, list):
-        return sum(_count_citations(item, source_id) for item in value)
+        return sum(count_citations(item, source_id) for item in value)
     return 0

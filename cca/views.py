@@ -75,7 +75,7 @@ def record_view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
         out["tree"] = "  " * depth + record.name
         out["record_count"] = len(query.records_in_sectors(kb, query.sector_descendants(kb, record.id)))
     if record.kind == "source":
-        out["fact_count"] = query.citations(kb, record.id)
+        out["fact_count"] = kb.citations(record.id)
     out["evidence"] = evidence_view(record.evidence)
     out["defined_at"] = str(record.origin)
     return out

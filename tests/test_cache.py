@@ -158,7 +158,18 @@ def test_the_cached_and_uncached_answers_are_identical(cca: Any) -> None:
     fresh = cca("--no-cache", "country", "Laos", "--json").stdout
     cca("projects")  # builds the cache
     assert cca("country", "Laos", "--json").stdout == fresh
-    assert cca("projects", "-c", "LA", "--json").stdout == cca("--no-cache", "projects", "-c", "LA", "--json").stdout
+    for args in (
+        ["projects", "-c", "LA", "--json"],
+        ["search", "Jakarta Bandung", "--json"],
+        ["search", "jakartabandung", "--json"],
+        ["search", "中老铁路", "--json"],
+        ["show", "china-laos-railway", "--json"],
+        ["show", "laos", "--json"],
+        ["countries", "--json"],
+        ["sources", "--json"],
+        ["show", "panorama-2021-03-04-four-new-aspects", "--json"],
+    ):
+        assert cca(*args).stdout == cca("--no-cache", *args).stdout, args
 
 
 def test_two_processes_building_at_once_both_answer(files: list[Path], tmp_path: Path) -> None:
@@ -181,3 +192,75 @@ def test_two_processes_building_at_once_both_answer(files: list[Path], tmp_path:
     assert _from_cache(files)
     leftovers = [p.name for p in cache.cache_path(files).parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def _synthetic(tmp_path: Path, projects: int) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).parent.parent / "bench" / "run.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "big.yaml"
+    bench.generate(projects, path)
+    return path
+
+
+def test_a_slow_first_load_says_so_and_later_loads_do_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCA_CACHE_DIR", str(tmp_path / "cache"))
+    path = _synthetic(tmp_path, 3000)
+    said: list[str] = []
+    first = cca.load([path], on_slow=said.append)
+    assert len(first.projects(country="LA")) >= 1
+    assert said and said[0].startswith("reading 1 knowledge file (") and "later runs use the cache" in said[0]
+    said.clear()
+    cca.load([path], on_slow=said.append)
+    assert said == []
+
+
+def test_no_progress_chatter_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    path = _synthetic(tmp_path, 3000)
+    env = {**os.environ, "CCA_CACHE_DIR": str(tmp_path / "cache"), "CCA_NO_BUNDLED": "1", "CCA_KNOWLEDGE": str(path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cca", "projects", "-c", "LA", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)
+
+
+def test_progress_on_a_terminal_stderr(tmp_path: Path) -> None:
+    import pty
+
+    path = _synthetic(tmp_path, 3000)
+    env = {**os.environ, "CCA_CACHE_DIR": str(tmp_path / "cache"), "CCA_NO_BUNDLED": "1", "CCA_KNOWLEDGE": str(path)}
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cca", "projects", "-c", "LA", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+        os.close(follower)
+        chatter = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chatter += chunk
+    finally:
+        os.close(leader)
+    assert result.returncode == 0
+    assert b"cca: note: reading 1 knowledge file" in chatter
+    assert json.loads(result.stdout)  # stdout stays pure data

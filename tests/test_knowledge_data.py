@@ -215,3 +215,29 @@ def test_prose_fields_paraphrase_rather_than_copy(kb: KnowledgeBase, article: st
             copied[start : start + window] = [True] * window
     share = sum(copied[body_start:body_end]) / (body_end - body_start)
     assert share <= 0.12, f"summaries, texts and notes copy {share:.0%} of the article body"
+
+
+def test_missing_sources_fail_rather_than_skip_in_ci(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    env = {**os.environ, "CI": "true", "CCA_SOURCES": str(tmp_path / "nowhere")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{Path(__file__)}::test_every_quote_is_verbatim_in_its_source",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    assert "source texts missing" in result.stdout and "1 error" in result.stdout
