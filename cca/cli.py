@@ -109,11 +109,7 @@ def complete_status(incomplete: str) -> list[tuple[str, str]]:
 
 def complete_id(incomplete: str) -> list[tuple[str, str]]:
     kb = _kb_or_none()
-    if kb is None:
-        return []
-    if kb._store is not None:  # ids only: no need to read every record
-        return _candidates(incomplete, ((record_id, "") for record_id in kb._store.ids()))
-    return _candidates(incomplete, ((r.id, r.name) for r in kb.by_id.values()))
+    return [] if kb is None else _candidates(incomplete, ((record_id, "") for record_id in kb.ids()))
 
 
 _FIELD_KINDS = {

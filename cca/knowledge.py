@@ -166,6 +166,12 @@ class KnowledgeBase:
             return list(self._store.projects_in(wanted))
         return [r for r in self.of_kind("project") if wanted.intersection(r.data.get("countries", ()))]
 
+    def ids(self) -> list[str]:
+        """Every record id, in file order (without reading the records from a cache)."""
+        if self._store is not None and len(self._by_kind) < len(ALL_KINDS):
+            return list(self._store.ids())
+        return list(self._by_id)
+
     def referencing(self, record_id: str) -> list[Record]:
         """Candidates for records that refer to ``record_id`` (callers check the references)."""
         if self._store is not None and len(self._by_kind) < len(ALL_KINDS):

@@ -237,7 +237,7 @@ def search(kb: KnowledgeBase, query: str, kinds: Sequence[str] | None = None) ->
 
 def closest_ids(kb: KnowledgeBase, value: str, n: int = 5) -> list[str]:
     """Ids that look like ``value``: close spellings first, then ids containing it."""
-    ids = list(kb.by_id)
+    ids = kb.ids()
     close = difflib.get_close_matches(value, ids, n=n, cutoff=0.5)
     contained = [i for i in ids if value and value.lower() in i and i not in close]
     return (close + contained)[:n]
