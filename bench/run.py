@@ -132,9 +132,6 @@ def to_json(yaml_path: Path, json_path: Path) -> None:
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall-clock seconds and peak RSS (KB) of one whole process."""
-    # Through a small shell that execs the command: a child forked straight from this (large)
-    # process would report this process's peak RSS as its own.
-    command = ["/bin/sh", "-c", 'exec "$@"', "sh", *command]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
@@ -174,7 +171,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=SIZES, help="project counts (0: the bundled file)")
     parser.add_argument("--runs", type=int, default=9, help="timed runs of each command (median reported)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json", help="where to write results")
+    parser.add_argument("--generate", nargs=2, metavar=("PROJECTS", "PATH"), help="only write a synthetic file")
     args = parser.parse_args()
+    if args.generate:
+        generate(int(args.generate[0]), Path(args.generate[1]))
+        return
 
     entry = Path(sys.executable).parent / "cca"
     cca = [str(entry)] if entry.exists() else [sys.executable, "-m", "cca"]
@@ -198,7 +199,9 @@ def main() -> None:
             size_env = dict(env)
             if size:
                 path = work / f"knowledge-{size}.yaml"
-                generate(size, path)
+                # In a child process: a child forked from a bench grown large would report the
+                # bench's peak RSS as its own (Linux keeps the high-water mark across exec).
+                subprocess.run([sys.executable, __file__, "--generate", str(size), str(path)], check=True)
                 size_env.update({"CCA_NO_BUNDLED": "1", "CCA_KNOWLEDGE": str(path)})
             else:
                 path = ROOT / "data" / "knowledge.yaml"
