@@ -112,29 +112,13 @@ def complete_id(incomplete: str) -> list[tuple[str, str]]:
     return [] if kb is None else _candidates(incomplete, ((record_id, "") for record_id in kb.ids()))
 
 
-_FIELD_KINDS = {
-    "projects": "project",
-    "agreements": "agreement",
-    "aspects": "aspect",
-    "actions": "action",
-    "people": "person",
-    "statements": "statement",
-    "organisations": "organisation",
-    "places": "place",
-    "events": "event",
-    "figures": "figure",
-    "countries": "country",
-    "sectors": "sector",
-    "sources": "source",
-    "search": "search",
-}
-
-
 def complete_fields(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Complete the last of a comma-separated list of fields, for the command being typed."""
+    from cca.model import PLURALS
     from cca.outschema import fields
 
-    kind = _FIELD_KINDS.get(ctx.info_name or "", "project")
+    commands = {plural: kind for kind, plural in PLURALS.items()} | {"search": "search"}
+    kind = commands.get(ctx.info_name or "", "project")
     done, _, last = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
     chosen = set(done.split(","))

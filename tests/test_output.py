@@ -11,25 +11,11 @@ import jsonschema
 import pytest
 
 from cca.knowledge import KnowledgeBase
-from cca.model import ALL_KINDS
+from cca.model import ALL_KINDS, PLURALS
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-LISTINGS = {
-    "projects": "project",
-    "agreements": "agreement",
-    "aspects": "aspect",
-    "actions": "action",
-    "people": "person",
-    "statements": "statement",
-    "organisations": "organisation",
-    "places": "place",
-    "events": "event",
-    "figures": "figure",
-    "countries": "country",
-    "sectors": "sector",
-    "sources": "source",
-}
+LISTINGS = {plural: kind for kind, plural in PLURALS.items()}  # every listing command and its kind
 
 
 def _schema(cca: Any, kind: str) -> dict[str, Any]:
