@@ -136,11 +136,6 @@ class KnowledgeBase:
         self._load_all()
         return self._by_id
 
-    @property
-    def by_kind(self) -> dict[str, list[Record]]:
-        self._load_all()
-        return self._by_kind
-
     def __len__(self) -> int:
         return sum(self.counts().values())
 

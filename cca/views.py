@@ -63,12 +63,13 @@ def record_view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
         person = kb.get(record.data["person"])
         out["person_name"] = person.name if person else record.data["person"]
     if record.kind == "country":
-        for kind in ("project", "agreement", "figure"):
-            out[f"{kind}_count"] = len(query.records_for_countries(kb, kind, {record.id}))
-        out["record_count"] = sum(
-            len(query.records_for_countries(kb, kind, {record.id}))
+        counts = {
+            kind: len(query.records_for_countries(kb, kind, {record.id}))
             for kind in ("project", "agreement", "figure", "event", "person", "statement", "organisation", "place")
-        )
+        }
+        for kind in ("project", "agreement", "figure"):
+            out[f"{kind}_count"] = counts[kind]
+        out["record_count"] = sum(counts.values())
     if record.kind == "sector":
         depth = query.sector_depths(kb).get(record.id, 0)
         out["depth"] = depth
