@@ -1,34 +1,50 @@
-"""cca: questions about China–ASEAN cooperation, answered from a source-cited knowledge file.
+"""cca: questions about China–ASEAN cooperation, answered from source-cited knowledge.
 
 Use it from Python::
 
     import cca
-    kb = cca.load()
+    kb = cca.load()                                   # the bundled knowledge
+    kb = cca.load(settings=cca.Settings.from_environ())  # as the command line sees it
     for project in kb.projects(country="Laos"):
-        print(project.name, project.status, [p.value for p in project.progress])
+        print(project.name, project.status.value, [p.value for p in project.progress])
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from cca.version import __version__
 
-__all__ = ["KnowledgeBase", "KnowledgeError", "Problem", "QueryError", "Record", "Project", "load", "__version__"]
+__all__ = [
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Problem",
+    "Project",
+    "QueryError",
+    "Record",
+    "SearchHit",
+    "Settings",
+    "__version__",
+    "load",
+]
 
 if TYPE_CHECKING:
-    from cca.errors import KnowledgeError, Problem, QueryError
-    from cca.knowledge import KnowledgeBase, load
-    from cca.model import Project, Record
+    from cca.core.api import load
+    from cca.core.errors import KnowledgeError, Problem, QueryError
+    from cca.core.kb import KnowledgeBase, SearchHit
+    from cca.core.model import Project, Record
+    from cca.core.settings import Settings
 
 _LAZY = {
-    "load": "cca.knowledge",
-    "KnowledgeBase": "cca.knowledge",
-    "KnowledgeError": "cca.errors",
-    "Problem": "cca.errors",
-    "QueryError": "cca.errors",
-    "Record": "cca.model",
-    "Project": "cca.model",
+    "load": "cca.core.api",
+    "KnowledgeBase": "cca.core.kb",
+    "SearchHit": "cca.core.kb",
+    "KnowledgeError": "cca.core.errors",
+    "Problem": "cca.core.errors",
+    "QueryError": "cca.core.errors",
+    "Record": "cca.core.model",
+    "Project": "cca.core.model",
+    "Settings": "cca.core.settings",
 }
 
 

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
-from cca import knowledge
+import cca as cca_lib
 from cca.cli import app
+from cca.core.kb import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The source texts live beside the checkout (../shared/sources), or where $CCA_SOURCES says.
@@ -29,8 +32,18 @@ def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _stable_environment(monkeypatch: pytest.MonkeyPatch, cache_root: Path) -> None:
     """Fixed width, no colour, no user knowledge: output depends on nothing but the test."""
-    for name in ("CCA_KNOWLEDGE", "CCA_NO_BUNDLED", "FORCE_COLOR", "CCA_MAX_FILE_BYTES", "CCA_NO_CACHE"):
+    for name in (
+        "CCA_KNOWLEDGE",
+        "CCA_NO_BUNDLED",
+        "FORCE_COLOR",
+        "CCA_MAX_FILE_BYTES",
+        "CCA_NO_CACHE",
+        "CCA_DATA_DIR",
+        "CCA_NO_DATA_DIR",
+        "XDG_DATA_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCA_NO_DATA_DIR", "1")
     monkeypatch.setenv("CCA_CACHE_DIR", str(cache_root))
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("NO_COLOR", "1")
@@ -48,8 +61,18 @@ def sources_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def kb() -> knowledge.KnowledgeBase:
-    return knowledge.load(bundled=True)
+def kb() -> KnowledgeBase:
+    return cca_lib.load()
+
+
+@pytest.fixture(scope="session")
+def cli_app() -> Any:
+    """The app, whose click command is built once: Typer builds it anew on every invoke otherwise."""
+    built = typer.main.get_command(app)
+    original = typer.testing._get_command
+    typer.testing._get_command = lambda typer_app: built if typer_app is app else original(typer_app)
+    yield app
+    typer.testing._get_command = original
 
 
 @dataclass
@@ -64,14 +87,28 @@ class Run:
 
 
 @pytest.fixture
-def cca() -> Iterator[Any]:
+def cca(cli_app: Any) -> Iterator[Any]:
     """Invoke the CLI in-process: cca("projects", "--country", "Laos") -> Run."""
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None) -> Run:
-        result = runner.invoke(app, list(args), env=env)
+        result = runner.invoke(cli_app, list(args), env=env, prog_name="cca")
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)
 
     yield invoke
+
+
+@pytest.fixture(scope="session")
+def big_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 generated projects (bench/run.py's generator): a first load that takes a few seconds."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cca_bench", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path_factory.mktemp("big") / "projects.yaml"
+    bench.generate(20_000, path)
+    return path

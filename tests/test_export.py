@@ -12,9 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from cca.knowledge import KnowledgeBase
-from cca.model import ALL_KINDS, PLURALS
-from cca.outschema import fields
+from cca.core.kb import KnowledgeBase
+from cca.core.kinds import KINDS
+from cca.core.outschema import fields
+
+ALL_KINDS = KINDS.names()
+PLURALS = {kind.name: kind.plural for kind in KINDS}
 
 
 @pytest.fixture
@@ -51,7 +54,7 @@ def test_sqlite_has_fts_foreign_keys_indexes_and_json_names(database: Path, kb: 
             count = db.execute(f"SELECT count(*) FROM {PLURALS[kind]}").fetchone()[0]
             assert count == len(kb.of_kind(kind))
         quotes = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
-        assert quotes == sum(len(r.evidence) for r in kb.by_id.values())
+        assert quotes == sum(len(r.evidence) for r in (kb.get(i) for i in kb.all_ids()) if r is not None)
 
 
 def test_exports_are_deterministic_and_never_overwrite(cca: Any, database: Path) -> None:

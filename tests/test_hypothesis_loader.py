@@ -20,10 +20,11 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cca.errors import KnowledgeError
-from cca.knowledge import label_for, load
-from cca.render import to_yaml
-from cca.yamlfile import parse
+from cca import load
+from cca.core.errors import KnowledgeError
+from cca.core.settings import label_for
+from cca.io.formats import yaml_text as to_yaml
+from cca.io.yaml import parse
 
 MINIMAL = (Path(__file__).parent / "fixtures" / "good" / "minimal.yaml").read_text(encoding="utf-8")
 
@@ -178,7 +179,7 @@ documents = st.recursive(
     max_leaves=20,
 )
 #: PyYAML's default safe dump, and the one ``cca --format yaml`` uses.
-DUMPERS: dict[str, Callable[[Any], str]] = {"yaml.safe_dump": yaml.safe_dump, "cca.render.to_yaml": to_yaml}
+DUMPERS: dict[str, Callable[[Any], str]] = {"yaml.safe_dump": yaml.safe_dump, "cca.io.formats.yaml_text": to_yaml}
 dumpers = st.sampled_from(list(DUMPERS))
 
 
@@ -203,7 +204,7 @@ def test_safe_dump_round_trip(backend: str, value: Any, dumper: str) -> None:
 @PROPERTY
 @given(st.from_regex(CORE_NUMBER, fullmatch=True), dumpers)
 @example("1e5", "yaml.safe_dump")
-@example("0129", "cca.render.to_yaml")
+@example("0129", "cca.io.formats.yaml_text")
 def test_safe_dump_round_trip_number_like_strings(text: str, dumper: str) -> None:
     """A string that reads as a number under YAML 1.2 must come back a string.
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import cca
-from cca.errors import KnowledgeError
-from cca.model import Project
+from cca.core.errors import KnowledgeError
+from cca.core.model import Project
 
 UPDATE = """\
 format: 1
@@ -60,7 +60,8 @@ def test_updates_show_in_the_cli_with_their_dates(cca: Any, update_file: Path) -
     assert rows[0]["status_source"] == "later-report-2022"
     assert [o["value"] for o in rows[0]["status_history"]] == ["under-construction", "operational"]
     plain = cca("projects", "-c", "Laos", env={"CCA_KNOWLEDGE": str(update_file)}).stdout
-    assert "operational (2021-12-03)" in plain and "100 % overall (2021-12-03)" in plain
+    assert "operational, as of 2021-12-03 (reported 2022-01-10)" in plain
+    assert "100 % overall, as of 2021-12-03 (reported 2022-01-10)" in plain
 
 
 def test_a_directory_of_files_works(cca: Any, update_file: Path) -> None:

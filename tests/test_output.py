@@ -10,8 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from cca.knowledge import KnowledgeBase
-from cca.model import ALL_KINDS, PLURALS
+from cca.core.kb import KnowledgeBase
+from cca.core.kinds import KINDS
+
+ALL_KINDS = KINDS.names()
+PLURALS = {kind.name: kind.plural for kind in KINDS}
+
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -60,18 +60,26 @@ def test_closed_stdout_ends_quietly_with_status_0() -> None:
     assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr, stderr
 
 
-def test_ctrl_c_ends_quietly_with_130(tmp_path: Path) -> None:
-    fifo = tmp_path / "slow.yaml"
-    os.mkfifo(fifo)  # opening it blocks until a writer comes: cca is mid-load when the signal lands
+@pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_mid_load_ends_quietly_and_leaves_no_temporary_file(
+    big_knowledge: Path, tmp_path: Path, signal_number: int, status: int
+) -> None:
+    cache = tmp_path / "cache"
     process = subprocess.Popen(
-        [*CCA, "validate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(CCA_KNOWLEDGE=str(fifo)), text=True
+        [*CCA, "--no-bundled", "-k", str(big_knowledge), "projects", "-c", "Laos"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(CCA_CACHE_DIR=str(cache)),
+        text=True,
     )
-    time.sleep(1.5)
-    process.send_signal(signal.SIGINT)
+    time.sleep(1.0)  # well into the first load (parsing, checking, writing the compiled store)
+    assert process.poll() is None, "the load ended before the signal: the test proves nothing"
+    process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert stdout == ""
+    assert [p.name for p in cache.iterdir()] == [] if cache.exists() else True
 
 
 def test_piped_output_has_no_escape_codes_and_no_truncation() -> None:

@@ -13,8 +13,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cca import schema as cca_schema
-from cca.yamlfile import parse
+from cca.core import schema as cca_schema
+from cca.io.yaml import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "data" / "knowledge.schema.json").read_text(encoding="utf-8"))

@@ -1,27 +1,35 @@
-"""Check parsed YAML against ``knowledge.schema.json``, reporting every problem with its position.
+"""Check parsed YAML against ``knowledge.schema.json``: a fast verdict, and every problem with its position.
 
 The JSON Schema file is the single description of the format: editors use it
-while people type, and this module interprets it at load time. It understands
-the subset of JSON Schema 2020-12 the file uses (listed in :data:`KEYWORDS`; a
-test keeps the two in step and compares verdicts with the ``jsonschema``
-package). Writing the interpreter here, rather than depending on
-``jsonschema``, keeps the import off cca's start-up path and lets every message
-carry the ``file:line:col`` of the node it is about.
+while people type, and cca checks it at load time twice over:
+
+* :class:`FastCheck` gives a yes/no verdict per record, as fast as possible
+  (``jsonschema_rs``, a compiled validator, when it is installed);
+* :func:`validate` and :func:`validate_item` interpret the schema themselves and
+  report every problem with the ``file:line:col`` of its node. They are the
+  reference: the fast verdict is only ever trusted when it says "valid", and tests
+  compare both with the ``jsonschema`` package.
+
+Both understand the subset of JSON Schema 2020-12 the file uses (listed in
+:data:`KEYWORDS`), plus what the file format adds: dates that must be real
+(``format: partial-date``) and numbers that must be finite and, when whole,
+fit in 64 bits.
 """
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cca.errors import Problem
-from cca.yamlfile import Position, YamlList, YamlMap
+from cca.core import dates
+from cca.core.errors import Problem
+from cca.io.yaml import Position, YamlList, YamlMap
 
 #: The JSON Schema keywords this interpreter understands (annotations are ignored).
 KEYWORDS = frozenset(
@@ -49,34 +57,41 @@ ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "$co
 Report = Callable[[Position, Any, str], None]
 
 
-def schema_path() -> Path:
-    from cca.knowledge import data_dir
+#: The range of a whole number in a knowledge file: what SQLite and every export can hold.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
-    return data_dir() / "knowledge.schema.json"
+
+def schema_path() -> Path:
+    from cca.core.settings import bundled_data_dir
+
+    return bundled_data_dir() / "knowledge.schema.json"
 
 
 @cache
-def knowledge_schema() -> dict[str, Any]:
-    """The knowledge file's JSON Schema, as a dict."""
-    with schema_path().open(encoding="utf-8") as handle:
+def _file_schema(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
         loaded: dict[str, Any] = json.load(handle)
     return loaded
 
 
+def knowledge_schema(path: Path | None = None) -> dict[str, Any]:
+    """The knowledge file's JSON Schema: the file's, plus the sections of kinds registered with a schema."""
+    from cca.core.kinds import KINDS
+
+    schema = _file_schema(path or schema_path())
+    extra = {kind.section: kind.schema for kind in KINDS if kind.schema is not None}
+    if not extra:
+        return schema
+    merged = dict(schema)
+    merged["properties"] = dict(schema["properties"])
+    for section, item in extra.items():
+        merged["properties"][section] = {"type": "array", "items": dict(item)}
+    return merged
+
+
 def valid_date(text: str) -> bool:
     """True for a real calendar date written YYYY, YYYY-MM or YYYY-MM-DD."""
-    parts = text.split("-")
-    try:
-        if len(parts) == 1 and len(parts[0]) == 4:
-            return int(parts[0]) >= 1
-        if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2:
-            return 1 <= int(parts[1]) <= 12
-        if len(parts) == 3:
-            datetime.date.fromisoformat(text)
-            return True
-    except ValueError:
-        return False
-    return False
+    return dates.valid(text)
 
 
 def validate(document: Any, label: str, schema: dict[str, Any] | None = None) -> list[Problem]:
@@ -91,6 +106,20 @@ def validate(document: Any, label: str, schema: dict[str, Any] | None = None) ->
 
     pos = document.pos if isinstance(document, (YamlMap, YamlList)) else (1, 1)
     _check(document, root, root, pos, None, report)
+    return problems
+
+
+def validate_item(
+    item: Any, schema: dict[str, Any], root: dict[str, Any], label: str, section: str, index: int
+) -> list[Problem]:
+    """Every way one item of a top-level list departs from ``schema``; paths read ``section[index]...``."""
+    problems: list[Problem] = []
+
+    def report(pos: Position, where: Any, message: str) -> None:
+        problems.append(Problem(label, pos[0], pos[1], f"{_path_text(where)}: {message}"))
+
+    pos = item.pos if isinstance(item, (YamlMap, YamlList)) else (1, 1)
+    _check(item, schema, root, pos, ((None, section), index), report)
     return problems
 
 
@@ -112,7 +141,8 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # JSON Schema's integer: any number with no fractional part (1.0 is an integer).
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
@@ -137,7 +167,8 @@ def describe(value: Any) -> str:
 
 @cache
 def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
+    # JSON Schema's $ is the end of the text; Python's would also match before a final newline.
+    return re.compile(text[:-1] + r"\Z" if text.endswith("$") and not text.endswith("\\$") else text)
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +197,12 @@ def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], pos: Positi
     if isinstance(value, str):
         _check_string(value, schema, pos, where, report)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            report(pos, where, f"{_show(value)} is not a finite number")
+            return
+        if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+            report(pos, where, "the number is out of range: whole numbers must fit in 64 bits")
+            return
         if "minimum" in schema and value < schema["minimum"]:
             report(pos, where, f"{value} is less than the minimum {schema['minimum']}")
         if "maximum" in schema and value > schema["maximum"]:
@@ -239,3 +276,76 @@ def _suggest(value: Any, choices: Any) -> str:
         return ""
     close = difflib.get_close_matches(value, [str(choice) for choice in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _resolve_all(schema: Any, root: dict[str, Any]) -> Any:
+    """A schema with every $ref replaced by its definition (the file's refs do not recurse)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            target = root["$defs"][schema["$ref"].removeprefix("#/$defs/")]
+            return {
+                **_resolve_all(target, root),
+                **{k: _resolve_all(v, root) for k, v in schema.items() if k != "$ref"},
+            }
+        return {key: _resolve_all(value, root) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_resolve_all(item, root) for item in schema]
+    return schema
+
+
+class FastCheck:
+    """Yes/no verdicts against the schema, one section's item at a time; never a message.
+
+    A "no" (or any doubt) sends the caller to :func:`validate_item`, which says why.
+    """
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+        self._validators: dict[str, Callable[[Any], bool]] = {}
+
+    def _validator(self, section: str) -> Callable[[Any], bool]:
+        found = self._validators.get(section)
+        if found is not None:
+            return found
+        properties: Mapping[str, Any] = self.root.get("properties", {})
+        item_schema = properties.get(section, {}).get("items")
+        if item_schema is None:
+            self._validators[section] = lambda value: False
+            return self._validators[section]
+        resolved = _resolve_all(item_schema, self.root)
+        check: Callable[[Any], bool]
+        try:
+            import jsonschema_rs
+        except ImportError:  # pragma: no cover - the interpreter alone, slower
+
+            def check(value: Any) -> bool:
+                return not _interpret(value, resolved, self.root)
+
+        else:
+            validator = jsonschema_rs.validator_for(
+                resolved, validate_formats=True, formats={"partial-date": dates.valid}
+            )
+
+            def check(value: Any) -> bool:
+                try:
+                    return bool(validator.is_valid(value))
+                except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter
+                    return False
+
+        self._validators[section] = check
+        return check
+
+    def item(self, section: str, value: Any) -> bool:
+        return self._validator(section)(value)
+
+
+def _interpret(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    """True if the interpreter finds a problem (used without positions)."""
+    found = False
+
+    def report(pos: Position, where: Any, message: str) -> None:
+        nonlocal found
+        found = True
+
+    _check(value, schema, root, (1, 1), None, report)
+    return found

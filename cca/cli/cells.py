@@ -1,0 +1,163 @@
+"""What a person reads in a cell: each column style of the registry turned into text.
+
+A row here is a record's JSON object (:mod:`cca.core.views`); dates always travel with
+the values they date ("54 % overall, reported 2021-03-04"), so a figure from 2021 is
+never read as today's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cca.core import dates
+from cca.io.formats import text_of
+
+_QUALIFIER = {"about": "~", "more-than": ">", "less-than": "<", "at-least": "≥", "exact": ""}
+
+
+def number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+
+
+def amount(value: Any, unit: str, qualifier: str | None = None) -> str:
+    """'54 %', '~70 %', '3.5 million-tonnes-per-year'."""
+    sign = _QUALIFIER.get(qualifier or "exact", "")
+    suffix = " %" if unit == "percent" else f" {unit}"
+    return f"{sign}{number(value)}{suffix}"
+
+
+def when(as_of: Any, reported: Any) -> str:
+    """'as of 2020 (reported 2021-03-04)', 'reported 2021-03-04' or 'as of 2021-03-04'."""
+    if as_of and reported and as_of != reported:
+        return f"as of {as_of} (reported {reported})"
+    if as_of:
+        return f"as of {as_of}"
+    if reported:
+        return f"reported {reported}"
+    return "undated"
+
+
+def progress_text(item: dict[str, Any], *, dated: bool = True) -> str:
+    """'54 % overall, reported 2021-03-04': a figure always carries its date."""
+    text = f"{amount(item['value'], item['unit'], item.get('qualifier'))} {item['metric']}"
+    return f"{text}, {when(item.get('as_of'), item.get('reported'))}" if dated else text
+
+
+def status_lines(row: dict[str, Any]) -> list[str]:
+    if not row.get("status"):
+        return []
+    return [str(row["status"]), when(row.get("status_as_of"), row.get("status_reported"))]
+
+
+def quoted(words: str) -> str:
+    return f"“{words}”"
+
+
+def speaker(row: dict[str, Any]) -> str:
+    """Who said it: the person, or the source itself for narration."""
+    if row.get("form") == "narration" or not row.get("person_name"):
+        return "(the source, narrating)"
+    return str(row["person_name"])
+
+
+def statement_text(statement: dict[str, Any]) -> str:
+    """A statement as a person reads it: the quoted words when the source prints them, else the summary."""
+    quotes = [q for q in statement.get("quotes") or () if q]
+    if statement.get("form") == "direct-quote" and quotes:
+        return " … ".join(quoted(q) for q in quotes)
+    return str(statement.get("summary") or "")
+
+
+def roles(row: dict[str, Any]) -> str:
+    return "; ".join(
+        role["title"] + (f", {role['organisation']}" if role.get("organisation") else "")
+        for role in row.get("roles") or ()
+    )
+
+
+def figure_value(row: dict[str, Any]) -> str:
+    return amount(row["value"], row["unit"], row.get("qualifier"))
+
+
+def period(row: dict[str, Any]) -> str:
+    if row.get("period"):
+        return str(row["period"])
+    return when(row.get("as_of"), row.get("reported"))
+
+
+def actions(row: dict[str, Any]) -> str:
+    return "\n".join(f"{i}. {a['text']}" for i, a in enumerate(row.get("actions") or (), 1))
+
+
+def timeline_marker(date: str | None, first: str, last: str, width: int = 20) -> str:
+    """A track with a marker where ``date`` falls between the first and last dates."""
+    parsed = dates.parse(date) if date else None
+    start, end = dates.parse(first), dates.parse(last)
+    if parsed is None or start is None or end is None:
+        return "·" * width
+    low, high = start.fraction(), end.fraction()
+    fraction = 0.0 if high == low else (parsed.fraction() - low) / (high - low)
+    spot = min(width - 1, max(0, round(fraction * (width - 1))))
+    return "─" * spot + "●" + "─" * (width - spot - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How a column style reads: its text, and how a table may lay it out.
+
+    ``wrap``: "never" (ids, dates, numbers, enum values: never broken), "words" (short
+    text, broken only between words) or "prose" (long text, wrapped to the space left).
+    """
+
+    text: Callable[[dict[str, Any], str], str]
+    wrap: str = "words"
+    bars: bool = False
+    #: On one line (plain output), where joining the lines with '; ' would read wrongly.
+    line: Callable[[dict[str, Any], str], str] | None = None
+
+
+def _field(row: dict[str, Any], key: str) -> str:
+    return text_of(row.get(key))
+
+
+def _list(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "; ".join(text_of(v) for v in value) if isinstance(value, list) else text_of(value)
+
+
+STYLES: dict[str, Style] = {
+    "id": Style(_field, "never"),
+    "name": Style(_field, "prose"),
+    "text": Style(_field, "words"),
+    "prose": Style(_field, "prose"),
+    "enum": Style(_field, "never"),
+    "date": Style(lambda r, k: text_of(r.get(k)) or "undated", "never"),
+    "count": Style(_field, "never"),
+    "list": Style(_list, "words"),
+    "status": Style(
+        lambda r, k: "\n".join(status_lines(r)),
+        "never",
+        line=lambda r, k: ", ".join(status_lines(r)),
+    ),
+    "progress": Style(lambda r, k: "\n".join(progress_text(p) for p in r.get("progress") or ()), "words", bars=True),
+    "figure": Style(lambda r, k: figure_value(r), "never"),
+    "period": Style(lambda r, k: period(r), "words"),
+    "roles": Style(lambda r, k: roles(r), "prose"),
+    "said": Style(lambda r, k: "\n".join(statement_text(s) for s in r.get("statements") or ()), "prose"),
+    "speaker": Style(lambda r, k: speaker(r), "words"),
+    "quotes": Style(lambda r, k: statement_text({**r, "form": r.get("form") or "direct-quote"}), "prose"),
+    "actions": Style(lambda r, k: actions(r), "prose"),
+    "tree": Style(_field, "never"),
+    "iso": Style(lambda r, k: f"{r.get('iso2', '')}/{r.get('iso3', '')}", "never"),
+    "yesno": Style(lambda r, k: "yes" if r.get(k) else "no", "never"),
+    "bars": Style(_field, "never", bars=True),
+    "timeline": Style(lambda r, k: str(r.get(k, "")), "never"),
+}
+
+
+def style(name: str) -> Style:
+    return STYLES.get(name, STYLES["text"])

@@ -1,0 +1,533 @@
+"""What each command does once its options are parsed: ask the library, shape the answer, hand it to output.
+
+Kept apart from :mod:`cca.cli.main` so that a command's Typer signature (read at
+every start-up) stays cheap and this module is imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cca.cli import cells
+from cca.cli.output import Out, View, document, listing, sections, views
+from cca.cli.stream import emit, note
+from cca.core.errors import AmbiguousError, QueryError
+from cca.core.kb import KnowledgeBase, WorldCountry, suggest
+from cca.core.kinds import KINDS
+from cca.core.model import Record
+from cca.core.outschema import country_schema, fields, output_schema, profile_sections, show_schema
+from cca.core.registry import Kind
+from cca.core.text import fold
+from cca.core.views import record_view
+from cca.io.exporters.base import reference
+from cca.version import __version__
+
+
+def _caption(kb: KnowledgeBase, rows: Sequence[dict[str, Any]]) -> str | None:
+    """Name the sources behind the status and progress shown, so dates are never mistaken for today."""
+    used = sorted(
+        {str(row["status_source"]) for row in rows if row.get("status_source")}
+        | {str(p["source"]) for row in rows for p in row.get("progress") or () if p.get("source")}
+    )
+    if not used:
+        return None
+    names = []
+    for source_id in used:
+        source = kb.get(source_id)
+        names.append(f"{source.get('publisher')}, {source.get('date')}" if source else source_id)
+    return "Status and progress as reported on the dates shown; source: " + "; ".join(names) + "."
+
+
+def _footer(kb: KnowledgeBase, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Markdown listings end with their sources."""
+    cited: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("source"), str):
+                cited[value["source"]] = None
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(list(rows))
+    sources = [s for s in kb.of_kind("source") if s.id in cited]
+    return [f"Source: {reference(s)}" for s in sources]
+
+
+def _missing(missing: list[str], what: str) -> None:
+    for name in missing:
+        note(f"the knowledge has no records for {name}, so no {what}")
+
+
+def _plural(count: int, kind: Kind) -> str:
+    return f"{count} {kind.name if count == 1 else kind.plural}"
+
+
+def _count_bars(key: str, rows: Sequence[dict[str, Any]]) -> Callable[[dict[str, Any]], list[tuple[float, str]]]:
+    most = max((row.get(key) or 0 for row in rows), default=0) or 1
+
+    def bars(row: dict[str, Any]) -> list[tuple[float, str]]:
+        return [((row.get(key) or 0) / most, str(row.get(key) or 0))]
+
+    return bars
+
+
+def _timeline(first: str, last: str) -> Callable[[dict[str, Any]], str]:
+    def marker(row: dict[str, Any]) -> str:
+        return cells.timeline_marker(row.get("date"), first, last)
+
+    return marker
+
+
+def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
+    """The kind's columns, with the pictures that need the whole answer (bar chart, timeline) filled in."""
+    shown = views(kind.columns)
+    out: list[View] = []
+    for view in shown:
+        if view.style == "bars":
+            out.append(View(view.key, view.header, view.style, view.priority, bars=_count_bars(view.key, rows)))
+        elif view.style == "timeline":
+            dated = [str(row["date"]) for row in rows if row.get("date")]
+            first, last = (min(dated), max(dated)) if dated else ("", "")
+            header = f"{first[:4]}…{last[:4]}" if dated else view.header
+            out.append(View(view.key, header, view.style, view.priority, text=_timeline(first, last)))
+        else:
+            out.append(view)
+    return out
+
+
+def list_records(
+    kb: KnowledgeBase,
+    out: Out,
+    kind_name: str,
+    *,
+    country: Sequence[str] = (),
+    sector: Sequence[str] = (),
+    status: Sequence[str] = (),
+    search: Sequence[str] = (),
+    limit: int | None = None,
+    parent: str | None = None,
+    records: list[Record] | None = None,
+) -> None:
+    kind = KINDS[kind_name]
+    missing: list[str] = []
+    if country:
+        _, missing = kb.country_ids(list(country))
+    if records is None:
+        records = kb.records(
+            kind.name,
+            country=country or None,
+            sector=sector or None,
+            status=status or None,
+            search=search or None,
+            parent=parent,
+            limit=limit,
+        )
+    rows = [record_view(r, kb) for r in records]
+    _missing(missing, kind.plural)
+    empty = None if missing and not rows else f"no {kind.plural} match"
+    listing(
+        out,
+        rows,
+        fields(kind.name),
+        kind_views(kind, rows),
+        title=kind.title,
+        caption=_caption(kb, rows) if kind.name == "project" else None,
+        empty=empty,
+        footer=_footer(kb, rows),
+    )
+
+
+def list_aspects(kb: KnowledgeBase, out: Out, number: int | None) -> None:
+    aspects = kb.of_kind("aspect")
+    if number is not None:
+        chosen = [a for a in aspects if a.get("number") == number]
+        if not chosen:
+            raise QueryError(f"no aspect {number}: choose from {', '.join(str(a.get('number')) for a in aspects)}")
+        aspects = chosen
+    list_records(kb, out, "aspect", records=aspects)
+
+
+def list_actions(
+    kb: KnowledgeBase, out: Out, aspect: int | None, sector: Sequence[str], search: Sequence[str], limit: int | None
+) -> None:
+    parent = None
+    if aspect is not None:
+        parents = [a.id for a in kb.of_kind("aspect") if a.get("number") == aspect]
+        if not parents:
+            raise QueryError(f"no aspect {aspect}")
+        parent = parents[0]
+    list_records(kb, out, "action", sector=sector, search=search, limit=limit, parent=parent)
+
+
+def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str], limit: int | None) -> None:
+    chosen = []
+    for value in kinds:
+        kind = KINDS.lookup(value)
+        if kind is None:
+            names = KINDS.names()
+            raise QueryError(f"no kind {value!r}{suggest(value, names, n=1)}; kinds: {', '.join(names)}")
+        chosen.append(kind.name)
+    hits = kb.search(text, chosen or None, limit)
+    rows = [{"kind": h.record.kind, "id": h.record.id, "name": h.record.name, "score": h.score} for h in hits]
+    columns = [
+        View("kind", "Kind", "enum", 2),
+        View("name", "Name", "name", 1),
+        View("id", "ID", "id", 3),
+        View("score", "Score", "count", 4),
+    ]
+    listing(out, rows, fields("search"), columns, title=f"Search: {text}", empty=f"nothing matches {text!r}")
+
+
+# -- one record -----------------------------------------------------------------------------------------------
+
+
+def lookup(kb: KnowledgeBase, text: str) -> Record:
+    """A record by id, or by a name or alias of exactly one record (several: a usage error listing them)."""
+    wanted = text.strip()
+    record = kb.get(wanted) or kb.get(wanted.lower())
+    if record is not None:
+        return record
+    folded = fold(wanted)
+    if folded:
+        matches = [
+            hit.record
+            for hit in kb.search(wanted, limit=50)
+            if folded in (fold(hit.record.name), *(fold(a) for a in hit.record.aliases if isinstance(a, str)))
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            candidates = [(r.id, r.name) for r in matches]
+            listed = "; ".join(f"{rid} ({name})" for rid, name in candidates[:8])
+            raise AmbiguousError(f"{text!r} names {len(matches)} records: {listed}", candidates)
+    close = kb.closest_ids(wanted.lower())
+    hint = f" — did you mean {', '.join(close)}?" if close else " (see: cca search TEXT)"
+    raise QueryError(f"no record with id or name {text!r}{hint}")
+
+
+def _evidence_line(item: dict[str, Any]) -> str:
+    if item.get("quote"):
+        return f"“{item['quote']}” [{item['source']}]"
+    parts = [f"record {item['record']}" if item.get("record") else None, item.get("url")]
+    return f"{', '.join(p for p in parts if p)} [{item['source']}]"
+
+
+def _value_lines(value: Any, label: str) -> list[tuple[str, str]]:
+    from cca.io.formats import text_of
+
+    if value is None or value == [] or value == {}:
+        return []
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return [(label, "; ".join(text_of(v) for v in value))]
+    if isinstance(value, list):
+        lines: list[tuple[str, str]] = []
+        for index, item in enumerate(value, 1):
+            lines += _value_lines(item, f"{label} {index}")
+        return lines
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if key == "evidence":
+                lines += [(f"{label} evidence", _evidence_line(e)) for e in item or ()]
+            else:
+                lines += _value_lines(item, f"{label} {key}".strip())
+        return lines
+    return [(label, text_of(value))]
+
+
+_APART = {
+    "id",
+    "kind",
+    "name",
+    "evidence",
+    "defined_at",
+    "status",
+    "status_as_of",
+    "status_reported",
+    "status_source",
+    "status_history",
+    "progress",
+    "actions",
+    "statements",
+    "country_codes",
+    "country_code",
+    "quotes",
+    "person_name",
+}
+
+
+def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    head: list[tuple[str, str]] = [("kind", record.kind), ("id", record.id)]
+    if view.get("status"):
+        head.append(("status", ", ".join(cells.status_lines(view))))
+    if record.kind == "statement":
+        head.append(("said by", cells.speaker(view)))
+        head += [("words", cells.quoted(q)) for q in view.get("quotes") or ()]
+    for key, value in view.items():
+        if key not in _APART:
+            head += _value_lines(value, key)
+    head.append(("defined at", view["defined_at"]))
+    parts: list[tuple[str, list[tuple[str, str]]]] = [(str(view["name"]), head)]
+    history = view.get("status_history") or []
+    if len(history) > 1 or (history and len(history[0].get("evidence") or ()) > 0):
+        lines = []
+        for item in history:
+            lines.append(("", f"{item['value']}, {cells.when(item.get('as_of'), item.get('reported'))}"))
+            lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+        parts.append(("Status over time", lines))
+    if view.get("progress"):
+        lines = []
+        for item in view["progress"]:
+            lines.append(("", cells.progress_text(item)))
+            lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+        parts.append(("Progress", lines))
+    if view.get("actions"):
+        parts.append(("Actions", [(str(i), a["text"]) for i, a in enumerate(view["actions"], 1)]))
+    if view.get("statements"):
+        parts.append(("Said", [(s["form"], cells.statement_text(s)) for s in view["statements"]]))
+    if view.get("evidence"):
+        parts.append(("Evidence", [("", _evidence_line(e)) for e in view["evidence"]]))
+    return parts
+
+
+def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
+    record = lookup(kb, text)
+    view = record_view(record, kb)
+    related = kb.related(record)
+    sources = kb.sources_of(record)
+    value = {
+        "record": view,
+        "related": [{"id": r.id, "kind": r.kind, "name": r.name} for r in related],
+        "sources": [record_view(s, kb) for s in sources],
+    }
+
+    def human(fmt: str) -> str:
+        parts = record_sections(kb, record, view)
+        if related:
+            parts.append(("Related", [(r.kind, f"{r.name} [{r.id}]") for r in related]))
+        if sources:
+            parts.append(("Sources", [(s.id, reference(s)) for s in sources]))
+        return sections(out, fmt, parts)
+
+    def flat() -> None:
+        listing(out, [view], fields(record.kind), views(KINDS[record.kind].columns))
+
+    document(out, value, human, flat=flat)
+
+
+# -- one country ---------------------------------------------------------------------------------------------
+
+
+def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
+    found = kb.resolve_country(name)
+    if isinstance(found, WorldCountry):
+        note(f"the knowledge has no records for {found.name}")
+        if out.chosen() in ("json", "jsonl", "yaml"):
+            document(out, {"country": {"name": found.name, "iso2": found.alpha2, "iso3": found.alpha3}}, lambda fmt: "")
+        return
+    record = found
+    profile: dict[str, Any] = {"country": record_view(record, kb)}
+    for kind in profile_sections():
+        profile[kind.plural] = [record_view(r, kb) for r in kb.records(kind.name, country=[record.id])]
+
+    def human(fmt: str) -> str:
+        if fmt == "markdown":
+            return country_brief(kb, profile)
+        return sections(out, fmt, _profile_sections(profile))
+
+    def flat() -> None:
+        rows = [
+            {"section": kind.plural, "id": row["id"], "name": row["name"]}
+            for kind in profile_sections()
+            for row in profile[kind.plural]
+        ]
+        listing(
+            out,
+            rows,
+            ["section", "id", "name"],
+            [View("section", "Section", "enum"), View("id", "ID", "id"), View("name", "Name", "name")],
+        )
+
+    document(out, profile, human, flat=flat)
+
+
+def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    country = profile["country"]
+    head = [
+        ("official name", country.get("official_name", "")),
+        ("ISO", f"{country.get('iso2', '')} / {country.get('iso3', '')}"),
+        ("ASEAN member", "yes" if country.get("asean_member") else "no"),
+    ]
+    if country.get("aliases"):
+        head.append(("aliases", "; ".join(country["aliases"])))
+    parts: list[tuple[str, list[tuple[str, str]]]] = [(country["name"], head)]
+    projects: list[tuple[str, str]] = []
+    for row in profile["projects"]:
+        status = ", ".join(cells.status_lines(row)) or "status unknown"
+        projects.append(("", f"{row['name']}: {status} [{row['id']}]"))
+        for item in row.get("progress") or ():
+            from cca.cli.terminal import bar
+
+            fraction = item["value"] / 100 if item["unit"] == "percent" else 0
+            projects.append(("", f"  {bar(fraction)} {cells.progress_text(item)}"))
+            projects += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+        for item in row.get("status_history") or ():
+            projects += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()][:1]
+    parts.append((f"Projects ({len(profile['projects'])})", projects or [("", "none")]))
+    simple: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+        ("Agreements", "agreements", lambda r: f"{r['name']} [{r['id']}]"),
+        ("Figures", "figures", lambda r: f"{cells.figure_value(r)} — {r['subject']}, {cells.period(r)}"),
+        ("Events", "events", lambda r: f"{r.get('date') or 'undated'}: {r['name']}"),
+        ("People", "people", lambda r: f"{r['name']} [{r['id']}]"),
+        ("Statements", "statements", lambda r: f"{cells.speaker(r)}: {cells.statement_text(r)}"),
+    ]
+    for title, key, text in simple:
+        lines: list[tuple[str, str]] = []
+        for row in profile[key]:
+            lines.append(("", text(row)))
+            lines += [("  ↳", _evidence_line(e)) for e in row.get("evidence") or ()]
+        parts.append((f"{title} ({len(profile[key])})", lines or [("", "none")]))
+    return parts
+
+
+def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
+    """A brief a journalist can paste: headline facts, projects, agreements, statements, numbered citations."""
+    from cca.cli.output import markdown_escape as md
+
+    citations: dict[tuple[str, str], int] = {}
+
+    def cite(row: dict[str, Any]) -> str:
+        numbers = []
+        for item in row.get("evidence") or ():
+            key = (item["source"], item.get("quote") or item.get("url") or item.get("record") or "")
+            numbers.append(citations.setdefault(key, len(citations) + 1))
+        return "".join(f"[{n}]" for n in numbers)
+
+    country = profile["country"]
+    projects, agreements = profile["projects"], profile["agreements"]
+    source_dates = sorted({str(s.get("date")) for s in kb.of_kind("source") if s.get("date")})
+    count = len(source_dates)
+    lines = [f"# {md(country['name'])}: China–ASEAN cooperation", ""]
+    sources = f"{count} source{'s' if count != 1 else ''} dated {', '.join(source_dates)}"
+    lines.append(
+        f"*Compiled by cca {__version__} from {sources}. Status and progress are as of the dates shown, not today.*"
+    )
+    lines += ["", "## Headline facts", ""]
+
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    counted = [
+        n(len(projects), "project", "projects"),
+        n(len(agreements), "agreement or framework", "agreements or frameworks"),
+        n(len(profile["figures"]), "figure", "figures"),
+    ]
+    lines.append(
+        f"- {', '.join(counted)} and {n(len(profile['statements']), 'statement', 'statements')} "
+        f"concern {md(country['name'])}."
+    )
+    for row in projects:
+        progress = "; ".join(cells.progress_text(p) for p in row.get("progress") or ())
+        status = ", ".join(cells.status_lines(row)) or "status unknown"
+        lines.append(f"- {md(row['name'])}: {md(status)}" + (f"; {md(progress)}" if progress else "") + f" {cite(row)}")
+    lines += ["", "## Projects", "", "| Project | Status | Progress | Sources |", "| --- | --- | --- | --- |"]
+    for row in projects:
+        status = ", ".join(cells.status_lines(row))
+        progress = "<br>".join(md(cells.progress_text(p)) for p in row.get("progress") or ())
+        lines.append(f"| {md(row['name'])} | {md(status)} | {progress} | {cite(row)} |")
+    lines += ["", "## Agreements and frameworks", ""]
+    lines += [
+        f"- {md(row['name'])}" + (f" ({md(str(row['date']))})" if row.get("date") else "") + f" {cite(row)}"
+        for row in agreements
+    ] or ["- none recorded"]
+    lines += ["", "## Statements", ""]
+    lines += [
+        f"- **{md(cells.speaker(row))}**: {md(cells.statement_text(row))} {cite(row)}" for row in profile["statements"]
+    ] or ["- none recorded"]
+    lines += ["", "## Figures", ""]
+    lines += [
+        f"- {md(cells.figure_value(row))}: {md(row['subject'])}, {md(cells.period(row))} {cite(row)}"
+        for row in profile["figures"]
+    ] or ["- none recorded"]
+    lines += ["", "## Citations", ""]
+    references = {s.id: reference(s) for s in kb.of_kind("source")}
+    for (source, evidence), number in citations.items():
+        lines.append(f"{number}. “{md(evidence)}” — {md(references.get(source, source))}")
+    return "\n".join(lines) + "\n"
+
+
+# -- the rest -------------------------------------------------------------------------------------------------
+
+
+def overview(kb: KnowledgeBase) -> None:
+    """What `cca` alone prints: what the knowledge holds and how to ask it."""
+    counts = kb.counts()
+    lines = ["cca — China–ASEAN cooperation, from source-cited facts", ""]
+    lines.append("Knowledge: " + ", ".join(_plural(n, KINDS[k]) for k, n in counts.items() if n))
+    for source in kb.of_kind("source"):
+        lines.append(f"Source: {source.get('publisher')}, {source.get('date')} — {source.get('title')}")
+    lines += [
+        "",
+        "Try:",
+        "  cca projects --country Laos        what is being built in Laos, and how far along",
+        "  cca aspects                        the 'four new aspects' and their actions",
+        "  cca search railway --json          every record about railways, as JSON",
+        "",
+        "Commands: cca --help    One command: cca COMMAND --help",
+    ]
+    from cca.core.text import visible
+
+    emit("\n".join(visible(line) for line in lines) + "\n")
+
+
+def print_schema(name: str) -> None:
+    from cca.core.schema import knowledge_schema
+
+    kind = KINDS.lookup(name)
+    if name == "knowledge":
+        value = knowledge_schema()
+    elif name == "show":
+        value = show_schema()
+    elif name in ("country-profile", "country_profile"):
+        value = country_schema()
+    elif name == "search":
+        value = output_schema("search")
+    elif kind is not None:
+        value = output_schema(kind.name)
+    else:
+        choices = ["knowledge", *KINDS.names(), "search", "show", "country-profile"]
+        raise QueryError(f"no schema {name!r}{suggest(name, choices, n=1)}; choose from {', '.join(choices)}")
+    emit(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def export(kb: KnowledgeBase, path: str, fmt: str, force: bool, bom: bool) -> None:
+    import sys
+
+    from cca.cli.stream import StdoutFailed
+    from cca.core.text import visible
+    from cca.io.exporters import EXPORTERS, Options
+
+    exporter = EXPORTERS[fmt]
+    options = Options(force=force, bom=bom)
+    if path == "-":
+        stdout = sys.stdout
+        if stdout is None:
+            raise StdoutFailed("it is closed")
+        target = stdout.buffer if exporter.binary and hasattr(stdout, "buffer") else stdout
+        exporter.write(kb, None, options, target)
+        return
+    written = exporter.write(kb, Path(path), options, None)
+    shown = ", ".join(visible(str(p)) for p in written)
+    if fmt == "sqlite" and len(written) == 2:
+        note(f"wrote {shown}; browse with: datasette {visible(str(written[0]))} -m {visible(str(written[1]))}")
+    elif fmt == "csv":
+        note(f"wrote {len(written)} CSV files to {visible(path)}")
+    else:
+        note(f"wrote {shown}")

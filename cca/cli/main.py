@@ -1,0 +1,429 @@
+"""The ``cca`` command: options parsed by Typer, questions asked of the library, answers to the output path.
+
+Listing commands are made from the kind registry: one per kind, with the filters its
+declaration allows (``--country`` for kinds tied to countries, ``--sector`` for kinds
+with sectors, ``--status`` for kinds with a status facet).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cca.cli import complete
+from cca.cli.edge import CcaGroup, Flags
+from cca.cli.session import Session, State, kb, session, stderr_is_terminal
+from cca.cli.stream import emit, note
+from cca.core.errors import QueryError
+from cca.core.kinds import KINDS
+from cca.core.registry import Kind
+from cca.version import __version__
+
+
+class Format(StrEnum):
+    table = "table"
+    plain = "plain"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
+app = typer.Typer(
+    cls=CcaGroup,
+    name="cca",
+    help="Answers questions about China–ASEAN cooperation from a source-cited knowledge file.",
+    no_args_is_help=False,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        emit(f"cca {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    knowledge: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--knowledge",
+            "-k",
+            help="Extra knowledge file or directory (repeatable; also $CCA_KNOWLEDGE).",
+            metavar="PATH",
+        ),
+    ] = None,
+    no_bundled: Annotated[
+        bool, typer.Option("--no-bundled", help="Leave the bundled knowledge out (also $CCA_NO_BUNDLED=1).")
+    ] = False,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            help="Your knowledge directory, where imports go (default $XDG_DATA_HOME/cca; also $CCA_DATA_DIR).",
+            metavar="DIR",
+        ),
+    ] = None,
+    no_data_dir: Annotated[
+        bool, typer.Option("--no-data-dir", help="Leave your knowledge directory out (also $CCA_NO_DATA_DIR=1).")
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Read the knowledge files, not the compiled cache (also $CCA_NO_CACHE=1)."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback for internal errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Answers questions about China–ASEAN cooperation from a source-cited knowledge file.
+
+    Example: cca projects --country Laos
+    """
+    from cca.core.settings import Settings
+
+    Flags.debug = debug
+    paths = []
+    for entry in knowledge or ():
+        if not entry.strip():
+            raise QueryError("--knowledge needs a file or directory, not an empty path")
+        paths.append(Path(entry))
+    if data_dir is not None and not data_dir.strip():
+        raise QueryError("--data-dir needs a directory, not an empty path")
+    chosen_data: bool | Path | None = False if no_data_dir else (Path(data_dir) if data_dir else None)
+    settings = Settings.from_environ(
+        knowledge=paths,
+        bundled=False if no_bundled else None,
+        data_dir=chosen_data,
+        cache=False if no_cache else None,
+    )
+    State.session = Session(settings)
+    Flags.retry = State.session.rebuild
+    if ctx.invoked_subcommand is None:
+        from cca.cli.commands import overview
+
+        overview(kb())
+
+
+# -- shared options ----------------------------------------------------------------------------------
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table (on a terminal), plain (in a pipe), json, jsonl, csv, tsv, yaml, markdown.",
+        case_sensitive=False,
+        metavar="FORMAT",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+FieldsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help="Comma-separated fields (JSON keys) to show, e.g. id,name,status.",
+        metavar="FIELDS",
+        autocompletion=complete.fields,
+    ),
+]
+CountryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--country",
+        "-c",
+        help="Country name, official name, ISO code or alias (repeat to OR).",
+        metavar="COUNTRY",
+        autocompletion=complete.country,
+    ),
+]
+SectorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sector",
+        "-s",
+        help="Sector id or label, with everything below it (repeat to OR).",
+        metavar="SECTOR",
+        autocompletion=complete.sector,
+    ),
+]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        help="Current status: planned, agreed, under-construction, in-progress, completed, operational, "
+        "suspended, cancelled, unknown (repeat to OR).",
+        metavar="STATUS",
+        autocompletion=complete.status,
+    ),
+]
+SearchOpt = Annotated[
+    list[str] | None,
+    typer.Option("--search", "-q", help="Words to look for, or their beginnings (repeat to OR).", metavar="TEXT"),
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="At most this many records.", min=1, metavar="N")]
+
+
+def _out(fmt: Format | None, json_: bool, fields: str | None) -> Any:
+    from cca.cli.output import Out
+
+    return Out.of(fmt, json_, fields)
+
+
+# -- listing commands, one per kind ------------------------------------------------------------------
+
+
+def _parameter(name: str, annotation: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+
+
+def _listing_command(kind: Kind) -> Callable[..., None]:
+    """A command listing ``kind``, with the filters its declaration allows."""
+    params = []
+    if kind.by_country:
+        params.append(_parameter("country", CountryOpt))
+    if kind.sectors:
+        params.append(_parameter("sector", SectorOpt))
+    if "status" in kind.facets:
+        params.append(_parameter("status", StatusOpt))
+    params += [
+        _parameter("search", SearchOpt),
+        _parameter("limit", LimitOpt),
+        _parameter("fmt", FormatOpt),
+        inspect.Parameter("json_", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOpt),
+        _parameter("fields", FieldsOpt),
+    ]
+
+    def command(**options: Any) -> None:
+        from cca.cli.commands import list_records
+
+        list_records(
+            kb(),
+            _out(options["fmt"], options["json_"], options["fields"]),
+            kind.name,
+            country=options.get("country") or (),
+            sector=options.get("sector") or (),
+            status=options.get("status") or (),
+            search=options.get("search") or (),
+            limit=options.get("limit"),
+        )
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__doc__ = f"{kind.help}\n\nExample: {kind.example}"
+    command.__name__ = kind.plural
+    return command
+
+
+#: Kinds whose command takes arguments of its own (defined below).
+_OWN_COMMANDS = {"aspect", "action"}
+
+
+def register_listings() -> None:
+    for kind in KINDS:
+        if kind.name not in _OWN_COMMANDS and kind.plural not in {c.name for c in app.registered_commands}:
+            app.command(name=kind.plural)(_listing_command(kind))
+
+
+register_listings()
+
+
+@app.command()
+def aspects(
+    number: Annotated[int | None, typer.Argument(help="Show only this aspect (1-4).", metavar="[NUMBER]")] = None,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List the 'four new aspects' in order, each with its concrete actions.
+
+    Example: cca aspects 2
+    """
+    from cca.cli.commands import list_aspects
+
+    list_aspects(kb(), _out(fmt, json_, fields), number)
+
+
+@app.command()
+def actions(
+    aspect: Annotated[
+        int | None, typer.Option("--aspect", "-a", help="Only actions of this aspect (1-4).", metavar="NUMBER")
+    ] = None,
+    sector: SectorOpt = None,
+    search: SearchOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List the concrete actions of the four new aspects, one per line.
+
+    Example: cca actions --sector finance
+    """
+    from cca.cli.commands import list_actions
+
+    list_actions(kb(), _out(fmt, json_, fields), aspect, sector or [], search or [], limit)
+
+
+@app.command()
+def country(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Country name, official name, ISO code or alias.", metavar="COUNTRY", autocompletion=complete.country
+        ),
+    ],
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Profile one country: projects with status and progress, agreements, figures, events, people.
+
+    Example: cca country Laos
+    """
+    from cca.cli.commands import country_profile
+
+    country_profile(kb(), _out(fmt, json_, None), name)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find; case, accents and dashes do not count.", metavar="TEXT")],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind", help="Only records of this kind (repeatable).", metavar="KIND", autocompletion=complete.kind
+        ),
+    ] = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """Search every kind of record: names first, then other names, summaries, notes and quotes.
+
+    Example: cca search "Jakarta Bandung"
+    """
+    from cca.cli.commands import search_records
+
+    search_records(kb(), _out(fmt, json_, fields), text, kind or [], limit)
+
+
+@app.command()
+def show(
+    record: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID_OR_NAME",
+            help="A record's id, name or alias (see: cca search).",
+            autocompletion=complete.record_id,
+        ),
+    ],
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show one record in full: every field, its evidence, sources and related records.
+
+    Example: cca show china-laos-railway
+    """
+    from cca.cli.commands import show_record
+
+    show_record(kb(), _out(fmt, json_, None), record)
+
+
+@app.command()
+def schema(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="A kind (project, projects, ...), 'knowledge', 'search', 'show' or 'country-profile'.",
+            metavar="KIND",
+            autocompletion=complete.kind,
+        ),
+    ] = "knowledge",
+) -> None:
+    """Print a JSON Schema: of a kind's JSON output, or of the knowledge file format.
+
+    Example: cca schema project
+    """
+    from cca.cli.commands import print_schema
+
+    print_schema(kind)
+
+
+class ExportFormat(StrEnum):
+    sqlite = "sqlite"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def export(
+    path: Annotated[
+        str, typer.Argument(help="File to write (sqlite, json), directory (csv), or - for stdout.", metavar="PATH")
+    ],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="sqlite, csv or json.", case_sensitive=False, metavar="FORMAT"),
+    ] = ExportFormat.sqlite,
+    force: Annotated[bool, typer.Option("--force", help="Replace regular files that exist.")] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV: start each file with a UTF-8 BOM (for Excel).")] = False,
+) -> None:
+    """Export all the knowledge: a SQLite database for Datasette, CSV files per kind, or one JSON document.
+
+    Example: cca export --format sqlite kb.db
+    """
+    from cca.cli.commands import export as run_export
+
+    run_export(kb(), path, fmt.value, force, bom)
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Knowledge files or directories to check with the others.", metavar="[FILE]..."),
+    ] = None,
+    sources_dir: Annotated[
+        str | None,
+        typer.Option("--sources", help="Directory of source texts: check every quote occurs verbatim.", metavar="DIR"),
+    ] = None,
+) -> None:
+    """Check the knowledge: schema, unique ids, references and (with --sources) verbatim quotes.
+
+    Validates the bundled knowledge plus your knowledge directory, $CCA_KNOWLEDGE, --knowledge
+    and FILE...; problems are listed as file:line:col: message on stderr, exit status 1.
+
+    Example: cca validate --sources ../shared/sources
+    """
+
+    from cca.core.api import load
+
+    extra = []
+    for entry in files or ():
+        if not entry.strip():
+            raise QueryError("validate needs files or directories, not an empty path")
+        extra.append(Path(entry))
+    if sources_dir is not None and not Path(sources_dir).is_dir():
+        raise QueryError(f"--sources: {sources_dir!r} is not a directory")
+    current = session()
+    knowledge = load(
+        settings=current.settings.with_knowledge(extra),
+        sources_dir=sources_dir,
+        report=note if stderr_is_terminal() else None,
+    )
+    counts = ", ".join(f"{n} {kind}" for kind, n in knowledge.counts().items() if n)
+    checked = " with every quote found verbatim" if sources_dir is not None else ""
+    files_count = len(knowledge.files)
+    note(f"ok: {len(knowledge)} records in {files_count} file{'s' if files_count != 1 else ''}{checked} ({counts})")

@@ -1,0 +1,285 @@
+"""The one output path: a format chosen once, one writer per format, data on stdout only.
+
+Machine formats (json, jsonl, csv, tsv, yaml) come from :mod:`cca.io.formats`; the
+human ones (table, plain, markdown) are drawn here and in :mod:`cca.cli.terminal`
+from the kind's columns (:mod:`cca.core.kinds`) and :mod:`cca.cli.cells`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cca.cli import cells
+from cca.cli.stream import emit, note, stdout_is_unicode
+from cca.core.errors import QueryError
+from cca.core.kb import suggest
+from cca.core.registry import Column
+from cca.core.text import visible
+from cca.io import formats
+
+FORMATS = ("table", "plain", "json", "jsonl", "csv", "tsv", "yaml", "markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What stdout is: a terminal (and how wide), and whether colour is wanted."""
+
+    tty: bool
+    width: int
+    color: bool
+
+
+def screen() -> Screen:
+    """Read once: COLUMNS (clamped), NO_COLOR, FORCE_COLOR, TERM, and whether stdout is a terminal."""
+    from cca.cli.terminal import MAX_WIDTH, MIN_WIDTH
+
+    tty = bool(getattr(sys.stdout, "isatty", lambda: False)())
+    forced = bool(os.environ.get("FORCE_COLOR"))
+    width = 80
+    raw = os.environ.get("COLUMNS", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        width = int(raw[:7])
+    elif tty:
+        import shutil
+
+        width = shutil.get_terminal_size((80, 24)).columns
+    width = max(MIN_WIDTH, min(width, MAX_WIDTH))
+    color = (tty or forced) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return Screen(tty or forced, width, color)
+
+
+@dataclass(slots=True)
+class Out:
+    """How one command's answer is to be written."""
+
+    format: str | None = None
+    fields: list[str] | None = None
+    screen: Screen | None = None
+
+    @classmethod
+    def of(cls, fmt: Any, json_: bool, fields: str | None) -> Out:
+        chosen = fmt.value if hasattr(fmt, "value") else fmt
+        if json_ and chosen not in (None, "json"):
+            raise QueryError("--json and --format disagree: use one of them")
+        picked = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+        return cls("json" if json_ else chosen, list(dict.fromkeys(picked)) if picked else None)
+
+    @property
+    def shown(self) -> Screen:
+        if self.screen is None:
+            self.screen = screen()
+        return self.screen
+
+    def chosen(self) -> str:
+        if self.format:
+            return self.format
+        return "table" if self.shown.tty else "plain"
+
+    @property
+    def ascii_only(self) -> bool:
+        return not stdout_is_unicode()
+
+
+def check_fields(out: Out, valid: Sequence[str]) -> list[str] | None:
+    if not out.fields:
+        return None
+    unknown = [f for f in out.fields if f not in valid]
+    if unknown:
+        raise QueryError(
+            f"unknown field {unknown[0]!r}{suggest(unknown[0], valid, n=1)}; valid fields: {', '.join(valid)}"
+        )
+    return out.fields
+
+
+# -- listings ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A column as a person sees it: header, text per row, layout, and bars where the style draws them."""
+
+    key: str
+    header: str
+    style: str
+    priority: int = 1
+    text: Callable[[dict[str, Any]], str] | None = None
+    bars: Callable[[dict[str, Any]], list[tuple[float, str]]] | None = None
+
+    def cell(self, row: dict[str, Any]) -> str:
+        return self.text(row) if self.text is not None else cells.style(self.style).text(row, self.key)
+
+    def line(self, row: dict[str, Any]) -> str:
+        """The cell on one line (plain output)."""
+        style = cells.style(self.style)
+        if self.text is None and style.line is not None:
+            return style.line(row, self.key)
+        return self.cell(row).replace("\n", "; ")
+
+
+def views(columns: Sequence[Column]) -> list[View]:
+    out = []
+    for column in columns:
+        bars = None
+        if column.style == "progress":
+
+            def bars(row: dict[str, Any]) -> list[tuple[float, str]]:
+                return [
+                    (
+                        p["value"] / 100 if p["unit"] == "percent" else 0.0,
+                        cells.progress_text(p, dated=False) + "\n" + cells.when(p.get("as_of"), p.get("reported")),
+                    )
+                    for p in row.get("progress") or ()
+                ]
+
+        out.append(View(column.key, column.header, column.style, column.priority, bars=bars))
+    return out
+
+
+def field_views(fields: Sequence[str], columns: Sequence[View]) -> list[View]:
+    """Columns for ``--fields``: the kind's own where one shows that field, else the field as text."""
+    by_key = {view.key: view for view in columns}
+    return [by_key.get(name) or View(name, name, "text") for name in fields]
+
+
+def listing(
+    out: Out,
+    rows: Sequence[dict[str, Any]],
+    valid_fields: Sequence[str],
+    columns: Sequence[View],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    empty: str | None = None,
+    footer: Sequence[str] = (),
+) -> None:
+    """Write rows of one kind in the chosen format."""
+    chosen_fields = check_fields(out, valid_fields)
+    fmt = out.chosen()
+    if not rows and empty:
+        note(empty)
+    if fmt in ("json", "jsonl", "yaml", "csv", "tsv"):
+        machine(out, fmt, rows, chosen_fields or list(valid_fields))
+        return
+    shown = field_views(chosen_fields, columns) if chosen_fields else list(columns)
+    if fmt == "plain":
+        if chosen_fields:
+            emit(formats.delimited_text(rows, chosen_fields, tabs=True).split("\n", 1)[1])
+        else:
+            emit(plain(rows, shown))
+    elif fmt == "markdown":
+        emit(markdown(rows, shown, title, footer))
+    elif rows:
+        emit(human_table(out, rows, shown, title, caption))
+
+
+def machine(out: Out, fmt: str, rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> None:
+    picked = formats.pick(rows, fields) if out.fields else list(rows)
+    buffer = io.StringIO()
+    if fmt == "json":
+        formats.write_json_array(picked, buffer, ascii_only=out.ascii_only, pretty=out.shown.tty)
+    elif fmt == "jsonl":
+        formats.write_jsonl(picked, buffer, ascii_only=out.ascii_only)
+    elif fmt == "yaml":
+        buffer.write(formats.yaml_text(picked, ascii_only=out.ascii_only))
+    else:
+        formats.write_delimited(rows, fields, buffer, tabs=fmt == "tsv")
+    emit(buffer.getvalue())
+
+
+def document(out: Out, value: Any, human: Callable[[str], str], *, flat: Callable[[], None] | None = None) -> None:
+    """One object (``show``, ``country``): JSON, JSON Lines or YAML as data; ``human(fmt)`` draws the rest."""
+    fmt = out.chosen()
+    if fmt == "json":
+        emit(formats.json_text(value, ascii_only=out.ascii_only) + "\n")
+    elif fmt == "jsonl":
+        emit(formats.json_text(value, ascii_only=out.ascii_only, indent=None) + "\n")
+    elif fmt == "yaml":
+        emit(formats.yaml_text(value, ascii_only=out.ascii_only))
+    elif fmt in ("csv", "tsv"):
+        if flat is None:
+            raise QueryError(f"this answer has several sections; {fmt} holds one table: use --format json")
+        flat()
+    else:
+        emit(human(fmt))
+
+
+def plain(rows: Sequence[dict[str, Any]], columns: Sequence[View]) -> str:
+    """Tab-separated lines, no header, nothing cut: for grep, cut and awk (as gh does); the id first."""
+    columns = sorted(columns, key=lambda view: view.key != "id")
+    lines = []
+    for row in rows:
+        values = [visible(view.line(row).replace("\t", " ")) for view in columns]
+        lines.append("\t".join(values))
+    return "".join(line + "\n" for line in lines)
+
+
+def markdown_escape(text: str) -> str:
+    import re
+
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", visible(text, newlines=True)).replace("\n", "<br>")
+
+
+def markdown(rows: Sequence[dict[str, Any]], columns: Sequence[View], title: str | None, footer: Sequence[str]) -> str:
+    parts = []
+    if title:
+        parts.append(f"## {markdown_escape(title)}\n\n")
+    parts.append("| " + " | ".join(markdown_escape(c.header) for c in columns) + " |\n")
+    parts.append("|" + "|".join(" --- " for _ in columns) + "|\n")
+    for row in rows:
+        parts.append("| " + " | ".join(markdown_escape(c.cell(row)) for c in columns) + " |\n")
+    if footer:
+        parts.append("\n" + "\n".join(f"{markdown_escape(line)}  " for line in footer) + "\n")
+    return "".join(parts)
+
+
+def human_table(
+    out: Out, rows: Sequence[dict[str, Any]], columns: Sequence[View], title: str | None, caption: str | None
+) -> str:
+    from cca.cli.terminal import Col, table
+
+    cols = []
+    for view in columns:
+        style = cells.style(view.style)
+        cols.append(
+            Col(
+                view.header,
+                [view.cell(row) for row in rows],
+                style.wrap,
+                view.priority,
+                [view.bars(row) for row in rows] if view.bars is not None else None,
+            )
+        )
+    return table(title, cols, caption, out.shown.width, out.shown.color)
+
+
+def sections(out: Out, fmt: str, parts: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> str:
+    """A record laid out as titled sections of label/value lines, in a human format."""
+    if fmt == "markdown":
+        text = []
+        for title, lines in parts:
+            text.append(f"### {markdown_escape(title)}\n\n")
+            for label, value in lines:
+                text.append(
+                    f"- **{markdown_escape(label)}**: {markdown_escape(value)}\n"
+                    if label
+                    else f"- {markdown_escape(value)}\n"
+                )
+            text.append("\n")
+        return "".join(text)
+    if fmt == "plain":
+        text = []
+        for title, lines in parts:
+            text.append(f"== {visible(title)}\n")
+            for label, value in lines:
+                shown = visible(value, newlines=True).replace("\n", "\n    ")
+                text.append(f"{visible(label)}: {shown}\n" if label else f"    {shown}\n")
+            text.append("\n")
+        return "".join(text)
+    from cca.cli.terminal import panels
+
+    return panels(parts, out.shown.width, out.shown.color)

@@ -1,0 +1,89 @@
+"""Exit statuses and the exceptions that map onto them.
+
+The library raises these; the CLI turns them into one line on stderr and an
+exit status in exactly one place (``cca.cli.edge``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+#: The knowledge (or a dataset being imported) could not be loaded or is invalid.
+EXIT_INVALID = 1
+#: Usage error: unknown option, value, id or kind; an export target that may not be replaced.
+EXIT_USAGE = 2
+#: A bug in cca (BSD's EX_SOFTWARE).
+EXIT_INTERNAL = 70
+#: An output file could not be created or written (BSD's EX_CANTCREAT).
+EXIT_CANT_CREATE = 73
+#: Standard output could not be written: closed, full, an I/O error (BSD's EX_IOERR).
+EXIT_IO = 74
+#: Interrupted by SIGINT (Ctrl-C): 128 + 2.
+EXIT_INTERRUPTED = 130
+#: Terminated by SIGTERM: 128 + 15.
+EXIT_TERMINATED = 143
+
+#: Kept for callers of the 0.1 API.
+EXIT_INVALID_KNOWLEDGE = EXIT_INVALID
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a knowledge file, pointing at the offending YAML node."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line <= 0:  # about a path as a whole (a directory), not a place in a file
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class CcaError(Exception):
+    """Base class of every error cca reports to a user."""
+
+    exit_code = EXIT_INVALID
+
+
+class KnowledgeError(CcaError):
+    """The knowledge could not be loaded or is invalid; carries every problem found."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class QueryError(CcaError):
+    """The user asked for something that does not exist (a usage error)."""
+
+    exit_code = EXIT_USAGE
+
+
+class AmbiguousError(QueryError):
+    """A name matches more than one record; ``candidates`` lists (id, name) pairs."""
+
+    def __init__(self, message: str, candidates: list[tuple[str, str]]) -> None:
+        self.candidates = candidates
+        super().__init__(message)
+
+
+class OutputError(CcaError):
+    """An output file could not be created or written."""
+
+    exit_code = EXIT_CANT_CREATE
+
+
+class DatasetError(CcaError):
+    """A dataset file given to an importer is not in the layout it reads, or holds bad values."""
+
+    exit_code = EXIT_INVALID
+
+
+class StoreError(Exception):
+    """The compiled store could not be read (damaged, truncated, foreign): rebuild it, never report it."""

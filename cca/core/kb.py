@@ -1,0 +1,378 @@
+"""The knowledge base: typed questions asked of a store.
+
+:class:`KnowledgeBase` turns rows into records and answers what the commands ask:
+filtered listings, one record, search, a country's records, counts. Every
+answer comes through the store's indexes; nothing here prints, and a value that
+names nothing raises :class:`~cca.core.errors.QueryError` with suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cca.core.errors import QueryError
+from cca.core.kinds import KINDS
+from cca.core.model import STATUSES, Origin, Project, Record
+from cca.core.registry import Registry
+from cca.core.settings import bundled_data_dir, label_for
+from cca.core.store import Row, Store
+from cca.core.text import compact, fold, match_query, query_words
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True, slots=True)
+class WorldCountry:
+    """A real country (ISO 3166-1), whether or not the knowledge has records for it."""
+
+    alpha2: str
+    alpha3: str
+    name: str
+    other_names: tuple[str, ...]
+
+
+@cache
+def world_countries(data_root: Path | None = None) -> tuple[WorldCountry, ...]:
+    """Every ISO 3166-1 country, from the bundled table."""
+    rows = []
+    table = (data_root or bundled_data_dir()) / "iso3166.tsv"
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.startswith("alpha2\t") or not line.strip():
+            continue
+        alpha2, alpha3, name, others = (line.split("\t") + [""])[:4]
+        rows.append(WorldCountry(alpha2, alpha3, name, tuple(o for o in others.split("|") if o)))
+    return tuple(rows)
+
+
+def suggest(value: str, choices: Iterable[str], n: int = 3) -> str:
+    """' — did you mean X?' for the closest of ``choices``, or ''."""
+    pool = list(dict.fromkeys(choices))
+    by_norm = {fold(choice): choice for choice in pool}
+    close = difflib.get_close_matches(fold(value), list(by_norm), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return " — did you mean " + " or ".join(by_norm[c] for c in close) + "?"
+
+
+def resolve_status(value: str) -> str:
+    wanted = value.strip().lower().replace(" ", "-").replace("_", "-")
+    if wanted in STATUSES:
+        return wanted
+    raise QueryError(f"no status {value!r}: choose from {', '.join(STATUSES)}")
+
+
+def _many(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(dict.fromkeys(value))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    record: Record
+    score: int
+
+
+def _name_bonus(record: Record, phrase: str) -> int:
+    """Names first: the search's words as a record's name, or as a phrase in it or in another name."""
+    names = [fold(record.name)]
+    others = [fold(a) for a in record.aliases if isinstance(a, str)]
+    if phrase in names:
+        return 1000
+    if phrase in others:
+        return 600
+    padded = f" {phrase} "
+    if any(f" {n} ".startswith(padded) for n in names):
+        return 400
+    if any(padded in f" {n} " for n in names) or any(phrase in n for n in names if not n.isascii()):
+        return 300
+    if any(padded in f" {n} " for n in others) or any(phrase in n for n in others if not n.isascii()):
+        return 150
+    return 0
+
+
+class KnowledgeBase:
+    """Validated records from one or more knowledge files, answered from an indexed store."""
+
+    def __init__(self, store: Store, files: Sequence[str], kinds: Registry = KINDS) -> None:
+        self.store = store
+        self.kinds = kinds
+        self._labels: dict[int, tuple[str, str]] = {}
+        self.files = list(files)
+        for seq, path, _label, name in store.files():
+            self._labels[seq] = (label_for(Path(path)), name)
+        self._small: dict[str, list[Record]] = {}
+        self._source_dates: dict[str, str] | None = None
+        self._country_codes: dict[str, tuple[str, str | None]] | None = None
+
+    # -- records from rows ----------------------------------------------------------------------------
+
+    def _record(self, row: Row) -> Record:
+        kind = self.kinds[row.kind] if row.kind in self.kinds else None
+        cls = (kind.record_class if kind is not None else None) or Record
+        label, name = self._labels.get(row.file, ("?", "?"))
+        return cls(row.kind, row.id, row.name, row.decoded(), Origin(label, row.line, row.col, name), row.parent, self)
+
+    def _records(self, rows: Iterable[Row]) -> list[Record]:
+        return [self._record(row) for row in rows]
+
+    def _reference(self, kind: str) -> list[Record]:
+        """Every record of a small reference kind (countries, sectors, sources), read once."""
+        found = self._small.get(kind)
+        if found is None:
+            found = self._small[kind] = self._records(self.store.iter_rows(kind))
+        return found
+
+    # -- single records -------------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record | None:
+        row = self.store.get(record_id)
+        return self._record(row) if row is not None else None
+
+    def __len__(self) -> int:
+        return sum(self.counts().values())
+
+    def counts(self) -> dict[str, int]:
+        stored = self.store.counts()
+        return {kind.name: stored.get(kind.name, 0) for kind in self.kinds}
+
+    def ids(self, prefix: str = "") -> list[tuple[str, str]]:
+        return self.store.ids(prefix)
+
+    def all_ids(self) -> list[str]:
+        return self.store.all_ids()
+
+    # -- listings -------------------------------------------------------------------------------------
+
+    def of_kind(self, kind: str) -> list[Record]:
+        """Every record of ``kind``, in listing order."""
+        if kind in ("country", "sector", "source"):
+            return list(self._reference(kind))
+        return self._records(self.store.iter_rows(kind))
+
+    def iter_kind(self, kind: str, order: str = "listing") -> Iterator[Record]:
+        """Every record of ``kind``, one at a time (for exports: memory stays flat)."""
+        for row in self.store.iter_rows(kind, order=order):
+            yield self._record(row)
+
+    def records(
+        self,
+        kind: str,
+        *,
+        country: str | Sequence[str] | None = None,
+        sector: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        search: str | Sequence[str] | None = None,
+        parent: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Records of ``kind`` matching every filter given; several values of one filter are alternatives."""
+        countries = _many(country)
+        country_ids: set[str] | None = None
+        if countries:
+            country_ids, _ = self.country_ids(countries)
+        sector_ids: set[str] | None = None
+        if _many(sector):
+            sector_ids = {self.resolve_sector(value).id for value in _many(sector)}
+        facets: dict[str, Sequence[Any]] = {}
+        statuses = [resolve_status(value) for value in _many(status)]
+        if statuses:
+            facets["status"] = statuses
+        terms = [t for t in _many(search) if query_words(t)]
+        match = " OR ".join(f"({match_query(query_words(t), prefix=True)})" for t in terms) if terms else None
+        if _many(search) and not terms:
+            return []
+        rows = self.store.iter_rows(
+            kind, countries=country_ids, sectors=sector_ids, facets=facets, search=match, parent=parent, limit=limit
+        )
+        return self._records(rows)
+
+    def projects(
+        self,
+        country: str | Sequence[str] | None = None,
+        sector: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        search: str | Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Project]:
+        """Projects matching every filter given; several values of one filter are alternatives."""
+        found = self.records("project", country=country, sector=sector, status=status, search=search, limit=limit)
+        return [r for r in found if isinstance(r, Project)]
+
+    # -- relations -----------------------------------------------------------------------------------
+
+    def children(self, record: Record) -> list[Record]:
+        nested = [kind for kind in self.kinds if kind.nested_in is not None and kind.nested_in[0] == record.kind]
+        out: list[Record] = []
+        for kind in nested:
+            out += self._records(self.store.iter_rows(kind.name, parent=record.id))
+        return out
+
+    def referrers(self, record_id: str, kind: str, field: str) -> list[Record]:
+        return self._records(self.store.referrers(record_id, kind, field))
+
+    def related(self, record: Record) -> list[Record]:
+        """Records this one names, and records that name it (sources and countries left to their own places)."""
+        row = self.store.get(record.id)
+        if row is None:
+            return []
+        found: dict[str, Record] = {}
+        for target in self._records(self.store.references(row.seq)):
+            if target.id != record.id and target.kind != "source":
+                found[target.id] = target
+        if record.kind not in ("country", "source", "sector"):
+            for other in self._records(self.store.referrers(record.id)):
+                if other.id != record.id and other.kind != "country":
+                    found.setdefault(other.id, other)
+        return list(found.values())
+
+    def sources_of(self, record: Record) -> list[Record]:
+        """The sources a record's evidence cites, in order of first citation."""
+        ids: dict[str, None] = {}
+
+        def walk(value: Any) -> None:
+            if isinstance(value, Mapping):
+                if isinstance(value.get("source"), str):
+                    ids[value["source"]] = None
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(record.data)
+        for child in self.children(record):
+            walk(child.data)
+        return [s for s in self._reference("source") if s.id in ids]
+
+    # -- the view context (see cca.core.registry.ViewContext) ------------------------------------------
+
+    def name_of(self, record_id: str) -> str:
+        return self.store.name_of(record_id) or record_id
+
+    def country_codes(self, country_id: str) -> tuple[str, str | None]:
+        codes = self._country_codes
+        if codes is None:
+            codes = self._country_codes = {r.id: (r.name, r.get("iso2")) for r in self._reference("country")}
+        return codes.get(country_id, (country_id, None))
+
+    def source_date(self, source_id: str) -> str | None:
+        dates = self._source_dates
+        if dates is None:
+            dates = self._source_dates = {r.id: str(r.get("date")) for r in self._reference("source") if r.get("date")}
+        return dates.get(source_id)
+
+    def country_counts(self, country_id: str) -> Mapping[str, int]:
+        return self.store.country_counts(country_id)
+
+    def sector_depth(self, sector_id: str) -> int:
+        return self.store.sector_depth(sector_id)
+
+    def sector_count(self, sector_id: str) -> int:
+        return self.store.sector_count(sector_id)
+
+    def citations(self, source_id: str) -> int:
+        return self.store.citations(source_id)
+
+    # -- names to records -------------------------------------------------------------------------------
+
+    def resolve_country(self, value: str) -> Record | WorldCountry:
+        """The country ``value`` names: a country record, else a real country with no record.
+
+        Accepts common and official names, ISO alpha-2/alpha-3 codes, ids and aliases,
+        in any case. Raises :class:`QueryError` with the closest names for anything else.
+        """
+        wanted = compact(value)
+        if not wanted:
+            raise QueryError("--country needs a name or code")
+        countries = self._reference("country")
+        for record in countries:
+            keys = [
+                record.id,
+                record.name,
+                record.get("official_name"),
+                record.get("iso2"),
+                record.get("iso3"),
+                *record.aliases,
+            ]
+            if any(isinstance(key, str) and compact(key) == wanted for key in keys):
+                return record
+        for world in world_countries():
+            if wanted in {compact(n) for n in (world.alpha2, world.alpha3, world.name, *world.other_names)}:
+                for record in countries:
+                    if record.get("iso2") == world.alpha2:
+                        return record
+                return world
+        names = [record.name for record in countries] + [w.name for w in world_countries()]
+        raise QueryError(f"no country {value!r}{suggest(value, names)}")
+
+    def country_ids(self, values: Sequence[str]) -> tuple[set[str], list[str]]:
+        """Resolve ``--country`` values: ids of country records, and real countries that have none."""
+        ids: set[str] = set()
+        missing: list[str] = []
+        for value in dict.fromkeys(values):
+            found = self.resolve_country(value)
+            if isinstance(found, WorldCountry):
+                if found.name not in missing:
+                    missing.append(found.name)
+            else:
+                ids.add(found.id)
+        return ids, missing
+
+    def resolve_sector(self, value: str) -> Record:
+        """The sector ``value`` names, by id or label, case-insensitively."""
+        wanted = fold(value)
+        for record in self._reference("sector"):
+            if wanted in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
+                return record
+        choices = [r.id for r in self._reference("sector")]
+        raise QueryError(f"no sector {value!r}{suggest(value, choices)} (see: cca sectors)")
+
+    def sector_tree(self) -> list[Record]:
+        """Sectors in tree order: each parent followed by its children, alphabetically."""
+        return self.of_kind("sector")
+
+    # -- search ------------------------------------------------------------------------------------------
+
+    def search(self, text: str, kinds: Sequence[str] | None = None, limit: int | None = None) -> list[SearchHit]:
+        """Records matching ``text``, best first: whole words before word beginnings, names before prose."""
+        words = query_words(text)
+        if not words:
+            return []
+        phrase = " ".join(words)
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        floor: int | None = None
+        for match in (match_query(words), match_query(words, prefix=True)):
+            if limit is not None and len(hits) >= limit:
+                break
+            window = None if limit is None else limit + len(seen) + 50
+            tier: list[SearchHit] = []
+            for row, rank in self.store.search(match, kinds, window):
+                if row.id in seen:
+                    continue
+                seen.add(row.id)
+                record = self._record(row)
+                score = max(1, round(-rank * 10)) + _name_bonus(record, phrase)
+                if floor is not None:
+                    score = min(score, floor)  # a word beginning never outranks a whole word
+                tier.append(SearchHit(record, score))
+            tier.sort(key=lambda hit: (-hit.score, hit.record.kind, hit.record.id))
+            hits += tier
+            if hits:
+                floor = max(1, min(hit.score for hit in hits) - 1)
+        return hits[:limit] if limit is not None else hits
+
+    def closest_ids(self, value: str, n: int = 5) -> list[str]:
+        """Ids that look like ``value``: ids starting with it, then close spellings."""
+        value = value.lower()
+        starting = [i for i, _ in self.store.ids(value, limit=n)]
+        # Candidates from the index: ids sharing the first letters (a typo is rarely in the first two).
+        pool = [i for i, _ in self.store.ids(value[:2], limit=5000)] if len(value) >= 2 else []
+        close = difflib.get_close_matches(value, pool, n=3, cutoff=0.7)
+        return list(dict.fromkeys(close + starting))[:n]

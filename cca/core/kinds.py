@@ -1,0 +1,490 @@
+"""The built-in kinds of record, declared once (see :mod:`cca.core.registry`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cca.core import dates
+from cca.core.model import STATUSES, Project, Record
+from cca.core.registry import Column, Kind, Ref, Registry, ViewContext
+
+KINDS = Registry()
+
+_STR = {"type": "string"}
+_STR_OR_NULL = {"type": ["string", "null"]}
+_INT = {"type": "integer"}
+
+# Names, other names, prose and notes are what search looks at, in that order of weight.
+_NAMED = {"name": "names", "aliases": "aliases", "notes": "notes"}
+
+
+def _evidence_items(items: Any) -> list[dict[str, Any]]:
+    return [dict(item) for item in items or ()]
+
+
+def _observation(record: Record, o: dict[str, Any], ctx: ViewContext) -> dict[str, Any]:
+    """A status or progress observation as output: as written, with reported filled in."""
+    out = {key: value for key, value in o.items() if key != "evidence"}
+    out["as_of"] = o.get("as_of")
+    out["reported"] = record.reported(o)
+    out["evidence"] = _evidence_items(o.get("evidence"))
+    return out
+
+
+def _derive_project(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    assert isinstance(record, Project)
+    history = record.status_history
+    current = history[-1] if history else None
+    out["status"] = current.value if current else None
+    out["status_as_of"] = current.as_of if current else None
+    out["status_reported"] = current.reported if current else None
+    out["status_source"] = current.source if current else None
+    out["status_history"] = [
+        {
+            "value": o.value,
+            "as_of": o.as_of,
+            "reported": o.reported,
+            "evidence": [e.as_dict() for e in o.evidence],
+            **({"notes": o.notes} if o.notes else {}),
+        }
+        for o in history
+    ]
+    out["progress"] = [
+        {
+            "metric": p.metric,
+            "value": p.value,
+            "unit": p.unit,
+            "qualifier": p.qualifier,
+            "as_of": p.as_of,
+            "reported": p.reported,
+            "source": p.source,
+            "evidence": [e.as_dict() for e in p.evidence],
+            **({"notes": p.notes} if p.notes else {}),
+        }
+        for p in record.progress
+    ]
+
+
+def current_status(data: Mapping[str, Any]) -> list[str]:
+    """A project's latest status as written (the store's status facet)."""
+    observations = [o for o in data.get("status") or () if isinstance(o, dict)]
+    if not observations:
+        return []
+    if len(observations) == 1:
+        return [str(observations[0]["value"])]
+    latest = max(
+        enumerate(observations),
+        key=lambda pair: (dates.sort_key(pair[1].get("as_of") or pair[1].get("reported")), pair[0]),
+    )
+    return [str(latest[1]["value"])]
+
+
+def _derive_aspect(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    from cca.core.views import record_view
+
+    out["actions"] = [record_view(action, ctx) for action in ctx.children(record)]
+
+
+def _derive_action(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    out["aspect"] = record.parent
+
+
+def _derive_person(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    out["statements"] = [
+        {
+            "id": s.id,
+            "form": s.get("form"),
+            "summary": s.get("summary"),
+            "quotes": [e.quote for e in s.evidence if e.quote is not None],
+        }
+        for s in ctx.referrers(record.id, "statement", "person")
+    ]
+
+
+def _derive_statement(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    person = record.get("person")
+    out["person_name"] = ctx.name_of(person) if person else None
+    out["quotes"] = [e.quote for e in record.evidence if e.quote is not None]
+
+
+def _derive_figure(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    out["as_of"] = record.get("as_of")
+    out["reported"] = record.reported(record.data)
+
+
+def _derive_country(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    counts = ctx.country_counts(record.id)
+    for kind in ("project", "agreement", "figure"):
+        out[f"{kind}_count"] = counts.get(kind, 0)
+    out["record_count"] = sum(counts.values())
+
+
+def _derive_sector(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    depth = ctx.sector_depth(record.id)
+    out["depth"] = depth
+    out["tree"] = "  " * depth + record.name
+    out["record_count"] = ctx.sector_count(record.id)
+
+
+def _derive_source(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    out["fact_count"] = ctx.citations(record.id)
+
+
+_OBSERVATION_OUT = {
+    "as_of": {**_STR_OR_NULL, "description": "When it held, as precisely as the source says (null: not said)."},
+    "reported": {**_STR_OR_NULL, "description": "When the source reported it (its publication date unless given)."},
+}
+
+KINDS.register(
+    Kind(
+        name="project",
+        plural="projects",
+        title="Projects",
+        help="List projects, with status and progress and the dates they were reported.",
+        example="cca projects --country Laos",
+        refs=(
+            Ref("countries[]", "country"),
+            Ref("sectors[]", "sector"),
+            Ref("parties[].organisation", "organisation"),
+            Ref("parties[].country", "country"),
+            Ref("location.place_ids[]", "place"),
+            Ref("related[].project", "project"),
+            Ref("organisations[]", "organisation"),
+        ),
+        countries=("countries[]",),
+        sectors=("sectors[]",),
+        search={**_NAMED, "summary": "body", "type": "body"},
+        columns=(
+            Column("name", "Project", "name"),
+            Column("countries", "Countries", "list", priority=2),
+            Column("status", "Status", "status"),
+            Column("progress", "Progress", "progress", priority=3),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={
+            "status": {
+                "type": ["string", "null"],
+                "enum": [*STATUSES, None],
+                "description": "The latest status (see status_as_of and status_reported: a status is only as "
+                "recent as its source).",
+            },
+            "status_as_of": {
+                **_STR_OR_NULL,
+                "description": "When the latest status held (null: the source does not say).",
+            },
+            "status_reported": {**_STR_OR_NULL, "description": "When the latest status was reported."},
+            "status_source": {**_STR_OR_NULL, "description": "Source id of the latest status observation."},
+            "status_history": {"$observation": "status", "description": "Every status observation, oldest first."},
+            "progress": {
+                "$observation": "progress",
+                "description": "Progress figures, oldest first, each with its dates and source.",
+            },
+        },
+        derived_required=("countries", "country_codes", "sectors", "status", "status_as_of", "progress"),
+        derive=_derive_project,
+        facets={"status": current_status},
+        in_profile=True,
+        record_class=Project,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="agreement",
+        plural="agreements",
+        title="Agreements",
+        help="List agreements, declarations, free trade areas and mechanisms.",
+        example="cca agreements --country Malaysia",
+        refs=(Ref("countries[]", "country"), Ref("sectors[]", "sector")),
+        countries=("countries[]",),
+        sectors=("sectors[]",),
+        search={**_NAMED, "summary": "body", "topics": "body", "type": "body"},
+        columns=(
+            Column("name", "Agreement", "name"),
+            Column("type", "Type", "enum", priority=3),
+            Column("countries", "Countries", "list", priority=2),
+            Column("date", "Date", "date", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="aspect",
+        plural="aspects",
+        title="The four new aspects",
+        help="List the 'four new aspects' in order, each with its concrete actions.",
+        example="cca aspects 2",
+        display=("title",),
+        search={"title": "names", "aliases": "aliases", "summary": "body", "notes": "notes"},
+        columns=(
+            Column("number", "#", "count"),
+            Column("title", "Aspect", "prose"),
+            Column("actions", "Actions", "actions"),
+        ),
+        derived={
+            "actions": {"$items_of": "action", "description": "The aspect's concrete actions, in order."},
+        },
+        derive=_derive_aspect,
+        order="number",
+        by_country=False,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="person",
+        plural="people",
+        title="People",
+        help="List people, with their roles and what each said.",
+        example="cca people --search Ning",
+        refs=(Ref("country", "country"), Ref("roles[].organisation", "organisation")),
+        countries=("country",),
+        search=_NAMED,
+        columns=(
+            Column("name", "Person", "name"),
+            Column("roles", "Roles", "roles", priority=2),
+            Column("statements", "Said", "said", priority=3),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={
+            "statements": {
+                "type": "array",
+                "description": "What the person said: each statement's summary and its quoted words.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "form", "summary", "quotes"],
+                    "properties": {
+                        "id": _STR,
+                        "form": _STR,
+                        "summary": _STR,
+                        "quotes": {"type": "array", "items": _STR},
+                    },
+                },
+            }
+        },
+        derive=_derive_person,
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="statement",
+        plural="statements",
+        title="Statements",
+        help="List statements: who said what, in their quoted words.",
+        example="cca statements --search cooperation",
+        display=("summary",),
+        refs=(Ref("person", "person"), Ref("event", "event"), Ref("about[]", None)),
+        via=("person", "event", "about[]"),
+        search={"summary": "body", "aliases": "aliases", "notes": "notes"},
+        columns=(
+            Column("person_name", "Who", "speaker"),
+            Column("quotes", "Words", "quotes"),
+            Column("summary", "Summary", "prose", priority=3),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={
+            "person_name": {**_STR_OR_NULL, "description": "Name of the person who said it (null for narration)."},
+            "quotes": {"type": "array", "items": _STR, "description": "The quoted words, verbatim."},
+        },
+        derive=_derive_statement,
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="organisation",
+        plural="organisations",
+        title="Organisations",
+        help="List organisations named in the sources.",
+        example="cca organisations --country China",
+        refs=(Ref("country", "country"), Ref("parent", "organisation"), Ref("place", "place")),
+        countries=("country",),
+        via=("place",),
+        search={**_NAMED, "type": "body"},
+        columns=(
+            Column("name", "Organisation", "name"),
+            Column("type", "Type", "enum", priority=3),
+            Column("country", "Country", "text", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="place",
+        plural="places",
+        title="Places",
+        help="List places named in the sources.",
+        example="cca places --country Malaysia",
+        refs=(Ref("country", "country"),),
+        countries=("country",),
+        search={**_NAMED, "type": "body"},
+        columns=(
+            Column("name", "Place", "name"),
+            Column("type", "Type", "enum", priority=3),
+            Column("country", "Country", "text", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="event",
+        plural="events",
+        title="Events",
+        help="List events in chronological order (undated ones last).",
+        example="cca events",
+        refs=(Ref("part_of", "event"), Ref("place", "place"), Ref("related[]", None)),
+        via=("part_of", "place", "related[]"),
+        search={**_NAMED, "summary": "body", "theme": "body", "type": "body"},
+        columns=(
+            Column("date", "Date", "date"),
+            Column("timeline", "Timeline", "timeline", priority=2),
+            Column("name", "Event", "name"),
+            Column("type", "Type", "enum", priority=3),
+            Column("id", "ID", "id", priority=3),
+        ),
+        order="date",
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="figure",
+        plural="figures",
+        title="Figures",
+        help="List every number in the sources, with subject, unit, period and dates.",
+        example="cca figures --country Laos",
+        display=("subject",),
+        refs=(Ref("about[]", None), Ref("countries[]", "country")),
+        countries=("countries[]",),
+        via=("about[]",),
+        search={"subject": "names", "aliases": "aliases", "notes": "notes", "period": "body"},
+        columns=(
+            Column("subject", "Subject", "name"),
+            Column("value", "Value", "figure"),
+            Column("period", "Period", "period", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived=_OBSERVATION_OUT,
+        derive=_derive_figure,
+        in_profile=True,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="country",
+        plural="countries",
+        title="Countries",
+        help="List countries, one row each, with how many projects, agreements and figures concern them.",
+        example="cca countries",
+        search={**_NAMED, "official_name": "names", "iso2": "aliases", "iso3": "aliases"},
+        columns=(
+            Column("name", "Country", "name"),
+            Column("iso2", "ISO", "iso"),
+            Column("asean_member", "ASEAN", "yesno", priority=2),
+            Column("project_count", "Projects", "count", priority=2),
+            Column("agreement_count", "Agreements", "count", priority=3),
+            Column("figure_count", "Figures", "count", priority=3),
+            Column("record_count", "All records", "bars"),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={
+            "project_count": {**_INT, "description": "How many projects concern the country."},
+            "agreement_count": {**_INT, "description": "How many agreements concern the country."},
+            "figure_count": {**_INT, "description": "How many figures concern the country."},
+            "record_count": {**_INT, "description": "How many records of any kind concern the country."},
+        },
+        derive=_derive_country,
+        reference_data=True,
+        by_country=False,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="sector",
+        plural="sectors",
+        title="Sectors",
+        help="Show the sector taxonomy as a tree, with how many records each sector (and below) has.",
+        example="cca sectors",
+        display=("label",),
+        refs=(Ref("parent", "sector"),),
+        search={"label": "names", "aliases": "aliases", "description": "body", "notes": "notes"},
+        columns=(
+            Column("tree", "Sector", "tree"),
+            Column("record_count", "Records", "count"),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={
+            "record_count": {**_INT, "description": "Records in this sector or below it."},
+            "tree": {**_STR, "description": "The label indented by depth (for tree display)."},
+            "depth": {**_INT, "description": "0 for a top-level sector."},
+        },
+        derive=_derive_sector,
+        reference_data=True,
+        order="tree",
+        by_country=False,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="source",
+        plural="sources",
+        title="Sources",
+        help="List the sources behind the knowledge, with how many facts each supports.",
+        example="cca sources",
+        display=("title",),
+        search={"title": "names", "aliases": "aliases", "publisher": "body", "author": "body", "notes": "notes"},
+        columns=(
+            Column("title", "Title", "name"),
+            Column("publisher", "Publisher", "text", priority=2),
+            Column("date", "Date", "date"),
+            Column("fact_count", "Facts", "count", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={"fact_count": {**_INT, "description": "Evidence entries citing this source."}},
+        derive=_derive_source,
+        reference_data=True,
+        by_country=False,
+    )
+)
+
+KINDS.register(
+    Kind(
+        name="action",
+        plural="actions",
+        title="Actions",
+        help="List the concrete actions of the four new aspects, one per line.",
+        example="cca actions --sector finance",
+        display=("text",),
+        refs=(Ref("sectors[]", "sector"),),
+        sectors=("sectors[]",),
+        search={"text": "names", "aliases": "aliases", "notes": "notes"},
+        columns=(
+            Column("aspect", "Aspect", "enum", priority=4),
+            Column("text", "Action", "prose"),
+            Column("sectors", "Sectors", "list", priority=2),
+            Column("id", "ID", "id", priority=3),
+        ),
+        derived={"aspect": {**_STR, "description": "Id of the aspect the action belongs to."}},
+        derive=_derive_action,
+        nested_in=("aspect", "actions"),
+        by_country=False,
+    )
+)

@@ -1,0 +1,204 @@
+"""Typed records: what :func:`cca.load` returns. Plain objects, no I/O, no printing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cca.core import dates
+
+#: The project status vocabulary, in lifecycle order (documented in the README and the schema).
+STATUSES: tuple[str, ...] = (
+    "planned",
+    "agreed",
+    "under-construction",
+    "in-progress",
+    "completed",
+    "operational",
+    "suspended",
+    "cancelled",
+    "unknown",
+)
+
+
+class SourceDates(Protocol):
+    def source_date(self, source_id: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record is defined: ``path`` as messages name the file, ``name`` relative to its root."""
+
+    path: str
+    line: int
+    column: int
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    @property
+    def defined_at(self) -> str:
+        """``file:line:col`` with the file named relative to the knowledge root it was found under."""
+        return f"{self.name or self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What proves a claim: a verbatim ``quote`` from a source, or a locator into a dataset.
+
+    A locator names the dataset ``record`` (its row id) and the ``url`` of one of the row's
+    own sources; either way ``source`` is the id of a source record.
+    """
+
+    source: str
+    quote: str | None = None
+    note: str | None = None
+    record: str | None = None
+    url: str | None = None
+
+    @property
+    def is_quote(self) -> bool:
+        return self.quote is not None
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"source": self.source}
+        for key in ("quote", "record", "url", "note"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+def evidence_of(items: Any) -> tuple[Evidence, ...]:
+    return tuple(
+        Evidence(item["source"], item.get("quote"), item.get("note"), item.get("record"), item.get("url"))
+        for item in items or ()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A dated value: as_of says when it held (None: the source does not say); reported, when the source said it."""
+
+    as_of: str | None
+    reported: str | None
+    evidence: tuple[Evidence, ...]
+    notes: str | None
+
+    @property
+    def when(self) -> str | None:
+        """The best date for ordering: as_of, else the report's date."""
+        return self.as_of or self.reported
+
+    @property
+    def source(self) -> str | None:
+        return self.evidence[0].source if self.evidence else None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusObservation(Observation):
+    value: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressObservation(Observation):
+    metric: str = ""
+    value: float = 0
+    unit: str = ""
+    qualifier: str = "exact"
+
+
+@dataclass(slots=True)
+class Record:
+    """One fact record. ``data`` holds its fields as written, with later updates merged in."""
+
+    kind: str
+    id: str
+    name: str
+    data: dict[str, Any]
+    origin: Origin
+    parent: str | None = None  # the record holding this one (an action's aspect)
+    context: SourceDates | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return evidence_of(self.data.get("evidence"))
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self.data.get("aliases", ()))
+
+    @property
+    def notes(self) -> str | None:
+        return self.data.get("notes")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def reported(self, observation: Mapping[str, Any]) -> str | None:
+        """When an observation was reported: as written, else its source's date."""
+        written = observation.get("reported")
+        if written:
+            return str(written)
+        if self.context is None:
+            return None
+        for item in observation.get("evidence") or ():
+            found = self.context.source_date(item["source"])
+            if found:
+                return found
+        return None
+
+
+def _when(observation: Observation) -> tuple[int, int, int, int]:
+    return dates.sort_key(observation.when)
+
+
+class Project(Record):
+    """A project, with its status and progress over time."""
+
+    __slots__ = ()
+
+    @property
+    def countries(self) -> list[str]:
+        return list(self.data.get("countries", ()))
+
+    @property
+    def sectors(self) -> list[str]:
+        return list(self.data.get("sectors", ()))
+
+    @property
+    def status_history(self) -> list[StatusObservation]:
+        """Every status observation, oldest first (by as_of, else by the report's date)."""
+        observations = [
+            StatusObservation(
+                o.get("as_of"), self.reported(o), evidence_of(o.get("evidence")), o.get("notes"), value=o["value"]
+            )
+            for o in self.data.get("status", ())
+        ]
+        return sorted(observations, key=_when)
+
+    @property
+    def status(self) -> StatusObservation | None:
+        """The latest status observation (None if there is none)."""
+        history = self.status_history
+        return history[-1] if history else None
+
+    @property
+    def progress(self) -> list[ProgressObservation]:
+        """Every progress figure, oldest first."""
+        figures = [
+            ProgressObservation(
+                o.get("as_of"),
+                self.reported(o),
+                evidence_of(o.get("evidence")),
+                o.get("notes"),
+                metric=o["metric"],
+                value=o["value"],
+                unit=o["unit"],
+                qualifier=o.get("qualifier", "exact"),
+            )
+            for o in self.data.get("progress", ())
+        ]
+        return sorted(figures, key=_when)

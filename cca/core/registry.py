@@ -1,0 +1,183 @@
+"""The kind registry: one declaration per kind of record, read by everything else.
+
+A :class:`Kind` says what the knowledge file calls the kind, how a record is named,
+which of its fields point at which kind of record, which fields tie it to countries
+and sectors, what search looks at, which columns a table shows and which fields its
+JSON output adds. Validation, the store, views, output schemas, table columns,
+completion, the exports and the CLI's listing commands all derive from it; nothing
+keeps a parallel list. Adding a kind is its declaration here plus its JSON Schema
+entry (the ``schema`` field, for a kind that is not in ``knowledge.schema.json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cca.core.model import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A field that holds the id of another record: ``countries[]``, ``parties[].organisation``."""
+
+    path: str
+    target: str | None  # the kind it must name; None: any kind
+    steps: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.path.split(".")))
+
+    @property
+    def top(self) -> str:
+        return self.path.split(".", 1)[0].removesuffix("[]")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a table for people; ``style`` names how its cells are drawn.
+
+    ``priority`` 1 columns are always shown; higher numbers give way first when the
+    terminal is narrow. ``key`` is the output field the column shows.
+    """
+
+    key: str
+    header: str
+    style: str = "text"
+    priority: int = 1
+
+
+class ViewContext(Protocol):
+    """What a kind's derived fields may ask of the knowledge (answered from indexes)."""
+
+    kinds: Registry
+
+    def get(self, record_id: str) -> Record | None: ...
+
+    def name_of(self, record_id: str) -> str: ...
+
+    def country_codes(self, country_id: str) -> tuple[str, str | None]: ...
+
+    def source_date(self, source_id: str) -> str | None: ...
+
+    def children(self, record: Record) -> list[Record]: ...
+
+    def referrers(self, record_id: str, kind: str, field: str) -> list[Record]: ...
+
+    def country_counts(self, country_id: str) -> Mapping[str, int]: ...
+
+    def sector_depth(self, sector_id: str) -> int: ...
+
+    def sector_count(self, sector_id: str) -> int: ...
+
+    def citations(self, source_id: str) -> int: ...
+
+
+Derive = Callable[["Record", ViewContext, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything cca knows about one kind of record."""
+
+    name: str
+    plural: str
+    title: str
+    help: str
+    example: str
+    display: tuple[str, ...] = ("name",)
+    refs: tuple[Ref, ...] = ()
+    #: Ref paths whose targets are the record's own countries.
+    countries: tuple[str, ...] = ()
+    #: Ref paths whose targets' countries the record concerns too (a statement about a project).
+    via: tuple[str, ...] = ()
+    #: Ref paths whose targets are the record's sectors.
+    sectors: tuple[str, ...] = ()
+    #: Field -> full-text column: names, aliases, body, notes (quotes are always indexed).
+    search: Mapping[str, str] = field(default_factory=dict)
+    columns: tuple[Column, ...] = ()
+    #: Extra fields of the JSON output: name -> JSON Schema, filled in by ``derive``.
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    derived_required: tuple[str, ...] = ()
+    derive: Derive | None = None
+    #: Values listings filter on, kept in the store's facet index: name -> values of a record.
+    facets: Mapping[str, Callable[[Mapping[str, Any]], Iterable[Any]]] = field(default_factory=dict)
+    #: For a kind held inside another kind's records: (parent kind, field), e.g. actions in aspects.
+    nested_in: tuple[str, str] | None = None
+    #: Countries, sectors and sources are reference data: their evidence is optional.
+    reference_data: bool = False
+    #: How listings order records: "file", or a field to sort by ("number", "date").
+    order: str = "file"
+    #: Whether the listing command takes --country, and whether `cca country` shows a section.
+    by_country: bool = True
+    in_profile: bool = False
+    #: The knowledge-file JSON Schema of one record, for a kind that knowledge.schema.json lacks.
+    schema: Mapping[str, Any] | None = None
+    record_class: type[Record] | None = None
+
+    @property
+    def section(self) -> str:
+        """The top-level key of a knowledge file that lists this kind (its plural)."""
+        return self.plural
+
+    def refs_to(self, target: str) -> tuple[Ref, ...]:
+        return tuple(ref for ref in self.refs if ref.target == target)
+
+
+class Registry:
+    """The kinds cca knows, in display order."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, Kind] = {}
+        self._plurals: dict[str, str] = {}
+
+    def register(self, kind: Kind) -> Kind:
+        if kind.name in self._kinds or kind.plural in self._plurals:
+            raise ValueError(f"kind {kind.name!r} is registered already")
+        self._kinds[kind.name] = kind
+        self._plurals[kind.plural] = kind.name
+        return kind
+
+    def unregister(self, name: str) -> None:
+        kind = self._kinds.pop(name)
+        del self._plurals[kind.plural]
+
+    def __getitem__(self, name: str) -> Kind:
+        return self._kinds[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+    def __iter__(self) -> Iterator[Kind]:
+        return iter(list(self._kinds.values()))
+
+    def names(self) -> list[str]:
+        return list(self._kinds)
+
+    def lookup(self, text: str) -> Kind | None:
+        """A kind by its name or plural, in any case: 'project', 'projects', 'People'."""
+        key = text.strip().lower().replace("_", "-")
+        if key in self._kinds:
+            return self._kinds[key]
+        name = self._plurals.get(key)
+        return self._kinds[name] if name else None
+
+    def top_level(self) -> list[Kind]:
+        """Kinds listed at the top of a knowledge file (not nested in another kind)."""
+        return [kind for kind in self if kind.nested_in is None]
+
+    def nested(self, parent: str) -> list[Kind]:
+        return [kind for kind in self if kind.nested_in is not None and kind.nested_in[0] == parent]
+
+    def version(self) -> str:
+        """A fingerprint of the declarations that shape the store: a change rebuilds every cache."""
+        parts = []
+        for kind in self:
+            parts.append(
+                f"{kind.name}/{kind.plural}/{kind.display}/{[r.path + ':' + str(r.target) for r in kind.refs]}/"
+                f"{kind.countries}/{kind.via}/{kind.sectors}/{sorted(kind.search.items())}/{kind.nested_in}/{kind.order}/"
+                f"{sorted(kind.facets)}"
+            )
+        return "|".join(parts)

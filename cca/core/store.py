@@ -1,0 +1,313 @@
+"""The store: every record in SQLite, indexed for the questions cca answers.
+
+One database holds the validated records (JSON text, as written, with updates
+merged), and indexes derived from the kind registry:
+
+* ``links``: every reference, both directions (``src`` record, ``field``, ``dst`` id);
+* ``record_country`` / ``record_sector``: which countries and sectors each record concerns;
+* ``facets``: values listings filter on (a project's current status, ...);
+* ``kind_counts``, ``country_counts``, ``citations``: counts kept at build time;
+* ``search``: an FTS5 index over names, other names, prose, notes and quotes
+  (see :mod:`cca.core.text` for how words and unspaced scripts are tokenised).
+
+Commands ask narrow questions of it; nothing reads every record to answer one.
+Reading errors of any kind (a damaged or foreign file) surface as
+:class:`~cca.core.errors.StoreError`, which means "rebuild", never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cca.core.errors import StoreError
+from cca.core.text import FTS_TOKENIZER
+
+#: Bumped whenever the tables change shape.
+FORMAT = 3
+
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (seq INTEGER PRIMARY KEY, path TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    file INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    col INTEGER NOT NULL,
+    parent TEXT,
+    sort TEXT,
+    data TEXT NOT NULL
+);
+CREATE TABLE links (src INTEGER NOT NULL, field TEXT NOT NULL, dst TEXT NOT NULL);
+CREATE TABLE facets (name TEXT NOT NULL, value, seq INTEGER NOT NULL);
+CREATE TABLE record_country (country TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+                             PRIMARY KEY (country, kind, seq)) WITHOUT ROWID;
+CREATE TABLE record_sector (sector TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+                            PRIMARY KEY (sector, kind, seq)) WITHOUT ROWID;
+CREATE TABLE sector_tree (ancestor TEXT NOT NULL, sector TEXT NOT NULL, depth INTEGER NOT NULL,
+                          PRIMARY KEY (ancestor, sector)) WITHOUT ROWID;
+CREATE TABLE kind_counts (kind TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE country_counts (country TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
+                             PRIMARY KEY (country, kind)) WITHOUT ROWID;
+CREATE TABLE sector_counts (sector TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE citations (source TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE search_text (seq INTEGER PRIMARY KEY, names TEXT, aliases TEXT, body TEXT, notes TEXT, quotes TEXT);
+CREATE VIRTUAL TABLE search USING fts5(
+    names, aliases, body, notes, quotes,
+    content='search_text', content_rowid='seq', tokenize='{FTS_TOKENIZER}', prefix='2 3'
+);
+"""
+
+INDEXES = """
+CREATE UNIQUE INDEX records_id ON records (id);
+CREATE INDEX records_kind ON records (kind, sort, seq);
+CREATE INDEX records_parent ON records (parent) WHERE parent IS NOT NULL;
+CREATE INDEX links_src ON links (src);
+CREATE INDEX links_dst ON links (dst, field);
+CREATE INDEX facets_value ON facets (name, value, seq);
+CREATE INDEX record_country_seq ON record_country (seq);
+"""
+
+#: Column weights for ranking: names, other names, prose, notes, quotes.
+WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One record as stored."""
+
+    seq: int
+    kind: str
+    id: str
+    name: str
+    file: int
+    line: int
+    col: int
+    parent: str | None
+    data: str
+
+    def decoded(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.data)
+        except (ValueError, RecursionError) as error:
+            raise StoreError(f"record {self.id!r} is not readable: {error}") from None
+        if not isinstance(value, dict):
+            raise StoreError(f"record {self.id!r} is not an object")
+        return value
+
+
+_COLUMNS = "r.seq, r.kind, r.id, r.name, r.file, r.line, r.col, r.parent, r.data"
+
+
+class Store:
+    """Questions asked of one store database; every answer comes through an index."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self.connection.execute(sql, params).fetchall()
+        except (sqlite3.Error, ValueError, OverflowError) as error:
+            raise StoreError(str(error)) from None
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [Row(*row) for row in self._all(sql, params)]
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._all("SELECT key, value FROM meta"))
+
+    def files(self) -> list[tuple[int, str, str, str]]:
+        return [tuple(row) for row in self._all("SELECT seq, path, label, name FROM files ORDER BY seq")]
+
+    # -- single records ----------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Row | None:
+        found = self._rows(f"SELECT {_COLUMNS} FROM records r WHERE r.id = ?", (record_id,))
+        return found[0] if found else None
+
+    def get_many(self, ids: Iterable[str]) -> list[Row]:
+        wanted = list(dict.fromkeys(ids))
+        out: list[Row] = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            out += self._rows(f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({marks}) ORDER BY r.seq", part)
+        return out
+
+    def name_of(self, record_id: str) -> str | None:
+        found = self._all("SELECT name FROM records WHERE id = ?", (record_id,))
+        return str(found[0][0]) if found else None
+
+    def kind_of(self, record_id: str) -> str | None:
+        found = self._all("SELECT kind FROM records WHERE id = ?", (record_id,))
+        return str(found[0][0]) if found else None
+
+    # -- lists -------------------------------------------------------------------------------------
+
+    def rows(
+        self,
+        kind: str,
+        *,
+        countries: Iterable[str] | None = None,
+        sectors: Iterable[str] | None = None,
+        facets: dict[str, Sequence[Any]] | None = None,
+        search: str | None = None,
+        parent: str | None = None,
+        limit: int | None = None,
+    ) -> list[Row]:
+        """Records of ``kind`` in listing order, narrowed by whatever is given (all given must hold)."""
+        return list(
+            self.iter_rows(
+                kind, countries=countries, sectors=sectors, facets=facets, search=search, parent=parent, limit=limit
+            )
+        )
+
+    def iter_rows(
+        self,
+        kind: str,
+        *,
+        countries: Iterable[str] | None = None,
+        sectors: Iterable[str] | None = None,
+        facets: dict[str, Sequence[Any]] | None = None,
+        search: str | None = None,
+        parent: str | None = None,
+        limit: int | None = None,
+        order: str = "listing",
+    ) -> Iterator[Row]:
+        where = ["r.kind = ?"]
+        params: list[Any] = [kind]
+        if countries is not None:
+            wanted = sorted(set(countries))
+            marks = ",".join("?" * len(wanted))
+            where.append(f"r.seq IN (SELECT seq FROM record_country WHERE kind = ? AND country IN ({marks}))")
+            params += [kind, *wanted]
+        if sectors is not None:
+            wanted = sorted(set(sectors))
+            where.append(
+                "r.seq IN (SELECT rs.seq FROM record_sector rs JOIN sector_tree t ON t.sector = rs.sector "
+                f"WHERE rs.kind = ? AND t.ancestor IN ({','.join('?' * len(wanted))}))"
+            )
+            params += [kind, *wanted]
+        for name, values in (facets or {}).items():
+            where.append(
+                f"r.seq IN (SELECT seq FROM facets WHERE name = ? AND value IN ({','.join('?' * len(values))}))"
+            )
+            params += [name, *values]
+        if search is not None:
+            where.append("r.seq IN (SELECT rowid FROM search WHERE search MATCH ?)")
+            params.append(search)
+        if parent is not None:
+            where.append("r.parent = ?")
+            params.append(parent)
+        sql = f"SELECT {_COLUMNS} FROM records r WHERE {' AND '.join(where)}"
+        sql += " ORDER BY r.id" if order == "id" else " ORDER BY r.sort, r.seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        try:
+            cursor = self.connection.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(500)
+                if not batch:
+                    return
+                for row in batch:
+                    yield Row(*row)
+        except (sqlite3.Error, ValueError, OverflowError) as error:
+            raise StoreError(str(error)) from None
+
+    def count(self, kind: str) -> int:
+        found = self._all("SELECT n FROM kind_counts WHERE kind = ?", (kind,))
+        return int(found[0][0]) if found else 0
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(n) for k, n in self._all("SELECT kind, n FROM kind_counts")}
+
+    def ids(self, prefix: str = "", limit: int = 200) -> list[tuple[str, str]]:
+        """(id, name) of records whose id starts with ``prefix`` (for completion)."""
+        upper = prefix + "\U0010ffff"
+        return [
+            (str(i), str(n))
+            for i, n in self._all(
+                "SELECT id, name FROM records WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", (prefix, upper, limit)
+            )
+        ]
+
+    def all_ids(self) -> list[str]:
+        return [str(row[0]) for row in self._all("SELECT id FROM records ORDER BY seq")]
+
+    # -- references ------------------------------------------------------------------------------
+
+    def referrers(self, record_id: str, kind: str | None = None, field: str | None = None) -> list[Row]:
+        """Records whose references name ``record_id`` (optionally of one kind, through one field)."""
+        sql = f"SELECT DISTINCT {_COLUMNS} FROM links l JOIN records r ON r.seq = l.src WHERE l.dst = ?"
+        params: list[Any] = [record_id]
+        if field is not None:
+            sql += " AND l.field = ?"
+            params.append(field)
+        if kind is not None:
+            sql += " AND r.kind = ?"
+            params.append(kind)
+        return self._rows(sql + " ORDER BY r.seq", params)
+
+    def references(self, seq: int) -> list[Row]:
+        """Records that record ``seq`` names."""
+        return self._rows(
+            f"SELECT DISTINCT {_COLUMNS} FROM links l JOIN records r ON r.id = l.dst WHERE l.src = ? ORDER BY r.seq",
+            (seq,),
+        )
+
+    # -- counts -------------------------------------------------------------------------------------
+
+    def country_counts(self, country_id: str) -> dict[str, int]:
+        return {
+            str(k): int(n) for k, n in self._all("SELECT kind, n FROM country_counts WHERE country = ?", (country_id,))
+        }
+
+    def sector_count(self, sector_id: str) -> int:
+        found = self._all("SELECT n FROM sector_counts WHERE sector = ?", (sector_id,))
+        return int(found[0][0]) if found else 0
+
+    def sector_depth(self, sector_id: str) -> int:
+        found = self._all("SELECT max(depth) FROM sector_tree WHERE sector = ?", (sector_id,))
+        return int(found[0][0] or 0) if found else 0
+
+    def descendants(self, sector_id: str) -> list[str]:
+        return [str(row[0]) for row in self._all("SELECT sector FROM sector_tree WHERE ancestor = ?", (sector_id,))]
+
+    def citations(self, source_id: str) -> int:
+        found = self._all("SELECT n FROM citations WHERE source = ?", (source_id,))
+        return int(found[0][0]) if found else 0
+
+    # -- search --------------------------------------------------------------------------------------
+
+    def search(
+        self, match: str, kinds: Sequence[str] | None = None, limit: int | None = None
+    ) -> list[tuple[Row, float]]:
+        """Records matching an FTS5 expression, best first (names weigh most, quotes least)."""
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT {_COLUMNS}, bm25(search, {weights}) AS rank FROM search "
+            "JOIN records r ON r.seq = search.rowid WHERE search MATCH ?"
+        )
+        params: list[Any] = [match]
+        if kinds:
+            sql += f" AND r.kind IN ({','.join('?' * len(kinds))})"
+            params += list(kinds)
+        sql += " ORDER BY rank, r.kind, r.id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [(Row(*row[:9]), float(row[9])) for row in self._all(sql, params)]
+
+    def check(self) -> None:
+        """Raise StoreError unless the database answers a query over every table."""
+        for table in ("meta", "files", "records", "kind_counts"):
+            self._all(f"SELECT count(*) FROM {table}")

@@ -1,0 +1,165 @@
+"""Text rules shared by the store, the exports and every output: folding, search tokens, visibility.
+
+* :func:`fold` compares names: case, accents, dashes, quotes and spacing do not count.
+* :func:`index_text` and :func:`match_query` are the one definition of full-text search,
+  used by the compiled store and by the SQLite export alike: Latin text matches whole
+  words (``port`` is not ``transport``), and in scripts written without spaces (Chinese,
+  Japanese, Thai, Lao, Khmer, Burmese) every substring up to :data:`SUBSTRING_MAX`
+  characters is a token, so a plain FTS5 ``MATCH '雅万'`` finds ``雅万高铁``.
+* :func:`visible` is the one sanitiser: control characters, escape sequences, bidi
+  controls and invisible characters from data, file names or arguments are shown as
+  escapes (``\\x1b``, ``\\u202e``) and can never drive a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Fold case, accents, dashes, quotes and spacing: 'Jakarta–Bandung' ~ 'jakarta bandung'."""
+    if text.isascii():
+        return _NON_WORD.sub(" ", text.lower()).strip()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped).strip()
+
+
+def compact(text: str) -> str:
+    return fold(text).replace(" ", "")
+
+
+# -- full-text search ------------------------------------------------------------------------------------
+
+#: Longest substring indexed in scripts written without spaces between words.
+SUBSTRING_MAX = 10
+#: The FTS5 tokenizer every search table uses (the store's and the SQLite export's).
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+_UNSPACED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs
+    "\U00020000-\U0003134f"  # CJK Extensions B-G
+)
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+_WORD = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
+
+
+def _substrings(run: str) -> str:
+    size = len(run)
+    return " ".join(
+        run[start : start + length]
+        for length in range(1, min(size, SUBSTRING_MAX) + 1)
+        for start in range(size - length + 1)
+    )
+
+
+def index_text(text: str) -> str:
+    """Text as the search index holds it: unspaced scripts expanded into their substrings."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return _UNSPACED_RUN.sub(lambda m: " " + _substrings(m.group()) + " ", text)
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search, folded; runs of an unspaced script longer than the index holds are cut."""
+    words: list[str] = []
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
+        if _UNSPACED_RUN.fullmatch(word) and len(word) > SUBSTRING_MAX:
+            step = SUBSTRING_MAX - 1
+            words.extend(word[i : i + SUBSTRING_MAX] for i in range(0, len(word) - 1, step) if len(word[i:]) > 1)
+        else:
+            words.append(fold(word) or word)
+    return [w for w in dict.fromkeys(words) if w]
+
+
+def match_query(words: list[str], *, prefix: bool = False, phrase: bool = False) -> str:
+    """An FTS5 MATCH expression for ``words``: all of them, or the phrase, or word beginnings."""
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    if phrase:
+        return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+    if prefix:
+        return " ".join(q + "*" if not _UNSPACED_RUN.fullmatch(w) else q for q, w in zip(quoted, words, strict=True))
+    return " ".join(quoted)
+
+
+# -- what may reach a terminal ---------------------------------------------------------------------------
+
+# C0 and C1 controls and DEL; bidi controls; zero-width and other invisible characters; line and
+# paragraph separators; Unicode tag characters; lone surrogates (undecodable bytes of file names).
+_DANGER_CLASS = (
+    "\x00-\x1f\x7f-\x9f"
+    "\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\ud800-\udfff"
+    "\U000e0000-\U000e007f"
+)
+_DANGER = re.compile(f"[{_DANGER_CLASS}]")
+_DANGER_KEEP_NEWLINE = re.compile(
+    f"[{_DANGER_CLASS.replace(chr(0) + '-' + chr(0x1F), chr(0) + '-' + chr(9) + chr(11) + '-' + chr(0x1F))}]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def visible(text: str, *, newlines: bool = False) -> str:
+    """``text`` with every character that could steer or fool a terminal shown as an escape.
+
+    ``newlines=True`` keeps line feeds (for wrapped cells and multi-line values).
+    """
+    pattern = _DANGER_KEEP_NEWLINE if newlines else _DANGER
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(_escape, text)
+
+
+def has_hidden(text: str) -> bool:
+    """Whether :func:`visible` would change ``text`` (newlines aside)."""
+    return _DANGER_KEEP_NEWLINE.search(text) is not None
+
+
+#: JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself).
+JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def json_safe(encoded: str) -> str:
+    """Escape, inside already-encoded JSON, what may not reach a terminal raw; the value is unchanged."""
+    if JSON_UNSAFE.search(encoded) is None:
+        return encoded
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code > 0xFFFF:
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    return JSON_UNSAFE.sub(escape, encoded)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise_formula(cell: str) -> str:
+    """Keep a spreadsheet from running a text cell as a formula (OWASP CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell

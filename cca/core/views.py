@@ -1,0 +1,51 @@
+"""The stable output shape of every kind of record: plain dicts, ready for JSON.
+
+These dicts are cca's output API (README, "JSON output"): keys are snake_case
+and are only ever added, never renamed. Every record has ``id``, ``kind``,
+``name``, ``evidence`` and ``defined_at``; references to countries carry common
+English names (``countries``) beside ISO alpha-2 codes (``country_codes``); the
+rest comes from the kind's declaration (:mod:`cca.core.kinds`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cca.core.model import Record
+from cca.core.registry import Kind, ViewContext
+
+
+def country_fields(kind: Kind) -> tuple[list[str], list[str]]:
+    """Top-level fields of ``kind`` that hold country ids: lists (``countries``) and single ones (``country``)."""
+    many = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == f"{ref.top}[]"]
+    one = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == ref.top]
+    return many, one
+
+
+def record_view(record: Record, ctx: ViewContext) -> dict[str, Any]:
+    """The JSON object for one record."""
+    kind: Kind = ctx.kinds[record.kind]
+    out: dict[str, Any] = {"id": record.id, "kind": record.kind, "name": record.name}
+    for key, value in record.data.items():
+        if key not in ("id", "evidence"):
+            out[key] = value
+    many, one = country_fields(kind)
+    for key in many:
+        if isinstance(record.data.get(key), list):
+            pairs = [ctx.country_codes(cid) for cid in record.data[key]]
+            out[key] = [name for name, _ in pairs]
+            out[key.removesuffix("ies") + "y_codes" if key.endswith("ies") else f"{key}_codes"] = [
+                code for _, code in pairs if code
+            ]
+    for key in one:
+        if isinstance(record.data.get(key), str):
+            out[key], out[f"{key}_code"] = ctx.country_codes(record.data[key])
+    if kind.derive is not None:
+        kind.derive(record, ctx, out)
+    out["evidence"] = [item.as_dict() for item in record.evidence]
+    out["defined_at"] = record.origin.defined_at
+    return out
+
+
+def brief_view(record: Record) -> dict[str, Any]:
+    return {"id": record.id, "kind": record.kind, "name": record.name}

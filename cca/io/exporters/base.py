@@ -1,0 +1,59 @@
+"""What an exporter is, and the registry exporters add themselves to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cca.core.kb import KnowledgeBase
+    from cca.core.model import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    force: bool = False
+    bom: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """``write(kb, path, options, stdout)`` writes to ``path``, or to ``stdout`` when path is None."""
+
+    name: str
+    help: str
+    directory: bool
+    write: Callable[[KnowledgeBase, Path | None, Options, IO[Any] | None], list[Path]]
+    binary: bool = False
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def register(exporter: Exporter) -> Exporter:
+    EXPORTERS[exporter.name] = exporter
+    return exporter
+
+
+def rows(kb: KnowledgeBase, kind: str) -> Iterator[dict[str, Any]]:
+    """A kind's records as their JSON objects, in a stable order (by id), one at a time."""
+    for _, row in views(kb, kind):
+        yield row
+
+
+def views(kb: KnowledgeBase, kind: str) -> Iterator[tuple[Record, dict[str, Any]]]:
+    """A kind's records with their JSON objects, by id, one at a time."""
+    from cca.core.views import record_view
+
+    for record in kb.iter_kind(kind, order="id"):
+        yield record, record_view(record, kb)
+
+
+def reference(source: Any) -> str:
+    """A source's bibliographic line: author, “title”, publisher, date."""
+    parts = [source.get("author"), f"“{source.get('title')}”", source.get("publisher"), source.get("date")]
+    if source.get("translator"):
+        parts.append(f"translated by {source.get('translator')}")
+    return ", ".join(str(p) for p in parts if p)

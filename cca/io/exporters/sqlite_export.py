@@ -1,0 +1,197 @@
+"""A SQLite database for Datasette and sqlite3: a table per kind, link tables, evidence and full-text search.
+
+Tables are named after the kinds' plurals and columns after the JSON fields (lists
+and objects as JSON text). Link tables with foreign keys come from the registry's
+references (``project_countries``, ``project_sectors``, ...). The ``search`` table
+(FTS5) uses the same tokenizer as ``cca search``, and an extra ``terms`` column holds
+the substrings of text in scripts written without spaces, so a plain
+``MATCH '雅万'`` finds ``雅万高铁`` here as it does in cca.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from cca.core.errors import QueryError
+from cca.core.text import FTS_TOKENIZER, index_text
+from cca.io.exporters.base import Exporter, Options, reference, register, views
+from cca.io.safefile import atomic_path, check_target
+from cca.version import __version__
+
+if TYPE_CHECKING:
+    from cca.core.kb import KnowledgeBase
+    from cca.core.registry import Kind
+
+_INDEXED = {"project": ["status", "type"], "event": ["date"], "figure": ["unit"], "statement": ["person"]}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cell(value: Any) -> Any:
+    """A JSON value as one SQLite value: lists and objects become JSON text."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def link_tables(kind: Kind) -> list[tuple[str, str, str]]:
+    """(table, field, target kind) for each top-level list of references to one kind of record."""
+    out = []
+    for ref in kind.refs:
+        if ref.target is not None and ref.path == f"{ref.top}[]" and ref.target != kind.name:
+            out.append((f"{kind.name}_{ref.top}", ref.top, ref.target))
+    return out
+
+
+def _unspaced_terms(*texts: str) -> str:
+    """Only the substrings that :func:`index_text` adds for unspaced scripts (nothing for Latin text)."""
+    terms = []
+    for text in texts:
+        expanded = index_text(text)
+        if expanded != text:
+            terms.append(expanded)
+    return " ".join(terms)
+
+
+def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
+    from cca.core.outschema import fields
+
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA defer_foreign_keys = ON")  # links may name records inserted later
+    kinds = list(kb.kinds)
+    for kind in kinds:
+        columns = fields(kind.name)
+        definitions = ", ".join(f"{_quote(c)} TEXT PRIMARY KEY" if c == "id" else _quote(c) for c in columns)
+        connection.execute(f"CREATE TABLE {_quote(kind.plural)} ({definitions})")
+    for kind in kinds:
+        for table, _field, target in link_tables(kind):
+            connection.execute(
+                f"CREATE TABLE {_quote(table)} ({kind.name}_id TEXT NOT NULL REFERENCES {_quote(kind.plural)}(id), "
+                f"{target}_id TEXT NOT NULL REFERENCES {_quote(kb.kinds[target].plural)}(id), "
+                f"PRIMARY KEY ({kind.name}_id, {target}_id))"
+            )
+    connection.execute(
+        "CREATE TABLE evidence (record_id TEXT NOT NULL, kind TEXT NOT NULL, "
+        "source TEXT NOT NULL REFERENCES sources(id), quote TEXT, record TEXT, url TEXT, note TEXT)"
+    )
+    connection.execute(
+        "CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, kind UNINDEXED, name, aliases, summary, quotes, terms, "
+        f"tokenize='{FTS_TOKENIZER}')"
+    )
+    # Referenced kinds first, so foreign keys hold as rows go in.
+    order = sorted(kinds, key=lambda k: 0 if k.name in ("source", "country", "sector") else 1)
+    for kind in order:
+        columns = fields(kind.name)
+        marks = ", ".join("?" for _ in columns)
+        insert = f"INSERT INTO {_quote(kind.plural)} VALUES ({marks})"
+        links = link_tables(kind)
+        batch: list[list[Any]] = []
+        for record, row in views(kb, kind.name):
+            batch.append([_cell(row.get(c)) for c in columns])
+            _extras(connection, kind, record.data, row, links)
+            if len(batch) >= 1000:
+                connection.executemany(insert, batch)
+                batch.clear()
+        connection.executemany(insert, batch)
+        for column in _INDEXED.get(kind.name, ()):
+            if column in columns:
+                connection.execute(
+                    f"CREATE INDEX {_quote(f'{kind.plural}_{column}')} ON {_quote(kind.plural)} ({_quote(column)})"
+                )
+    for kind in kinds:
+        for table, _field, target in link_tables(kind):
+            connection.execute(f"CREATE INDEX {_quote(table + '_' + target)} ON {_quote(table)} ({target}_id)")
+    connection.execute("CREATE INDEX evidence_record ON evidence (record_id)")
+
+
+def _extras(connection: sqlite3.Connection, kind: Kind, data: dict[str, Any], row: dict[str, Any], links: Any) -> None:
+    for table, field, _target in links:
+        ids = sorted(set(data.get(field) or ()))
+        connection.executemany(f"INSERT INTO {_quote(table)} VALUES (?, ?)", [(row["id"], i) for i in ids])
+    evidence = row.get("evidence") or ()
+    connection.executemany(
+        "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (row["id"], kind.name, e["source"], e.get("quote"), e.get("record"), e.get("url"), e.get("note"))
+            for e in evidence
+        ],
+    )
+    name = str(row.get("name") or "")
+    aliases = "; ".join(a for a in row.get("aliases") or () if isinstance(a, str))
+    summary = " ".join(str(row.get(k) or "") for k in ("summary", "text", "description", "notes")).strip()
+    quotes = " ".join(e["quote"] for e in evidence if isinstance(e.get("quote"), str))
+    connection.execute(
+        "INSERT INTO search VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (row["id"], kind.name, name, aliases, summary, quotes, _unspaced_terms(name, aliases, summary, quotes)),
+    )
+
+
+def _datasette_metadata(kb: KnowledgeBase, path: Path) -> dict[str, Any]:
+    sources = "; ".join(reference(s) for s in kb.of_kind("source"))
+    return {
+        "title": "cca: China–ASEAN cooperation, from source-cited facts",
+        "description": "Every record carries the evidence that proves it (table evidence): a verbatim quote, "
+        "or a locator of a dataset row. Exported by cca " + __version__ + ".",
+        "source": sources,
+        "license": "Code and structure: MIT. Quotes are short citations; the sources keep their copyright; "
+        "imported datasets keep their licences (see the sources table).",
+        "databases": {
+            path.stem: {
+                "tables": {
+                    "projects": {"description": "Projects with status and progress; see status_as_of for dates."},
+                    "evidence": {"description": "The quotes and dataset locators behind each record."},
+                    "search": {"description": "Full-text index over names, aliases, summaries and quotes."},
+                }
+            }
+        },
+    }
+
+
+def _build(kb: KnowledgeBase, target: Path) -> None:
+    connection = sqlite3.connect(target, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("BEGIN")
+        _fill(connection, kb)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any] | None) -> list[Path]:
+    if path is None:
+        assert stdout is not None
+        if hasattr(stdout, "isatty") and stdout.isatty():
+            raise QueryError("a SQLite database is binary: redirect it to a file, or give a file name")
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="cca-export-") as scratch:
+            target = Path(scratch) / "export.sqlite"
+            _build(kb, target)
+            with target.open("rb") as source:
+                shutil.copyfileobj(source, stdout)
+        return []
+    metadata = path.with_name(path.name + ".metadata.json")
+    check_target(path, options.force)
+    check_target(metadata, options.force)
+    with atomic_path(path, options.force) as temporary:
+        _build(kb, temporary)  # SQLite takes the empty file as a new database, keeping its mode
+    with atomic_path(metadata, options.force) as temporary:
+        temporary.write_text(
+            json.dumps(_datasette_metadata(kb, path), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    return [path, metadata]
+
+
+register(
+    Exporter(
+        "sqlite", "A SQLite database (Datasette-ready, with FTS5), plus PATH.metadata.json.", False, write, binary=True
+    )
+)

@@ -1,0 +1,131 @@
+"""Write output files without ever harming what is already there.
+
+* Only regular files are ever replaced: a target that is a symlink (dangling or not),
+  a directory, a device, a FIFO or a socket is refused, and so is an existing file
+  unless the caller says ``force``.
+* Without ``force`` the file is created exclusively (a hard link of the finished
+  temporary file, which fails if the name exists): of several writers at once, one wins.
+* Content is written to a temporary file beside the target and moved into place only
+  when complete; the temporary file is removed on every way out (errors, signals).
+* New files get the mode the umask gives (0666 & ~umask), whatever the format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from cca.core.errors import OutputError, QueryError
+from cca.core.text import visible
+
+_TYPES = {
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a directory",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def describe(path: Path) -> str:
+    return visible(str(path))
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse a target that is not a regular file, or that exists without ``force`` (exit status 2)."""
+    if str(path) in ("", "."):
+        raise QueryError("the output path is empty")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputError(f"cannot write {describe(path)}: {_reason(error)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        what = _TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise QueryError(f"{describe(path)} is {what}: cca writes only regular files")
+    if not force:
+        raise QueryError(f"{describe(path)} exists: use --force to replace it")
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if error.errno == errno.EROFS:
+        return "read-only file system"
+    return (error.strerror or str(error)).rstrip(".").lower() if error.strerror else str(error)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, force: bool) -> Iterator[Path]:
+    """A temporary path to write; on success it becomes ``path`` (refused if it may not be replaced)."""
+    check_target(path, force)
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as error:
+        raise OutputError(f"cannot write {describe(path)}: {_reason(error)}") from None
+    temporary = Path(name)
+    try:
+        os.fchmod(handle, 0o666 & ~_umask())
+        os.close(handle)
+        yield temporary
+        _commit(temporary, path, force)
+    except OSError as error:
+        raise OutputError(f"cannot write {describe(path)}: {_reason(error)}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _commit(temporary: Path, path: Path, force: bool) -> None:
+    if force:
+        check_target(path, True)  # still a regular file (or nothing) at the last moment
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise QueryError(f"{describe(path)} exists: use --force to replace it") from None
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # No hard links here (some file systems): reserve the name exclusively, then move into it.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise QueryError(f"{describe(path)} exists: use --force to replace it") from None
+        os.close(descriptor)
+        os.replace(temporary, path)
+
+
+def create_directory(path: Path) -> None:
+    """The directory for a multi-file export: refuse anything that is there and is not a directory."""
+    if str(path) in ("", "."):
+        return
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        try:
+            path.mkdir(parents=True)
+        except OSError as error:
+            raise OutputError(f"cannot create {describe(path)}: {_reason(error)}") from None
+        return
+    except OSError as error:
+        raise OutputError(f"cannot write to {describe(path)}: {_reason(error)}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        what = _TYPES.get(stat.S_IFMT(info.st_mode), "a regular file")
+        raise QueryError(f"{describe(path)} is {what}, not a directory")

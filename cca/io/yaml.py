@@ -1,0 +1,604 @@
+"""Read knowledge files safely: fast when they are valid, exact about positions when they are not.
+
+Two readers produce the same values:
+
+* **The reference reader** walks PyYAML's event stream itself, without recursion and
+  without PyYAML's constructors, so that anchors, aliases, merge keys and tags other
+  than the standard ones are refused (nothing is ever constructed or executed),
+  nesting depth and document count are bounded, and every mapping and sequence
+  records the line and column of each value for ``file:line:col`` messages. Plain
+  scalars become numbers, booleans or null only where YAML 1.1 and 1.2 agree.
+  It streams: each item of a top-level list is handed on as soon as it is complete.
+* **The fast reader** cuts a file into its top-level records and parses batches of them
+  with ``yaml_rs`` (a compiled YAML 1.2 parser), without positions. It takes only files
+  whose every chunk is plainly within the rules above; anything unusual (anchors,
+  tags, directives, numbers that YAML 1.1 and 1.2 read differently, tabs, control
+  characters, deep nesting, a chunk it cannot parse) sends the whole file to the
+  reference reader. A differential test holds the two to the same values and verdicts.
+
+Every failure, whatever PyYAML raised, comes out as :class:`~cca.core.errors.KnowledgeError`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cca.core.errors import KnowledgeError, Problem
+
+#: Deeper than any real knowledge file needs (the format nests about 8 levels).
+MAX_DEPTH = 64
+
+Position = tuple[int, int]  # 1-based line and column
+#: Called with (section, index, item, position) for each item of a top-level list.
+OnItem = Callable[[str, int, Any, Position], None]
+
+_CORE = "tag:yaml.org,2002:"
+# Plain scalars starting with a letter that are not text.
+_WORDS = frozenset({"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+# Plain scalars that YAML 1.1 (PyYAML, many writers) and YAML 1.2 both read as numbers.
+_AGREED_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z|0x[0-9a-fA-F]+\Z")
+_AGREED_FLOAT = re.compile(r"([-+]?[0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+#: Longest integer literal read as a number; longer ones are refused, not converted (Python caps
+#: decimal conversion at 4,300 digits, and nothing in a knowledge file needs more than 64 bits).
+MAX_INT_DIGITS = 40
+
+
+class YamlMap(dict[Any, Any]):
+    """A mapping that knows where it, its keys and its values start."""
+
+    __slots__ = ("pos", "key_pos", "value_pos")
+
+    def __init__(self, pos: Position) -> None:
+        super().__init__()
+        self.pos = pos
+        self.key_pos: dict[Any, Position] = {}
+        self.value_pos: dict[Any, Position] = {}
+
+
+class YamlList(list[Any]):
+    """A sequence that knows where it and each item start."""
+
+    __slots__ = ("pos", "item_pos")
+
+    def __init__(self, pos: Position) -> None:
+        super().__init__()
+        self.pos = pos
+        self.item_pos: list[Position] = []
+
+
+# -- reading a file ------------------------------------------------------------------------------------
+
+_FILE_TYPES = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "too many levels of symbolic links (a symlink loop?)"
+    return (error.strerror or str(error)).rstrip(".")
+
+
+def read_bytes(path: Path, label: str, limit: int) -> bytes:
+    """A regular file's bytes, refusing devices, FIFOs and sockets (without blocking) and files over ``limit``."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise KnowledgeError([Problem(label, 1, 1, f"cannot read: {_reason(error)}")]) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            what = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise KnowledgeError([Problem(label, 1, 1, f"is {what}, not a regular file")])
+        if info.st_size > limit:
+            raise KnowledgeError([Problem(label, 1, 1, _too_big(limit))])
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as error:
+        raise KnowledgeError([Problem(label, 1, 1, f"cannot read: {_reason(error)}")]) from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while being read
+        raise KnowledgeError([Problem(label, 1, 1, _too_big(limit))])
+    return data
+
+
+def _too_big(limit: int) -> str:
+    return f"file is larger than the {limit:,}-byte cap (set CCA_MAX_FILE_BYTES to raise it)"
+
+
+def decode(data: bytes, label: str) -> str:
+    """UTF-8 text (a leading BOM dropped), or a positioned problem at the first bad byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = data[error.start]
+        raise KnowledgeError(
+            [Problem(label, line, column, f"invalid UTF-8 byte 0x{bad:02x}: knowledge files must be UTF-8")]
+        ) from None
+
+
+def read_text(path: Path, label: str, limit: int) -> str:
+    return decode(read_bytes(path, label, limit), label)
+
+
+# -- the reference reader --------------------------------------------------------------------------------
+
+
+def parse(text: str, label: str = "<string>") -> Any:
+    """Parse YAML text into :class:`YamlMap`, :class:`YamlList` and scalars, all positioned.
+
+    Duplicate keys are collected and reported together; anything that stops the
+    parse (syntax, aliases, tags, depth) is reported at once.
+    """
+    problems: list[Problem] = []
+    root = parse_items(text, label, None, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return root
+
+
+def parse_items(text: str, label: str, on_item: OnItem | None, problems: list[Problem]) -> Any:
+    """The reference reader; with ``on_item``, items of top-level lists are handed over, not kept.
+
+    Returns the document (with every top-level list left empty when streaming). Problems
+    that do not stop the parse (duplicate keys) are appended to ``problems``; anything
+    that stops it raises :class:`KnowledgeError` carrying those too.
+    """
+    import yaml  # deferred: only a parse pays for PyYAML
+
+    return _parse_with(getattr(yaml, "CSafeLoader", yaml.SafeLoader), text, label, on_item, problems)
+
+
+def _parse_with(loader_class: Any, text: str, label: str, on_item: OnItem | None, problems: list[Problem]) -> Any:
+    import yaml
+
+    before = len(problems)
+
+    def fail(pos: Position, message: str) -> KnowledgeError:
+        return KnowledgeError([*problems, Problem(label, pos[0], pos[1], message)])
+
+    loader: Any = None
+    try:
+        loader = loader_class(text)
+        return _build(loader, label, problems, fail, on_item)
+    except KnowledgeError:
+        raise
+    except yaml.MarkedYAMLError as error:
+        if loader_class is not yaml.SafeLoader and "exceeded maximum nesting depth" in str(error.problem):
+            # libyaml reads ahead into flow collections and stops at its own limit of 1,000
+            # levels; the pure-Python parser does not, so it finds where cca's cap is crossed.
+            del problems[before:]
+            return _parse_with(yaml.SafeLoader, text, label, on_item, problems)
+        mark = error.problem_mark or error.context_mark
+        pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        detail = error.problem or error.context or "invalid YAML"
+        if error.context and error.problem:
+            detail = f"{error.problem} ({error.context})"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            detail = "tab character: YAML indents with spaces, never tabs"
+        raise fail(pos, f"YAML syntax error: {detail}") from None
+    except yaml.reader.ReaderError as error:
+        raise fail(_offset_position(text, error.position), f"YAML syntax error: {_reader_reason(error)}") from None
+    except (yaml.YAMLError, ValueError, TypeError, IndexError, RecursionError, MemoryError, UnicodeError) as error:
+        # PyYAML's C and pure-Python paths raise more than YAMLError on odd input.
+        raise fail((1, 1), f"YAML could not be read: {type(error).__name__}: {error}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _reader_reason(error: Any) -> str:
+    character = error.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    return f"character U+{code:04X} is not allowed in YAML"
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _build(loader: Any, label: str, problems: list[Problem], fail: Any, on_item: OnItem | None) -> Any:
+    """Turn the event stream into values. The hot loop of the reference reader: kept flat on purpose."""
+    import yaml
+
+    events = yaml.events
+    scalar_event, map_start, seq_start = events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent
+    ends = (events.MappingEndEvent, events.SequenceEndEvent)
+    # Each open container: [container, pending key (or, for a list, its item count), key position, key is set]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    check_event, get_event = loader.check_event, loader.get_event
+    while check_event():
+        event = get_event()
+        cls = event.__class__
+        if cls is scalar_event:
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if event.anchor is not None:
+                raise fail(pos, f"anchors are not allowed (&{event.anchor})")
+            plain = event.implicit[0]
+            value = event.value
+            if not plain:
+                value = _scalar(event, pos, fail)
+            elif not (value[:1].isalpha() and value not in _WORDS):  # most scalars are plain words
+                value = resolve_plain(value, pos, fail)
+            if not stack:
+                root = value
+                continue
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is YamlList:
+                if on_item is not None and len(stack) == 2 and stack[0][0].__class__ is YamlMap:
+                    on_item(stack[0][1], frame[1], value, pos)
+                    frame[1] += 1
+                else:
+                    container.append(value)
+                    container.item_pos.append(pos)
+            elif not frame[3]:
+                if plain and value == "<<":
+                    raise fail(pos, "merge keys (<<) are not allowed")
+                frame[1], frame[2], frame[3] = value, pos, True
+            else:
+                _set_item(container, frame, value, pos, label, problems)
+            continue
+        if cls in ends:
+            node = stack.pop()[0]
+            if not stack:
+                root = node
+                continue
+            frame = stack[-1]
+            container = frame[0]
+            if container.__class__ is YamlList:
+                if on_item is not None and len(stack) == 2 and stack[0][0].__class__ is YamlMap:
+                    on_item(stack[0][1], frame[1], node, node.pos)
+                    frame[1] += 1
+                else:
+                    container.append(node)
+                    container.item_pos.append(node.pos)
+            else:
+                _set_item(container, frame, node, node.pos, label, problems)
+            continue
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if cls is map_start or cls is seq_start:
+            if event.anchor is not None:
+                raise fail(pos, f"anchors are not allowed (&{event.anchor})")
+            kind = "map" if cls is map_start else "seq"
+            if event.tag not in (None, "!", _CORE + kind):
+                raise fail(pos, f"unknown tag {event.tag!r}: tags are not allowed")
+            if stack and stack[-1][0].__class__ is YamlMap and not stack[-1][3]:
+                raise fail(pos, "a key must be plain text, not a mapping or a list")
+            if len(stack) >= MAX_DEPTH:
+                raise fail(pos, f"nested deeper than {MAX_DEPTH} levels")
+            if kind == "map":
+                stack.append([YamlMap(pos), None, None, False])
+            else:
+                stack.append([YamlList(pos), 0, None, False])
+        elif cls is events.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail(pos, "more than one YAML document: a knowledge file holds exactly one")
+        elif cls is events.AliasEvent:
+            raise fail(pos, f"aliases are not allowed (*{event.anchor})")
+    if documents == 0:
+        raise fail((1, 1), "file is empty: a knowledge file holds one YAML mapping")
+    return root
+
+
+def _set_item(
+    container: YamlMap, frame: list[Any], value: Any, pos: Position, label: str, problems: list[Problem]
+) -> None:
+    """Store a mapping's value under the key waiting in ``frame``; a repeated key is a problem."""
+    key, key_pos = frame[1], frame[2]
+    frame[1], frame[2], frame[3] = None, None, False
+    if key in container:
+        first = container.key_pos[key]
+        problems.append(Problem(label, key_pos[0], key_pos[1], f"duplicate key {key!r} (first at line {first[0]})"))
+        return
+    container[key] = value
+    container.key_pos[key] = key_pos
+    container.value_pos[key] = pos
+
+
+def _scalar(event: Any, pos: Position, fail: Any) -> Any:
+    value: str = event.value
+    tag_name = event.tag
+    if event.implicit[0]:  # plain and untagged: resolve by its text
+        return resolve_plain(value, pos, fail)
+    if tag_name in (None, "!"):  # quoted or block scalar
+        return value
+    short = tag_name.replace(_CORE, "!!")
+    if tag_name == _CORE + "str":
+        return value
+    try:
+        if tag_name == _CORE + "int":
+            return _to_int(value, pos, fail)
+        if tag_name == _CORE + "float":
+            return float(value)
+        if tag_name == _CORE + "bool":
+            return {"true": True, "false": False}[value.lower()]
+        if tag_name == _CORE + "null":
+            if value in ("", "~", "null", "Null", "NULL"):
+                return None
+            raise ValueError(value)
+    except (ValueError, KeyError):
+        raise fail(pos, f"{value!r} is not a valid {short}") from None
+    raise fail(pos, f"unknown tag {short!r}: tags are not allowed")
+
+
+def _to_int(value: str, pos: Position | None = None, fail: Any = None) -> int:
+    digits = value.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS:
+        if fail is not None and pos is not None:
+            shown = value if len(value) <= 24 else value[:20] + "..."
+            raise fail(pos, f"the number {shown} ({len(digits):,} digits) is out of range: numbers must fit in 64 bits")
+        raise ValueError(value)
+    if value.startswith(("+0x", "-0x")):
+        raise ValueError(value)
+    if _HEX.match(value):
+        return int(value[2:], 16)
+    if _OCT.match(value):
+        return int(value[2:], 8)
+    if _INT.match(value):
+        return int(value, 10)
+    raise ValueError(value)
+
+
+def resolve_plain(value: str, pos: Position | None = None, fail: Any = None) -> Any:
+    """The value of a plain (unquoted, untagged) scalar.
+
+    Only forms that YAML 1.1 and YAML 1.2 read alike become numbers, booleans or
+    null; anything the two disagree on (``yes``, ``on``, ``1e5``, ``0129``, ``0o17``)
+    stays text, so a file means the same to cca as to the tool that wrote it, and
+    a number written ambiguously is reported by the validator instead of misread.
+    """
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    first = value[:1]
+    if first.isdigit() or first in "+-.":
+        if _AGREED_INT.match(value):
+            return _to_int(value, pos, fail)
+        if _AGREED_FLOAT.match(value):
+            return float(value)
+        if _INF.match(value):
+            return float("-inf") if value.startswith("-") else float("inf")
+        if _NAN.match(value):
+            return float("nan")
+    return value
+
+
+def reads_as_text(value: str) -> bool:
+    """Whether a YAML 1.1 or 1.2 reader would take ``value``, written plain, as text."""
+    if value in ("", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"):
+        return False
+    if value[:1].isdigit() or value[:1] in "+-.":
+        numeric = (_INT, _HEX, _OCT, _FLOAT, _INF, _NAN)
+        return not any(pattern.match(value) for pattern in numeric)
+    return True
+
+
+# -- the fast reader -------------------------------------------------------------------------------------
+
+
+class Unsuitable(Exception):
+    """The fast reader does not take this file; the reference reader must."""
+
+
+#: Anything here sends a file to the reference reader: characters YAML 1.1 and 1.2 treat
+#: differently or forbid (NEL and the Unicode line separators are line breaks in 1.1 only).
+_UNUSUAL_CHARACTERS = re.compile(
+    "[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+)
+# Where a plain scalar that could be a number starts: after ": ", "- ", or inside a flow collection.
+_NUMBER_STARTS = (re.compile(r": +[-+.0-9]"), re.compile(r"- +[-+.0-9]"), re.compile(r"[\[,{] *[-+.0-9]"))
+_TOKEN = re.compile(r"[^\s,\]}#]*[ ]*(?=\n|$|[,\]}]|#)")
+# YAML 1.2's core-schema numbers (what the fast parser makes of a plain scalar) ...
+_CORE_NUMBER = re.compile(
+    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+# ... and those the reference reader reads the same way (and that fit in 64 bits).
+_SAME_NUMBER = re.compile(
+    r"[-+]?(0|[1-9][0-9]{0,17})|0x[0-9a-fA-F]{1,15}|([-+]?[0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?"
+    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_MARKS = re.compile(r"[&*!](?=[^\s])")
+_COMPLEX_KEY = re.compile(r"\?(?=[ \n])")
+
+
+def _risky(text: str) -> bool:
+    """Whether the text holds anything the two readers might read differently (a cheap, conservative scan).
+
+    Anchors, aliases and tags at a node's start; merge keys; complex keys; document
+    markers and directives; plain numbers that YAML 1.1 and 1.2 read differently.
+    False alarms only cost speed: the file goes to the reference reader.
+    """
+    for match in _MARKS.finditer(text):
+        if match.start() == 0 or text[match.start() - 1] in " \n[{,":
+            return True
+    if "<<" in text and re.search(r"<<[ ]*:", text):
+        return True
+    for match in _COMPLEX_KEY.finditer(text):
+        if match.start() == 0 or text[match.start() - 1] in " \n":
+            return True
+    if text.startswith(("---", "...", "%")) or "\n---" in text or "\n..." in text or "\n%" in text:
+        return True
+    for pattern in _NUMBER_STARTS:
+        for match in pattern.finditer(text):
+            token = _TOKEN.match(text, match.end() - 1)
+            if token is None:
+                continue
+            value = token.group().rstrip()
+            if _CORE_NUMBER.fullmatch(value) and not _SAME_NUMBER.fullmatch(value):
+                return True
+    return False
+
+
+#: A top-level key at the start of a line: ``projects:``, ``format: 1``.
+_TOP_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?$", re.MULTILINE)
+#: Any other line that starts at column 0 with content: the splitter does not take such a file.
+_OTHER_TOP = re.compile(r"^(?![A-Za-z_][A-Za-z0-9_-]*:(?: |$))(?!#)(?!- )(?!-$)\S", re.MULTILINE)
+#: Records parsed per call of the fast parser: fewer calls, but bounded memory.
+BATCH = 200
+_MAX_INDENT = 2 * MAX_DEPTH - 8
+_MAX_FLOW = MAX_DEPTH - 8
+_DEEP = re.compile(f"^ {{{_MAX_INDENT + 1},}}[^ \n]", re.MULTILINE)
+
+
+def _fast_loads() -> Callable[[str], Any] | None:
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - the reference reader serves alone
+        return None
+    loads = yaml_rs.loads
+
+    def load(text: str) -> Any:
+        return loads(text, parse_datetime=False)
+
+    return load
+
+
+def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
+    """The fast reader: the document with its top-level lists left empty, each item handed to ``on_item``.
+
+    Raises :class:`Unsuitable` for anything it does not take; the caller then reads the
+    file again with the reference reader (items already handed over must be discarded).
+    """
+    loads = _fast_loads()
+    if (
+        loads is None
+        or _UNUSUAL_CHARACTERS.search(text)
+        or _OTHER_TOP.search(text)
+        or _DEEP.search(text)
+        or _risky(text)
+    ):
+        raise Unsuitable
+    keys = list(_TOP_LINE.finditer(text))
+    if not keys:
+        raise Unsuitable
+    root: dict[str, Any] = {}
+    line = 1 + text.count("\n", 0, keys[0].start())
+    for number, match in enumerate(keys):
+        key, rest = match.group(1), (match.group(2) or "").strip()
+        if key in root:
+            raise Unsuitable
+        end = keys[number + 1].start() if number + 1 < len(keys) else len(text)
+        body_start = match.end() + 1
+        if rest and not rest.startswith("#"):
+            root[key] = _load_value(loads, text[match.start() : end], key)
+        else:
+            body = text[body_start:end] if body_start <= end else ""
+            first = _FIRST_CONTENT.search(body)
+            if first is None:
+                root[key] = None
+            elif first.group(1) is None:
+                root[key] = _load_value(loads, text[match.start() : end], key)
+            else:
+                root[key] = []
+                _load_items(loads, key, body, line + 1, len(first.group(1)), on_item)
+        line += text.count("\n", match.start(), end)
+    return root
+
+
+#: The first line with content in a section's body: an item (``  - ``, group 1 its indent) or anything else.
+_FIRST_CONTENT = re.compile(r"^(?:( *)-(?: |$)| *[^ #\n])", re.MULTILINE)
+
+
+def _load_value(loads: Callable[[str], Any], chunk: str, key: str) -> Any:
+    _check_chunk(chunk)
+    try:
+        value = loads(chunk)
+    except Exception:  # noqa: BLE001 - any failure of the fast parser means: ask the reference reader
+        raise Unsuitable from None
+    if not isinstance(value, dict) or list(value) != [key]:
+        raise Unsuitable
+    return value[key]
+
+
+def _check_chunk(chunk: str, items: int = 1) -> None:
+    if chunk.count("[") + chunk.count("{") > _MAX_FLOW * items:
+        raise Unsuitable
+
+
+def _load_items(
+    loads: Callable[[str], Any], key: str, body: str, first_line: int, indent: int, on_item: OnItem
+) -> None:
+    """Parse a top-level list item by item (in batches), handing each item over with its position."""
+    # Every content line is an item start at the indent, or indented deeper (or a comment).
+    stray = re.compile(f"^(?! {{{indent}}}-(?: |$))(?! {{{indent + 1}}})(?! *#)(?! *$)", re.MULTILINE)
+    if stray.search(body) is not None:
+        raise Unsuitable
+    starts = [m.start() for m in re.finditer(f"^ {{{indent}}}-(?: |$)", body, re.MULTILINE)]
+    starts.append(len(body))
+    number = 0
+    line = first_line
+    previous = 0
+    for batch_start in range(0, len(starts) - 1, BATCH):
+        bounds = starts[batch_start : batch_start + BATCH + 1]
+        chunk = body[bounds[0] : bounds[-1]]
+        _check_chunk(chunk, len(bounds) - 1)
+        if chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+            for left, right in zip(bounds, bounds[1:], strict=False):
+                if body.count("[", left, right) + body.count("{", left, right) > _MAX_FLOW:
+                    raise Unsuitable
+        try:
+            items = loads(chunk)
+        except Exception:  # noqa: BLE001 - any failure of the fast parser means: ask the reference reader
+            raise Unsuitable from None
+        if not isinstance(items, list) or len(items) != len(bounds) - 1:
+            raise Unsuitable
+        for item, start in zip(items, bounds, strict=False):
+            line += body.count("\n", previous, start)
+            previous = start
+            on_item(key, number, item, _item_position(body, start, indent, line))
+            number += 1
+
+
+_AFTER_DASH = re.compile(r"-[ ]*(?:#[^\n]*)?\n?((?:[ ]*(?:#[^\n]*)?\n)*)([ ]*)", re.MULTILINE)
+
+
+def _item_position(body: str, start: int, indent: int, line: int) -> Position:
+    """Where the reference reader says an item starts: its first content after the dash."""
+    match = _AFTER_DASH.match(body, start + indent)
+    if match is None:  # pragma: no cover - the dash is always there
+        return line, indent + 2
+    skipped = match.group(0).count("\n")
+    if skipped == 0:
+        return line, match.end() - start + 1
+    return line + skipped, len(match.group(2)) + 1

@@ -1,0 +1,117 @@
+"""The package's shape holds: no import cycles, the library apart from the command line, one rich importer."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "cca"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _imports(name: str) -> set[str]:
+    """Every cca module ``name`` imports, at the top or inside functions (a deferred import still ties)."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    found: set[str] = set()
+    package = name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
+            # `from cca.cli import stream` ties to cca.cli.stream, not to the package cca.cli
+            submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES]
+            targets = submodules if len(submodules) == len(node.names) else [base, *submodules]
+        else:
+            continue
+        for target in targets:
+            if target in MODULES and target != name:
+                found.add(target)
+    return found
+
+
+GRAPH = {name: _imports(name) for name in MODULES}
+
+
+def _is_package_of(package: str, module: str) -> bool:
+    return module.startswith(package + ".")
+
+
+def test_no_import_cycles() -> None:
+    """Tarjan's strongly connected components over every import; a package importing its own submodules is fine."""
+    edges = {name: {t for t in targets if not _is_package_of(name, t)} for name, targets in GRAPH.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for name in sorted(edges):
+        if name not in index:
+            visit(name)
+    assert cycles == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith(("cca.core", "cca.io"))))
+def test_the_library_never_imports_the_command_line(name: str) -> None:
+    assert not any(t.startswith("cca.cli") for t in GRAPH[name]), name
+
+
+def _third_party(name: str) -> set[str]:
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_only_the_terminal_module_imports_rich() -> None:
+    assert sorted(n for n in MODULES if "rich" in _third_party(n)) == ["cca.cli.terminal"]
+
+
+def test_only_the_command_line_imports_typer() -> None:
+    assert all(n.startswith("cca.cli") for n in MODULES if "typer" in _third_party(n))
+
+
+def test_only_settings_and_the_command_line_read_the_environment() -> None:
+    readers = sorted(n for n, path in MODULES.items() if "os.environ" in path.read_text(encoding="utf-8"))
+    assert all(n == "cca.core.settings" or n.startswith("cca.cli") for n in readers), readers
