@@ -516,6 +516,8 @@ def export(kb: KnowledgeBase, path: str, fmt: str, force: bool, bom: bool) -> No
 
     exporter = EXPORTERS[fmt]
     options = Options(force=force, bom=bom)
+    if not path.strip():
+        raise QueryError("the output path is empty: give a file name, a directory, or - for standard output")
     if path == "-":
         stdout = sys.stdout
         if stdout is None:

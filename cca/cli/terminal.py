@@ -99,6 +99,14 @@ def choose(cols: Sequence[Col], width: int) -> list[Col] | None:
     return shown
 
 
+def _visible(col: Col) -> Col:
+    """The column as it will be drawn: escapes in place, so widths are measured on what is shown."""
+    bars = None
+    if col.bars is not None:
+        bars = [[(fraction, visible(label, newlines=True)) for fraction, label in items] for items in col.bars]
+    return Col(visible(col.header), [visible(text, newlines=True) for text in col.cells], col.wrap, col.priority, bars)
+
+
 def allocate(shown: Sequence[Col], width: int) -> list[int]:
     """Column widths: fixed columns at their natural width, the rest from their minimum toward theirs.
 
@@ -153,6 +161,7 @@ def table(title: str | None, cols: Sequence[Col], caption: str | None, width: in
     from rich import box
     from rich.table import Table
 
+    cols = [_visible(col) for col in cols]
     shown = choose(cols, width)
     if shown is None:
         return blocks(title, cols, caption, width)

@@ -8,6 +8,7 @@ sector tree, counts, full-text search) are built once at the end, in SQL.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -72,7 +73,9 @@ class Builder:
     # -- files -----------------------------------------------------------------------------------
 
     def add_file(self, index: int, path: str, label: str, name: str) -> None:
-        self.connection.execute("INSERT INTO files VALUES (?, ?, ?, ?)", (index, path, label, name))
+        self.connection.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?)", (index, os.fsencode(path), os.fsencode(label), os.fsencode(name))
+        )
 
     def begin_file(self) -> None:
         self._flush()

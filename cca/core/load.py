@@ -61,16 +61,23 @@ def _yaml_files(directory: Path) -> list[Path]:
     return [p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")]
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a permission: the reader says what, positioned
+        return False
+
+
 def discover(settings: Settings) -> list[KnowledgeFile]:
     """The files to load, in order: bundled, the user's knowledge directory, then ``settings.knowledge``."""
     files: list[KnowledgeFile] = []
     if settings.bundled:
         files.append(KnowledgeFile(settings.bundled_file, label_for(settings.bundled_file), settings.bundled_file.name))
-    if settings.data_dir is not None and settings.data_dir.is_dir():
+    if settings.data_dir is not None and _is_dir(settings.data_dir):
         for path in _yaml_files(settings.data_dir):
             files.append(KnowledgeFile(path, label_for(path), path.name))
     for entry in settings.knowledge:
-        if entry.is_dir():
+        if _is_dir(entry):
             found = _yaml_files(entry)
             if not found:
                 raise KnowledgeError(

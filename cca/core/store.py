@@ -18,6 +18,7 @@ Reading errors of any kind (a damaged or foreign file) surface as
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ FORMAT = 3
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (seq INTEGER PRIMARY KEY, path TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE files (seq INTEGER PRIMARY KEY, path BLOB NOT NULL, label BLOB NOT NULL, name BLOB NOT NULL);
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -127,7 +128,11 @@ class Store:
         return dict(self._all("SELECT key, value FROM meta"))
 
     def files(self) -> list[tuple[int, str, str, str]]:
-        return [tuple(row) for row in self._all("SELECT seq, path, label, name FROM files ORDER BY seq")]
+        """(seq, path, label, name) of each file; stored as bytes, since a file name need not be UTF-8."""
+        return [
+            (int(seq), os.fsdecode(path), os.fsdecode(label), os.fsdecode(name))
+            for seq, path, label, name in self._all("SELECT seq, path, label, name FROM files ORDER BY seq")
+        ]
 
     # -- single records ----------------------------------------------------------------------------
 

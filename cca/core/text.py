@@ -138,7 +138,8 @@ def has_hidden(text: str) -> bool:
 
 #: JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself).
 JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\ud800-\udfff\U000e0000-\U000e007f]"
 )
 
 

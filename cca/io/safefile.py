@@ -112,10 +112,59 @@ def _commit(temporary: Path, path: Path, force: bool) -> None:
         os.replace(temporary, path)
 
 
-def create_directory(path: Path) -> None:
-    """The directory for a multi-file export: refuse anything that is there and is not a directory."""
+@contextlib.contextmanager
+def atomic_directory(directory: Path, names: list[str], force: bool) -> Iterator[dict[str, Path]]:
+    """Temporary paths for several files in ``directory``, all moved into place only if all are written.
+
+    On any failure nothing is left behind: no temporary file, no file of this export, and
+    not the directory either if this export created it.
+    """
+    created = _ensure_directory(directory)
+    targets = {name: directory / name for name in names}
+    temporaries: dict[str, Path] = {}
+    committed: list[Path] = []
+    try:
+        for target in targets.values():
+            check_target(target, force)
+        mask = _umask()
+        for name in names:
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            temporaries[name] = Path(temporary)
+            os.fchmod(handle, 0o666 & ~mask)
+            os.close(handle)
+        yield temporaries
+        for name, target in targets.items():
+            existed = os.path.lexists(target)
+            _commit(temporaries[name], target, force)
+            if not existed:
+                committed.append(target)
+    except OSError as error:
+        _undo(temporaries, committed, created, directory)
+        raise OutputError(f"cannot write to {describe(directory)}: {_reason(error)}") from None
+    except BaseException:
+        _undo(temporaries, committed, created, directory)
+        raise
+    finally:
+        _remove(list(temporaries.values()))
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _undo(temporaries: dict[str, Path], committed: list[Path], created: bool, directory: Path) -> None:
+    _remove([*temporaries.values(), *committed])
+    if created:
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
+
+
+def _ensure_directory(path: Path) -> bool:
+    """The directory for a multi-file export (True if this call made it); anything else there is refused."""
     if str(path) in ("", "."):
-        return
+        return False
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -123,9 +172,10 @@ def create_directory(path: Path) -> None:
             path.mkdir(parents=True)
         except OSError as error:
             raise OutputError(f"cannot create {describe(path)}: {_reason(error)}") from None
-        return
+        return True
     except OSError as error:
         raise OutputError(f"cannot write to {describe(path)}: {_reason(error)}") from None
     if not stat.S_ISDIR(info.st_mode):
         what = _TYPES.get(stat.S_IFMT(info.st_mode), "a regular file")
         raise QueryError(f"{describe(path)} is {what}, not a directory")
+    return False

@@ -420,65 +420,119 @@ class Unsuitable(Exception):
     """The fast reader does not take this file; the reference reader must."""
 
 
-#: Anything here sends a file to the reference reader: characters YAML 1.1 and 1.2 treat
-#: differently or forbid (NEL and the Unicode line separators are line breaks in 1.1 only).
-_UNUSUAL_CHARACTERS = re.compile(
-    "[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+# -- what the fast reader does not take ------------------------------------------------------------------
+#
+# Each rule below is tied to a measured difference between yaml_rs and the reference reader (found by a
+# differential fuzzer; tests/test_yaml_differential.py keeps it so). A rule that fires sends the whole
+# file to the reference reader: false alarms cost speed, never correctness.
+
+# Characters: raw C0/C1 controls (yaml_rs accepts them and truncates at NUL; the reference refuses
+# them), NEL and the Unicode line separators (line breaks in YAML 1.1 only), U+FFFE/FFFF, a BOM past
+# the start, lone surrogates.
+_UNUSUAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+_HUGE_INT = re.compile(r"[0-9]{4301}")
+# A node that starts with an anchor, alias, tag or explicit-key indicator (also right after ':').
+_NODE_OR_COLON = r"(?<![^\s\[{,:].)"
+_INDICATORS = re.compile(r"[&*]" + _NODE_OR_COLON + r"(?=[^\s,\[\]{}])|[!?]" + _NODE_OR_COLON)
+_STRUCTURE = [
+    re.compile(r"\][ \t]*:(?=\s|\Z)"),  # a flow sequence as a key
+    re.compile(r"\}[ \t]*:(?=\s|\Z)"),  # a flow mapping as a key
+    re.compile(r"<<"),  # a merge key
+    re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]"),  # surrogate escapes
+    re.compile(r"\n(?:---|\.\.\.|%)"),  # document markers, directives
+    re.compile(r"\n[ ?:-]{120}"),  # deep block nesting (yaml_rs crashes past about 11,000 levels)
+    # ':' where yaml_rs makes a null key or accepts what the reference refuses ('- :', 'x:]', 'a::b')
+    re.compile(r":(?:(?=[,\]}])|(?<=[\[{,:]:)|(?<=[\[{,:] :)|(?<=\s:)(?=\s|\Z))"),
+]
+_TAB = re.compile(r"(?:[\n\r]|[-?:])[ ]*\t")
+_FLOW_BLOCKCHAR = re.compile(
+    r"[|>](?:(?<=[\[{,:][|>])|(?<=[\[{,:] [|>]))(?![-+0-9]{0,2}[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|\Z))"
+    r"|[|>](?=[-+0-9]{0,2}[ \t]*[,\]}])"
 )
-# Where a plain scalar that could be a number starts: after ": ", "- ", or inside a flow collection.
-_NUMBER_STARTS = (re.compile(r": +[-+.0-9]"), re.compile(r"- +[-+.0-9]"), re.compile(r"[\[,{] *[-+.0-9]"))
-_TOKEN = re.compile(r"[^\s,\]}#]*[ ]*(?=\n|$|[,\]}]|#)")
-# YAML 1.2's core-schema numbers (what the fast parser makes of a plain scalar) ...
-_CORE_NUMBER = re.compile(
-    r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+_KEEP_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}\r\n")
+_PARENS = bytes.maketrans(b"[{]}", b"(())")
+# An empty block scalar at the end of a chunk: yaml_rs reads '\n' at the end of its input, the reference ''.
+_TAIL_BLOCK = re.compile(r"(?:^|[\s:\-\[{,])[|>][-+0-9]{0,2}(?:[ \t]+#.*)?[ \t]*\Z")
+_TRAILING_BLANK_OR_COMMENT = re.compile(r"(?:\n[ \t]*(?:#[^\n]*)?)*\s*\Z")
+# Plain scalars yaml_rs reads as numbers and the reference keeps as text (1e5, 0129, 0o17, 1_000, +.5,
+# .iNf, ...): a cheap prefilter on their features, then the precise check.
+_D = r"[\s\[{,]"
+_NUMBER_FEATURES = [
+    re.compile(r"_(?:(?<=[0-9.]_)|(?=[0-9.]))"),
+    re.compile(r"e(?<=[0-9._]e)"),
+    re.compile(r"E(?<=[0-9._]E)"),
+    re.compile(r"0(?=[0-9_oObBxX])(?:(?<=" + _D + r"0)|(?<=" + _D + r"[-+]0))"),
+    re.compile(r"\.(?=[0-9iInN])(?<=" + _D + r"[-+]\.)"),
+    re.compile(r"\.(?=[iInN])(?<=" + _D + r"\.)"),
+    re.compile(r"\":[-+]?[0-9.]"),
+    re.compile(r"':[-+]?[0-9.]"),
+]
+_SAME = (
+    r"(?:[-+]?(?:0|[1-9][0-9]{0,17})|0x[0-9a-fA-F]{1,15}|[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?"
+    r"|\.[0-9]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
 )
-# ... and those the reference reader reads the same way (and that fit in 64 bits).
-_SAME_NUMBER = re.compile(
-    r"[-+]?(0|[1-9][0-9]{0,17})|0x[0-9a-fA-F]{1,15}|([-+]?[0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?"
-    r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+_END = r"(?=[ \t\r\n,\]}]|:(?:\s|\Z)|\Z)"
+_FAST_NUMBER = (
+    r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*|[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]+)?|\.[iI][nN][fF]|\.[nN][aA][nN])"
 )
-_MARKS = re.compile(r"[&*!](?=[^\s])")
-_COMPLEX_KEY = re.compile(r"\?(?=[ \n])")
+_NUMBER_TAIL = r"[ \t]*(?=[-+._]*[0-9]|[-+]?\.[iInN])(?!" + _SAME + _END + r")(?=" + _FAST_NUMBER + _END + r")"
+_NUMBERS = [re.compile(pre + _NUMBER_TAIL) for pre in (":", "-", r"\[", ",", r"\{", r"\n", r"\?", r"\t", r"\r")]
+# Long integer literals the reference refuses as out of range (an agreed form yaml_rs would accept).
+_LONG_INT = re.compile(r"[0-9]{19}")
 
 
-def _risky(text: str) -> bool:
-    """Whether the text holds anything the two readers might read differently (a cheap, conservative scan).
+def _open_flow(chunk: str) -> bool:
+    """Whether some line leaves a flow collection open (multi-line flow: the readers disagree)."""
+    shape = chunk.encode("utf-8", "surrogatepass").translate(_PARENS, _KEEP_BRACKETS)
+    for _ in range(8):
+        peeled = shape.replace(b"()", b"")
+        if peeled == shape:
+            break
+        shape = peeled
+    return bool(shape.translate(None, b"\r\n"))
 
-    Anchors, aliases and tags at a node's start; merge keys; complex keys; document
-    markers and directives; plain numbers that YAML 1.1 and 1.2 read differently.
-    False alarms only cost speed: the file goes to the reference reader.
-    """
-    for match in _MARKS.finditer(text):
-        if match.start() == 0 or text[match.start() - 1] in " \n[{,":
-            return True
-    if "<<" in text and re.search(r"<<[ ]*:", text):
+
+def _tail_block(chunk: str) -> bool:
+    match = _TRAILING_BLANK_OR_COMMENT.search(chunk)
+    body = chunk[: match.start()] if match is not None else chunk
+    return _TAIL_BLOCK.search(body[body.rfind("\n") + 1 :]) is not None
+
+
+def risky(chunk: str, *, final: bool = False) -> bool:
+    """Whether the two readers might read ``chunk`` differently (``final``: it ends the file)."""
+    if final and not chunk.endswith("\n"):
         return True
-    for match in _COMPLEX_KEY.finditer(text):
-        if match.start() == 0 or text[match.start() - 1] in " \n":
-            return True
-    if text.startswith(("---", "...", "%")) or "\n---" in text or "\n..." in text or "\n%" in text:
+    if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _INDICATORS.search(chunk):
         return True
-    for pattern in _NUMBER_STARTS:
-        for match in pattern.finditer(text):
-            token = _TOKEN.match(text, match.end() - 1)
-            if token is None:
-                continue
-            value = token.group().rstrip()
-            if _CORE_NUMBER.fullmatch(value) and not _SAME_NUMBER.fullmatch(value):
-                return True
-    return False
+    if chunk.startswith(("---", "...", "%", ":", "\t")):
+        return True
+    if "\t" in chunk and _TAB.search("\n" + chunk):
+        return True
+    if ("|" in chunk or ">" in chunk) and (_FLOW_BLOCKCHAR.search(chunk) or _tail_block(chunk)):
+        return True
+    if any(pattern.search(chunk) for pattern in _STRUCTURE):
+        return True
+    if ("[" in chunk or "{" in chunk) and _open_flow(chunk):
+        return True
+    if _LONG_INT.search(chunk):
+        return True
+    probe = "\n" + chunk[:80]  # a token at the very start has no delimiter before it
+    if not any(p.search(chunk) or p.search(probe) for p in _NUMBER_FEATURES):
+        return False
+    return any(p.search(chunk) or p.search(probe) for p in _NUMBERS)
 
 
-#: A top-level key at the start of a line: ``projects:``, ``format: 1``.
-_TOP_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?$", re.MULTILINE)
-#: Any other line that starts at column 0 with content: the splitter does not take such a file.
-_OTHER_TOP = re.compile(r"^(?![A-Za-z_][A-Za-z0-9_-]*:(?: |$))(?!#)(?!- )(?!-$)\S", re.MULTILINE)
-#: Records parsed per call of the fast parser: fewer calls, but bounded memory.
-BATCH = 200
-_MAX_INDENT = 2 * MAX_DEPTH - 8
+# -- splitting a file into records ---------------------------------------------------------------------
+
+# Split points: a line at column 0 that is not blank or a comment (a top-level key), or an item line.
+# A top-level key every reader takes as the same text: a letter first, not a null or boolean word.
+_KEY_LINE = re.compile(
+    r"(?!(?:null|Null|NULL|true|True|TRUE|false|False|FALSE):)([A-Za-z][A-Za-z0-9_-]*):(?:[ ]+(.*))?\Z"
+)
+_COLUMN_ZERO = re.compile(r"\n(?=[^\s#])")
+#: Records parsed per call of the fast parser: few enough that one odd record costs little.
+BATCH = 20
 _MAX_FLOW = MAX_DEPTH - 8
-_DEEP = re.compile(f"^ {{{_MAX_INDENT + 1},}}[^ \n]", re.MULTILINE)
 
 
 def _fast_loads() -> Callable[[str], Any] | None:
@@ -501,47 +555,60 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
     file again with the reference reader (items already handed over must be discarded).
     """
     loads = _fast_loads()
-    if (
-        loads is None
-        or _UNUSUAL_CHARACTERS.search(text)
-        or _OTHER_TOP.search(text)
-        or _DEEP.search(text)
-        or _risky(text)
-    ):
+    if loads is None or _UNUSUAL_CHARACTERS.search(text) or _HUGE_INT.search(text) or not text.endswith("\n"):
         raise Unsuitable
-    keys = list(_TOP_LINE.finditer(text))
-    if not keys:
+    # Top-level keys: every line at column 0 with content; anything before the first must be blank or comments.
+    starts = [0] if text[:1] not in ("", " ", "\n", "#") else []
+    starts += [m.start() + 1 for m in _COLUMN_ZERO.finditer(text)]
+    if not starts or (starts[0] > 0 and _content(text[: starts[0]])):
         raise Unsuitable
     root: dict[str, Any] = {}
-    line = 1 + text.count("\n", 0, keys[0].start())
-    for number, match in enumerate(keys):
+    line = 1 + text.count("\n", 0, starts[0])
+    starts.append(len(text))
+    for number in range(len(starts) - 1):
+        begin, end = starts[number], starts[number + 1]
+        line_end = text.index("\n", begin)
+        match = _KEY_LINE.match(text, begin, line_end)
+        if match is None or match.group(1) in root:
+            raise Unsuitable  # items at column 0, '? ', quoted keys, flow, a repeated key...
         key, rest = match.group(1), (match.group(2) or "").strip()
-        if key in root:
-            raise Unsuitable
-        end = keys[number + 1].start() if number + 1 < len(keys) else len(text)
-        body_start = match.end() + 1
-        if rest and not rest.startswith("#"):
-            root[key] = _load_value(loads, text[match.start() : end], key)
-        else:
-            body = text[body_start:end] if body_start <= end else ""
-            first = _FIRST_CONTENT.search(body)
-            if first is None:
-                root[key] = None
-            elif first.group(1) is None:
-                root[key] = _load_value(loads, text[match.start() : end], key)
-            else:
+        body = text[line_end + 1 : end]
+        first = _FIRST_ITEM.match(body)
+        if not rest or rest.startswith("#"):
+            if first is not None:
                 root[key] = []
-                _load_items(loads, key, body, line + 1, len(first.group(1)), on_item)
-        line += text.count("\n", match.start(), end)
+                _load_items(
+                    loads, key, body, line + 1 + first.group(0).count("\n"), first.end(), on_item, end == len(text)
+                )
+                line += text.count("\n", begin, end)
+                continue
+            if not _content(body):
+                root[key] = None
+                line += text.count("\n", begin, end)
+                continue
+        value = _load_value(loads, text[begin:end], key, end == len(text))
+        if isinstance(value, list):
+            raise Unsuitable  # a list in flow style: its items need positions the fast reader lacks
+        root[key] = value
+        line += text.count("\n", begin, end)
     return root
 
 
-#: The first line with content in a section's body: an item (``  - ``, group 1 its indent) or anything else.
-_FIRST_CONTENT = re.compile(r"^(?:( *)-(?: |$)| *[^ #\n])", re.MULTILINE)
+_EMPTY_LINES = re.compile(r"(?:[ ]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 
 
-def _load_value(loads: Callable[[str], Any], chunk: str, key: str) -> Any:
-    _check_chunk(chunk)
+def _content(text: str) -> bool:
+    """Whether ``text`` holds anything but lines of spaces and comments (a tab is content: YAML refuses it)."""
+    return _EMPTY_LINES.match(text) is None
+
+
+#: Blank or comment lines, then the first item of a top-level list at two spaces' indent.
+_FIRST_ITEM = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*(?=  -(?: |\n))")
+
+
+def _load_value(loads: Callable[[str], Any], chunk: str, key: str, final: bool) -> Any:
+    if risky(chunk, final=final) or chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+        raise Unsuitable
     try:
         value = loads(chunk)
     except Exception:  # noqa: BLE001 - any failure of the fast parser means: ask the reference reader
@@ -551,20 +618,19 @@ def _load_value(loads: Callable[[str], Any], chunk: str, key: str) -> Any:
     return value[key]
 
 
-def _check_chunk(chunk: str, items: int = 1) -> None:
-    if chunk.count("[") + chunk.count("{") > _MAX_FLOW * items:
-        raise Unsuitable
+#: Every line of a top-level list: an item at two spaces, deeper text, a blank line or a comment.
+_STRAY = re.compile(r"^(?!  -(?: |$))(?!   )(?! *#)(?! *$)", re.MULTILINE)
+_ITEM_START = re.compile(r"^  -(?: |$)", re.MULTILINE)
 
 
 def _load_items(
-    loads: Callable[[str], Any], key: str, body: str, first_line: int, indent: int, on_item: OnItem
+    loads: Callable[[str], Any], key: str, body: str, first_line: int, offset: int, on_item: OnItem, final: bool
 ) -> None:
-    """Parse a top-level list item by item (in batches), handing each item over with its position."""
-    # Every content line is an item start at the indent, or indented deeper (or a comment).
-    stray = re.compile(f"^(?! {{{indent}}}-(?: |$))(?! {{{indent + 1}}})(?! *#)(?! *$)", re.MULTILINE)
-    if stray.search(body) is not None:
+    """Parse a top-level list in batches of records, handing each item over with its position."""
+    body = body[offset:]
+    if _STRAY.search(body) is not None:
         raise Unsuitable
-    starts = [m.start() for m in re.finditer(f"^ {{{indent}}}-(?: |$)", body, re.MULTILINE)]
+    starts = [m.start() for m in _ITEM_START.finditer(body)]
     starts.append(len(body))
     number = 0
     line = first_line
@@ -572,7 +638,9 @@ def _load_items(
     for batch_start in range(0, len(starts) - 1, BATCH):
         bounds = starts[batch_start : batch_start + BATCH + 1]
         chunk = body[bounds[0] : bounds[-1]]
-        _check_chunk(chunk, len(bounds) - 1)
+        last = final and bounds[-1] == len(body)
+        if risky(chunk, final=last) or chunk.count("[") + chunk.count("{") > _MAX_FLOW * (len(bounds) - 1):
+            raise Unsuitable
         if chunk.count("[") + chunk.count("{") > _MAX_FLOW:
             for left, right in zip(bounds, bounds[1:], strict=False):
                 if body.count("[", left, right) + body.count("{", left, right) > _MAX_FLOW:
@@ -586,7 +654,7 @@ def _load_items(
         for item, start in zip(items, bounds, strict=False):
             line += body.count("\n", previous, start)
             previous = start
-            on_item(key, number, item, _item_position(body, start, indent, line))
+            on_item(key, number, item, _item_position(body, start, 2, line))
             number += 1
 
 

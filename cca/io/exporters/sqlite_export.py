@@ -16,8 +16,8 @@ import sqlite3
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from cca.core.errors import QueryError
-from cca.core.text import FTS_TOKENIZER, index_text
+from cca.core.errors import OutputError, QueryError
+from cca.core.text import FTS_TOKENIZER, index_text, visible
 from cca.io.exporters.base import Exporter, Options, reference, register, views
 from cca.io.safefile import atomic_path, check_target
 from cca.version import __version__
@@ -174,7 +174,10 @@ def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any
 
         with tempfile.TemporaryDirectory(prefix="cca-export-") as scratch:
             target = Path(scratch) / "export.sqlite"
-            _build(kb, target)
+            try:
+                _build(kb, target)
+            except sqlite3.OperationalError as error:
+                raise OutputError(f"cannot build the database: {error}") from None
             with target.open("rb") as source:
                 shutil.copyfileobj(source, stdout)
         return []
@@ -182,7 +185,10 @@ def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any
     check_target(path, options.force)
     check_target(metadata, options.force)
     with atomic_path(path, options.force) as temporary:
-        _build(kb, temporary)  # SQLite takes the empty file as a new database, keeping its mode
+        try:
+            _build(kb, temporary)  # SQLite takes the empty file as a new database, keeping its mode
+        except sqlite3.OperationalError as error:  # a full or failing disk, a file-size limit
+            raise OutputError(f"cannot write {visible(str(path))}: {error}") from None
     with atomic_path(metadata, options.force) as temporary:
         temporary.write_text(
             json.dumps(_datasette_metadata(kb, path), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
