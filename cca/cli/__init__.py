@@ -30,11 +30,16 @@ def _guard_standard_streams() -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the fast path when it is sure of the command line, else the Typer app."""
     _guard_standard_streams()
     from cca.cli.edge import install_signal_handlers
 
     install_signal_handlers()
+    from cca.cli.fast import main
+
+    code = main(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     from cca.cli.main import app
 
     app(prog_name="cca")

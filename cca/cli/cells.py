@@ -8,8 +8,7 @@ never read as today's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cca.core import dates
 from cca.io.formats import text_of
@@ -105,8 +104,7 @@ def timeline_marker(date: str | None, first: str, last: str, width: int = 20) ->
     return "─" * spot + "●" + "─" * (width - spot - 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
+class Style(NamedTuple):
     """How a column style reads: its text, and how a table may lay it out.
 
     ``wrap``: "never" (ids, dates, numbers, enum values: never broken), "words" (short

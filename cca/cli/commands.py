@@ -18,11 +18,10 @@ from cca.core.errors import AmbiguousError, QueryError
 from cca.core.kb import KnowledgeBase, WorldCountry, suggest
 from cca.core.kinds import KINDS
 from cca.core.model import Record
-from cca.core.outschema import country_schema, fields, output_schema, profile_sections, show_schema
 from cca.core.registry import Kind
 from cca.core.text import fold
 from cca.core.views import record_view
-from cca.io.exporters.base import reference
+from cca.core.views import source_reference as reference
 from cca.version import __version__
 
 
@@ -102,6 +101,16 @@ def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
     return out
 
 
+def fields(kind: str) -> list[str]:
+    from cca.core.outschema import fields as kind_fields
+
+    return kind_fields(kind)
+
+
+def profile_sections() -> list[Kind]:
+    return [kind for kind in KINDS if kind.in_profile]
+
+
 def list_records(
     kb: KnowledgeBase,
     out: Out,
@@ -135,7 +144,7 @@ def list_records(
     listing(
         out,
         rows,
-        fields(kind.name),
+        lambda: fields(kind.name),
         kind_views(kind, rows),
         title=kind.title,
         caption=_caption(kb, rows) if kind.name == "project" else None,
@@ -182,7 +191,7 @@ def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str],
         View("id", "ID", "id", 3),
         View("score", "Score", "count", 4),
     ]
-    listing(out, rows, fields("search"), columns, title=f"Search: {text}", empty=f"nothing matches {text!r}")
+    listing(out, rows, lambda: fields("search"), columns, title=f"Search: {text}", empty=f"nothing matches {text!r}")
 
 
 # -- one record -----------------------------------------------------------------------------------------------
@@ -317,7 +326,7 @@ def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
         return sections(out, fmt, parts)
 
     def flat() -> None:
-        listing(out, [view], fields(record.kind), views(KINDS[record.kind].columns))
+        listing(out, [view], lambda: fields(record.kind), views(KINDS[record.kind].columns))
 
     document(out, value, human, flat=flat)
 
@@ -351,7 +360,7 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
         listing(
             out,
             rows,
-            ["section", "id", "name"],
+            lambda: ["section", "id", "name"],
             [View("section", "Section", "enum"), View("id", "ID", "id"), View("name", "Name", "name")],
         )
 
@@ -488,6 +497,7 @@ def overview(kb: KnowledgeBase) -> None:
 
 
 def print_schema(name: str) -> None:
+    from cca.core.outschema import country_schema, output_schema, show_schema
     from cca.core.schema import knowledge_schema
 
     kind = KINDS.lookup(name)

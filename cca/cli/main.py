@@ -8,18 +8,19 @@ with sectors, ``--status`` for kinds with a status facet).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
-from cca.cli import complete
-from cca.cli.edge import CcaGroup, Flags
-from cca.cli.session import Session, State, kb, session, stderr_is_terminal
-from cca.cli.stream import emit, note
-from cca.core.errors import QueryError
+from cca.cli import actions as act
+from cca.cli import complete, stream
+from cca.cli.edge import Flags, guarded
+from cca.cli.stream import emit
+from cca.core.errors import EXIT_USAGE
 from cca.core.kinds import KINDS
 from cca.core.registry import Kind
 from cca.version import __version__
@@ -34,6 +35,47 @@ class Format(StrEnum):
     tsv = "tsv"
     yaml = "yaml"
     markdown = "markdown"
+
+
+def _usage_hint(error: typer.TyperException) -> str:
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None and ctx.command_path:
+        return f" (see '{ctx.command_path} --help')"
+    return ""
+
+
+class CcaGroup(typer.core.TyperGroup):
+    """Runs the app inside cca's edge (:func:`cca.cli.edge.guarded`), in the shell and under CliRunner alike."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        Flags.debug = False
+
+        def action() -> int | None:
+            try:
+                result = super(CcaGroup, self).main(
+                    args, prog_name or "cca", complete_var, standalone_mode=False, **extra
+                )
+            except typer.Exit as exit_:
+                return exit_.exit_code
+            except typer.Abort:
+                raise KeyboardInterrupt from None
+            except typer.TyperException as failure:  # Typer's own usage errors (exit_code 2) and friends
+                hint = _usage_hint(failure) if failure.exit_code == EXIT_USAGE else ""
+                stream.error(f"{failure.format_message()}{hint}")
+                return failure.exit_code
+            return result if isinstance(result, int) else None
+
+        code = guarded(action)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 app = typer.Typer(
@@ -93,29 +135,18 @@ def main(
 
     Example: cca projects --country Laos
     """
-    from cca.core.settings import Settings
-
-    Flags.debug = debug
-    paths = []
-    for entry in knowledge or ():
-        if not entry.strip():
-            raise QueryError("--knowledge needs a file or directory, not an empty path")
-        paths.append(Path(entry))
-    if data_dir is not None and not data_dir.strip():
-        raise QueryError("--data-dir needs a directory, not an empty path")
-    chosen_data: bool | Path | None = False if no_data_dir else (Path(data_dir) if data_dir else None)
-    settings = Settings.from_environ(
-        knowledge=paths,
-        bundled=False if no_bundled else None,
-        data_dir=chosen_data,
-        cache=False if no_cache else None,
+    act.start(
+        {
+            "knowledge": knowledge,
+            "no_bundled": no_bundled,
+            "data_dir": data_dir,
+            "no_data_dir": no_data_dir,
+            "no_cache": no_cache,
+            "debug": debug,
+        }
     )
-    State.session = Session(settings)
-    Flags.retry = State.session.rebuild
     if ctx.invoked_subcommand is None:
-        from cca.cli.commands import overview
-
-        overview(kb())
+        act.overview({})
 
 
 # -- shared options ----------------------------------------------------------------------------------
@@ -177,12 +208,6 @@ SearchOpt = Annotated[
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="At most this many records.", min=1, metavar="N")]
 
 
-def _out(fmt: Format | None, json_: bool, fields: str | None) -> Any:
-    from cca.cli.output import Out
-
-    return Out.of(fmt, json_, fields)
-
-
 # -- listing commands, one per kind ------------------------------------------------------------------
 
 
@@ -208,18 +233,7 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
     ]
 
     def command(**options: Any) -> None:
-        from cca.cli.commands import list_records
-
-        list_records(
-            kb(),
-            _out(options["fmt"], options["json_"], options["fields"]),
-            kind.name,
-            country=options.get("country") or (),
-            sector=options.get("sector") or (),
-            status=options.get("status") or (),
-            search=options.get("search") or (),
-            limit=options.get("limit"),
-        )
+        act.listing(kind.name, options)
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__doc__ = f"{kind.help}\n\nExample: {kind.example}"
@@ -251,9 +265,7 @@ def aspects(
 
     Example: cca aspects 2
     """
-    from cca.cli.commands import list_aspects
-
-    list_aspects(kb(), _out(fmt, json_, fields), number)
+    act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields})
 
 
 @app.command()
@@ -272,9 +284,17 @@ def actions(
 
     Example: cca actions --sector finance
     """
-    from cca.cli.commands import list_actions
-
-    list_actions(kb(), _out(fmt, json_, fields), aspect, sector or [], search or [], limit)
+    act.actions(
+        {
+            "aspect": aspect,
+            "sector": sector,
+            "search": search,
+            "limit": limit,
+            "fmt": fmt,
+            "json_": json_,
+            "fields": fields,
+        }
+    )
 
 
 @app.command()
@@ -292,9 +312,7 @@ def country(
 
     Example: cca country Laos
     """
-    from cca.cli.commands import country_profile
-
-    country_profile(kb(), _out(fmt, json_, None), name)
+    act.country({"name": name, "fmt": fmt, "json_": json_})
 
 
 @app.command()
@@ -315,9 +333,7 @@ def search(
 
     Example: cca search "Jakarta Bandung"
     """
-    from cca.cli.commands import search_records
-
-    search_records(kb(), _out(fmt, json_, fields), text, kind or [], limit)
+    act.search({"text": text, "kind": kind, "limit": limit, "fmt": fmt, "json_": json_, "fields": fields})
 
 
 @app.command()
@@ -337,9 +353,7 @@ def show(
 
     Example: cca show china-laos-railway
     """
-    from cca.cli.commands import show_record
-
-    show_record(kb(), _out(fmt, json_, None), record)
+    act.show({"record": record, "fmt": fmt, "json_": json_})
 
 
 @app.command()
@@ -357,9 +371,7 @@ def schema(
 
     Example: cca schema project
     """
-    from cca.cli.commands import print_schema
-
-    print_schema(kind)
+    act.schema({"kind": kind})
 
 
 class ExportFormat(StrEnum):
@@ -384,9 +396,7 @@ def export(
 
     Example: cca export --format sqlite kb.db
     """
-    from cca.cli.commands import export as run_export
-
-    run_export(kb(), path, fmt.value, force, bom)
+    act.export({"path": path, "fmt": fmt, "force": force, "bom": bom})
 
 
 @app.command()
@@ -408,22 +418,4 @@ def validate(
     Example: cca validate --sources ../shared/sources
     """
 
-    from cca.core.api import load
-
-    extra = []
-    for entry in files or ():
-        if not entry.strip():
-            raise QueryError("validate needs files or directories, not an empty path")
-        extra.append(Path(entry))
-    if sources_dir is not None and not Path(sources_dir).is_dir():
-        raise QueryError(f"--sources: {sources_dir!r} is not a directory")
-    current = session()
-    knowledge = load(
-        settings=current.settings.with_knowledge(extra),
-        sources_dir=sources_dir,
-        report=note if stderr_is_terminal() else None,
-    )
-    counts = ", ".join(f"{n} {kind}" for kind, n in knowledge.counts().items() if n)
-    checked = " with every quote found verbatim" if sources_dir is not None else ""
-    files_count = len(knowledge.files)
-    note(f"ok: {len(knowledge)} records in {files_count} file{'s' if files_count != 1 else ''}{checked} ({counts})")
+    act.validate({"files": files, "sources_dir": sources_dir})

@@ -11,8 +11,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cca.cli import cells
 from cca.cli.stream import emit, note, stdout_is_unicode
@@ -25,8 +24,7 @@ from cca.io import formats
 FORMATS = ("table", "plain", "json", "jsonl", "csv", "tsv", "yaml", "markdown")
 
 
-@dataclass(frozen=True, slots=True)
-class Screen:
+class Screen(NamedTuple):
     """What stdout is: a terminal (and how wide), and whether colour is wanted."""
 
     tty: bool
@@ -53,13 +51,17 @@ def screen() -> Screen:
     return Screen(tty or forced, width, color)
 
 
-@dataclass(slots=True)
 class Out:
     """How one command's answer is to be written."""
 
-    format: str | None = None
-    fields: list[str] | None = None
-    screen: Screen | None = None
+    __slots__ = ("format", "fields", "screen")
+
+    def __init__(
+        self, format: str | None = None, fields: list[str] | None = None, screen: Screen | None = None
+    ) -> None:  # noqa: A002
+        self.format = format
+        self.fields = fields
+        self.screen = screen
 
     @classmethod
     def of(cls, fmt: Any, json_: bool, fields: str | None) -> Out:
@@ -99,8 +101,7 @@ def check_fields(out: Out, valid: Sequence[str]) -> list[str] | None:
 # -- listings ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class View:
+class View(NamedTuple):
     """A column as a person sees it: header, text per row, layout, and bars where the style draws them."""
 
     key: str
@@ -149,7 +150,7 @@ def field_views(fields: Sequence[str], columns: Sequence[View]) -> list[View]:
 def listing(
     out: Out,
     rows: Sequence[dict[str, Any]],
-    valid_fields: Sequence[str],
+    valid_fields: Callable[[], Sequence[str]],
     columns: Sequence[View],
     *,
     title: str | None = None,
@@ -158,12 +159,13 @@ def listing(
     footer: Sequence[str] = (),
 ) -> None:
     """Write rows of one kind in the chosen format."""
-    chosen_fields = check_fields(out, valid_fields)
+    chosen_fields = check_fields(out, valid_fields()) if out.fields else None
     fmt = out.chosen()
     if not rows and empty:
         note(empty)
     if fmt in ("json", "jsonl", "yaml", "csv", "tsv"):
-        machine(out, fmt, rows, chosen_fields or list(valid_fields))
+        columns_of = chosen_fields or (list(valid_fields()) if fmt in ("csv", "tsv") else [])
+        machine(out, fmt, rows, columns_of)
         return
     shown = field_views(chosen_fields, columns) if chosen_fields else list(columns)
     if fmt == "plain":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cca.cli.stream import note
@@ -13,12 +12,12 @@ if TYPE_CHECKING:
     from cca.core.settings import Settings
 
 
-@dataclass
 class Session:
     """One run's choice of knowledge (from the global options and the environment) and its loaded form."""
 
-    settings: Settings
-    knowledge: KnowledgeBase | None = field(default=None, repr=False)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.knowledge: KnowledgeBase | None = None
 
     def kb(self) -> KnowledgeBase:
         if self.knowledge is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from cca.core.text import visible
@@ -27,17 +26,26 @@ WORD_CAP = 24
 BAR_WIDTH = 10
 
 
-@dataclass
 class Col:
     """One column to draw: cells are text (lines split on \\n); ``bars`` gives (fraction, label) per row."""
 
-    header: str
-    cells: list[str]
-    wrap: str = "words"
-    priority: int = 1
-    bars: list[list[tuple[float, str]]] | None = None
-    minimum: int = field(default=0, init=False)
-    natural: int = field(default=0, init=False)
+    __slots__ = ("header", "cells", "wrap", "priority", "bars", "minimum", "natural")
+
+    def __init__(
+        self,
+        header: str,
+        cells: list[str],
+        wrap: str = "words",
+        priority: int = 1,
+        bars: list[list[tuple[float, str]]] | None = None,
+    ) -> None:
+        self.header = header
+        self.cells = cells
+        self.wrap = wrap
+        self.priority = priority
+        self.bars = bars
+        self.minimum = 0
+        self.natural = 0
 
 
 def cell_width(text: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from cca.core.kb import KnowledgeBase
@@ -31,11 +30,11 @@ def load(
     """
     chosen = settings or Settings()
     if paths is not None:
-        chosen = replace(chosen, knowledge=tuple(Path(p) for p in paths), bundled=False, data_dir=None)
+        chosen = chosen._replace(knowledge=tuple(Path(p) for p in paths), bundled=False, data_dir=None)
     if extra:
         chosen = chosen.with_knowledge(Path(p) for p in extra)
     if bundled is not None:
-        chosen = replace(chosen, bundled=bundled)
+        chosen = chosen._replace(bundled=bundled)
     store, files = load_store(
         chosen,
         sources_dir=Path(sources_dir) if sources_dir is not None else None,

@@ -7,10 +7,8 @@ no day is ever invented.
 
 from __future__ import annotations
 
-import datetime
 import re
-from dataclasses import dataclass
-from functools import total_ordering
+from typing import NamedTuple
 
 _PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
@@ -20,9 +18,9 @@ def valid(text: str) -> bool:
     return parse(text) is not None
 
 
-@total_ordering
-@dataclass(frozen=True, slots=True)
-class PartialDate:
+class PartialDate(NamedTuple):
+    """A date written to the year, the month or the day."""
+
     year: int
     month: int | None = None
     day: int | None = None
@@ -38,6 +36,21 @@ class PartialDate:
         if not isinstance(other, PartialDate):
             return NotImplemented
         return self.key() < other.key()
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self.key() <= other.key()
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self.key() > other.key()
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self.key() >= other.key()
 
     def __str__(self) -> str:
         text = f"{self.year:04d}"
@@ -56,6 +69,13 @@ class PartialDate:
         return self.year + (self.month - 1) / 12 + (self.day - 0.5) / 365
 
 
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def parse(text: str) -> PartialDate | None:
     """The date ``text`` names, or None if it is not a real YYYY[-MM[-DD]] date."""
     match = _PATTERN.match(text)
@@ -67,11 +87,8 @@ def parse(text: str) -> PartialDate | None:
         return None
     if month is not None and not 1 <= month <= 12:
         return None
-    if day is not None:
-        try:
-            datetime.date(year, month or 1, day)
-        except ValueError:
-            return None
+    if day is not None and not 1 <= day <= _days_in_month(year, month or 1):
+        return None
     return PartialDate(year, month, day)
 
 

@@ -6,7 +6,7 @@ exit status in exactly one place (``cca.cli.edge``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 #: The knowledge (or a dataset being imported) could not be loaded or is invalid.
@@ -28,8 +28,7 @@ EXIT_TERMINATED = 143
 EXIT_INVALID_KNOWLEDGE = EXIT_INVALID
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a knowledge file, pointing at the offending YAML node."""
 
     path: str

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from cca.core.errors import QueryError
 from cca.core.kinds import KINDS
@@ -26,8 +25,7 @@ from cca.core.text import compact, fold, match_query, query_words
 R = TypeVar("R", bound=Record)
 
 
-@dataclass(frozen=True, slots=True)
-class WorldCountry:
+class WorldCountry(NamedTuple):
     """A real country (ISO 3166-1), whether or not the knowledge has records for it."""
 
     alpha2: str
@@ -72,8 +70,7 @@ def _many(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(dict.fromkeys(value))
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(NamedTuple):
     record: Record
     score: int
 

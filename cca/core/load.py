@@ -16,41 +16,25 @@ with a cached store means: build it again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
 import stat
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cca.core.build import Builder
-from cca.core.checks import Checker, Loc, Pending, digest, position_of
 from cca.core.errors import KnowledgeError, Problem, StoreError
 from cca.core.kinds import KINDS
-from cca.core.registry import Kind, Registry
-from cca.core.schema import FastCheck, _interpret, knowledge_schema, validate_item
-from cca.core.settings import Settings, label_for
+from cca.core.registry import Registry
+from cca.core.settings import KnowledgeFile, Settings, label_for
 from cca.core.store import FORMAT, Store
-from cca.io import yaml as yamlio
 
 Report = Callable[[str], None]
 #: Compiled stores kept in the cache directory, most recently used first; older ones are removed.
 KEEP_STORES = 8
-
-
-@dataclass(frozen=True, slots=True)
-class KnowledgeFile:
-    """One file to load: ``label`` is how messages name it, ``name`` its path below its knowledge root."""
-
-    path: Path
-    label: str
-    name: str
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -106,11 +90,16 @@ def _file_state(path: Path) -> dict[str, Any]:
     }
 
 
+def _digest(text: str) -> str:
+    """A short, stable digest (for names and fingerprints; the metadata holds the full facts)."""
+    data = text.encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+
+
 def _fingerprint(kinds: Registry) -> str:
     from cca.version import __version__
 
-    registry = hashlib.sha256(kinds.version().encode()).hexdigest()[:16]
-    return f"{FORMAT}:{__version__}:{registry}"
+    return f"{FORMAT}:{__version__}:{_digest(kinds.version())}"
 
 
 def _states(files: Sequence[KnowledgeFile], settings: Settings) -> list[dict[str, Any]]:
@@ -119,7 +108,7 @@ def _states(files: Sequence[KnowledgeFile], settings: Settings) -> list[dict[str
 
 def _cache_path(cache_dir: Path, files: Sequence[KnowledgeFile]) -> Path:
     names = "\0".join(str(f.path.absolute()) for f in files)
-    return cache_dir / f"knowledge-{hashlib.sha256(names.encode('utf-8', 'surrogateescape')).hexdigest()[:24]}.sqlite"
+    return cache_dir / f"knowledge-{_digest(names)}.sqlite"
 
 
 def _untrusted(info: os.stat_result) -> str | None:
@@ -153,7 +142,7 @@ def _cache_dir(settings: Settings, report: Report | None) -> Path | None:
     return directory
 
 
-def _open_cached(
+def open_cached(
     path: Path, files: Sequence[KnowledgeFile], settings: Settings, kinds: Registry, report: Report | None
 ) -> Store | None:
     """The cached store for ``files`` if it is the user's own, whole and current; else None."""
@@ -219,7 +208,7 @@ def load_store(
     directory = _cache_dir(settings, report) if sources_dir is None else None
     target = _cache_path(directory, files) if directory is not None else None
     if target is not None and not rebuild:
-        store = _open_cached(target, files, settings, kinds, report)
+        store = open_cached(target, files, settings, kinds, report)
         if store is not None:
             return store, files
     try:
@@ -227,293 +216,17 @@ def load_store(
     except OSError:
         states = None  # a missing file: the reader says which, in its words
     meta = {"fingerprint": _fingerprint(kinds), "files": json.dumps(states)}
+    from cca.core.compile import compile_in_memory, compile_to_file
+
     if target is None or states is None:
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        _compile(connection, files, settings, sources_dir, report, kinds, meta)
-        return Store(connection), files
-    return _compile_to_file(target, files, settings, report, kinds, meta), files
-
-
-def _compile_to_file(
-    target: Path,
-    files: Sequence[KnowledgeFile],
-    settings: Settings,
-    report: Report | None,
-    kinds: Registry,
-    meta: dict[str, str],
-) -> Store:
-    """Build the store in a temporary file beside ``target`` and move it into place."""
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
-        os.close(handle)
-    except OSError:
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        _compile(connection, files, settings, None, report, kinds, meta)
-        return Store(connection)
-    try:
-        connection = sqlite3.connect(temporary, check_same_thread=False)
-        try:
-            _compile(connection, files, settings, None, report, kinds, meta)
-            connection.commit()
-        finally:
-            connection.close()
-        os.replace(temporary, target)
-    except (OSError, sqlite3.Error):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        _compile(connection, files, settings, None, report, kinds, meta)
-        return Store(connection)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _tidy(target.parent, target)
-    store = _open_cached(target, files, settings, kinds, None)
-    if store is None:  # replaced by another process in between, or unreadable: answer from memory
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        _compile(connection, files, settings, None, report, kinds, meta)
-        return Store(connection)
-    return store
-
-
-@contextlib.contextmanager
-def _slow_note(files: Sequence[KnowledgeFile], report: Report | None) -> Iterator[None]:
-    """Say why a first load is slow, if it takes more than half a second."""
-    if report is None:
-        yield
-        return
-
-    def say() -> None:
-        size = 0
-        for file in files:
-            with contextlib.suppress(OSError):
-                size += file.path.stat().st_size
-        plural = "s" if len(files) != 1 else ""
-        report(f"reading {len(files)} knowledge file{plural} ({size / 1e6:.1f} MB); later runs use the cache")
-
-    timer = threading.Timer(0.5, say)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-def _compile(
-    connection: sqlite3.Connection,
-    files: Sequence[KnowledgeFile],
-    settings: Settings,
-    sources_dir: Path | None,
-    report: Report | None,
-    kinds: Registry,
-    meta: dict[str, str],
-) -> None:
-    connection.execute("PRAGMA journal_mode = MEMORY")
-    connection.execute("PRAGMA synchronous = OFF")
-    connection.execute("PRAGMA cache_size = -65536")
-    with _slow_note(files, report):
-        compiler = _Compiler(connection, files, settings, sources_dir, kinds)
-        compiler.run()
-        compiler.builder.finish(meta)
-    connection.commit()
-
-
-class _Compiler:
-    """One load: every file through the fast or the reference path, then the checks across files."""
-
-    def __init__(
-        self,
-        connection: sqlite3.Connection,
-        files: Sequence[KnowledgeFile],
-        settings: Settings,
-        sources_dir: Path | None,
-        kinds: Registry,
-    ) -> None:
-        self.files = files
-        self.settings = settings
-        self.kinds = kinds
-        self.schema = knowledge_schema(settings.schema_file)
-        self.fast = FastCheck(self.schema)
-        self.labels = [f.label for f in files]
-        self.checker = Checker(kinds, self.labels, sources_dir)
-        self.builder = Builder(connection, kinds)
-        self.problems: list[tuple[int, Problem]] = []
-        self.updates: list[Any] = []
-        self._sections = {kind.section: kind for kind in kinds.top_level()}
-        self._file = 0
-
-    def run(self) -> None:
-        for index, file in enumerate(self.files):
-            self._file = index
-            self.builder.add_file(index, str(file.path.absolute()), file.label, file.name)
-            try:
-                text = yamlio.read_text(file.path, file.label, self.settings.max_file_bytes)
-            except KnowledgeError as error:
-                self.problems += [(index, p) for p in error.problems]
-                continue
-            self.builder.begin_file()
-            self.checker.begin_file()
-            mark = len(self.updates)
-            if not self._fast(text):
-                self.builder.discard_file()
-                self.checker.discard_file()
-                del self.updates[mark:]
-                self._reference(text, file.label)
-            self.builder.end_file()
-        if self.problems:
-            self._raise([])
-        pending = self.checker.finish()
-        if pending:
-            self._raise(pending)
-        for update in self.updates:
-            self.builder.update(update)
-
-    # -- the fast path ------------------------------------------------------------------------------
-
-    def _fast(self, text: str) -> bool:
-        try:
-            skeleton = yamlio.parse_items_fast(text, self._fast_item)
-        except (yamlio.Unsuitable, ValueError, KeyError, TypeError):
-            return False
-        return not _interpret(skeleton, self.schema, self.schema)
-
-    def _fast_item(self, section: str, index: int, item: Any, position: yamlio.Position) -> None:
-        if not self.fast.item(section, item):
-            raise yamlio.Unsuitable
-        loc = Loc(self._file, section, index)
-        if section == "updates":
-            self.checker.add_update(item, loc)
-            self.updates.append(item)
-            return
-        kind = self._sections.get(section)
-        if kind is None:
-            raise yamlio.Unsuitable
-        self._add(kind, item, loc, None, position)
-
-    # -- the reference path ---------------------------------------------------------------------------
-
-    def _reference(self, text: str, label: str) -> None:
-        problems: list[Problem] = []
-        index = self._file
-        properties = self.schema.get("properties", {})
-
-        def item(section: str, number: int, value: Any, position: yamlio.Position) -> None:
-            schema = properties.get(section, {}).get("items") if isinstance(properties.get(section), dict) else None
-            if schema is None:
-                return  # the document's own check reports the section
-            found = validate_item(value, schema, self.schema, label, section, number)
-            if found:
-                problems.extend(found)
-                return
-            loc = Loc(index, section, number)
-            if section == "updates":
-                self.checker.add_update(value, loc, value)
-                self.updates.append(value)
-                return
-            kind = self._sections.get(section)
-            if kind is not None:
-                self._add(kind, value, loc, value, position)
-
-        try:
-            skeleton = yamlio.parse_items(text, label, item, problems)
-        except KnowledgeError as error:
-            self.problems += [(index, p) for p in error.problems]
-            return
-        from cca.core.schema import validate
-
-        problems += validate(skeleton, label, self.schema)
-        problems.sort(key=lambda p: (p.line, p.column))
-        self.problems += [(index, p) for p in problems]
-
-    # -- both -------------------------------------------------------------------------------------------
-
-    def _add(self, kind: Kind, record: Any, loc: Loc, node: Any, position: yamlio.Position) -> None:
-        nested = self.kinds.nested(kind.name)
-        stored = record
-        if nested:
-            stored = dict(record)
-            for child_kind in nested:
-                field = child_kind.nested_in[1] if child_kind.nested_in else ""
-                stored[field] = [child["id"] for child in record.get(field) or ()]
-        found = digest(kind, stored)  # children (actions of an aspect) are checked as records of their own
-        self.checker.add(kind, record, loc, node, found)
-        try:
-            self.builder.add(kind, stored, loc.file, position[0], position[1], found=found)
-        except ValueError:
-            if node is None:
-                raise yamlio.Unsuitable from None
-            raise
-        for child_kind in nested:
-            field = child_kind.nested_in[1] if child_kind.nested_in else ""
-            children = record.get(field) or ()
-            positions = node.get(field).item_pos if node is not None and hasattr(node.get(field), "item_pos") else None
-            for number, child in enumerate(children):
-                child_pos = positions[number] if positions is not None else position
-                child_loc = loc.child(field, number)
-                child_found = digest(child_kind, child)
-                self.checker.add(child_kind, child, child_loc, child if node is not None else None, child_found)
-                self.builder.add(
-                    child_kind, child, loc.file, child_pos[0], child_pos[1], parent=record["id"], found=child_found
-                )
-
-    def _raise(self, pending: list[Pending]) -> None:
-        """Locate every pending problem and raise them all, in file and document order."""
-        locs = [p.where for p in pending if isinstance(p.where, Loc)]
-        locs += [other for p in pending for other in p.others if isinstance(other, Loc)]
-        located = self._locate(locs)
-
-        def resolve(where: Loc | tuple[str, int, int]) -> str:
-            if isinstance(where, Loc):
-                label, line, column = located.get(where, (self.labels[where.file], 1, 1))
-            else:
-                label, line, column = where
-            return f"{label}:{line}:{column}"
-
-        problems = list(self.problems)
-        for p in pending:
-            where = located.get(p.where) if isinstance(p.where, Loc) else p.where
-            if where is None:
-                assert isinstance(p.where, Loc)
-                where = (self.labels[p.where.file], 1, 1)
-            label, line, column = where
-            message = p.message.format(*(resolve(other) for other in p.others)) if p.others else p.message
-            problems.append(
-                (
-                    self.labels.index(label) if label in self.labels else len(self.labels),
-                    Problem(label, line, column, message),
-                )
-            )
-        problems.sort(key=lambda pair: (pair[0], pair[1].line, pair[1].column))
-        raise KnowledgeError([problem for _, problem in problems])
-
-    def _locate(self, locs: list[Any]) -> dict[Loc, tuple[str, int, int]]:
-        """Positions for problems found without them: read those files again with the reference reader."""
-        located: dict[Loc, tuple[str, int, int]] = {}
-        by_file: dict[int, list[Loc]] = {}
-        for loc in locs:
-            if isinstance(loc, Loc):
-                by_file.setdefault(loc.file, []).append(loc)
-        for index, wanted in by_file.items():
-            file = self.files[index]
-            keys = {(loc.section, loc.index) for loc in wanted}
-            found: dict[tuple[str, int], Any] = {}
-
-            def keep(
-                section: str, number: int, value: Any, position: yamlio.Position, keys: Any = keys, found: Any = found
-            ) -> None:
-                if (section, number) in keys:
-                    found[(section, number)] = value
-
-            with contextlib.suppress(KnowledgeError):
-                text = yamlio.read_text(file.path, file.label, self.settings.max_file_bytes)
-                yamlio.parse_items(text, file.label, keep, [])
-            for loc in wanted:
-                node = found.get((loc.section, loc.index))
-                position = position_of(node, loc.path) if node is not None else None
-                located[loc] = (file.label, *(position or (1, 1)))
-        return located
+        return compile_in_memory(files, settings, sources_dir, report, kinds, meta), files
+    if compile_to_file(target, files, settings, report, kinds, meta):
+        _tidy(target.parent, target)
+        store = open_cached(target, files, settings, kinds, None)
+        if store is not None:
+            return store, files
+    # not written, or replaced or unreadable in between: answer from memory
+    return compile_in_memory(files, settings, None, report, kinds, meta), files
 
 
 def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:
@@ -523,7 +236,7 @@ def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:
         return None
     files = discover(settings)
     target = _cache_path(directory, files)
-    store = _open_cached(target, files, settings, kinds, None)
+    store = open_cached(target, files, settings, kinds, None)
     if store is None:
         return None
     store.close()

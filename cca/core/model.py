@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cca.core import dates
 
@@ -26,8 +25,7 @@ class SourceDates(Protocol):
     def source_date(self, source_id: str) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a record is defined: ``path`` as messages name the file, ``name`` relative to its root."""
 
     path: str
@@ -44,8 +42,7 @@ class Origin:
         return f"{self.name or self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """What proves a claim: a verbatim ``quote`` from a source, or a locator into a dataset.
 
     A locator names the dataset ``record`` (its row id) and the ``url`` of one of the row's
@@ -78,14 +75,14 @@ def evidence_of(items: Any) -> tuple[Evidence, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """A dated value: as_of says when it held (None: the source does not say); reported, when the source said it."""
+class StatusObservation(NamedTuple):
+    """A status at a date: as_of says when it held (None: the source does not say); reported, when it was said."""
 
     as_of: str | None
     reported: str | None
     evidence: tuple[Evidence, ...]
     notes: str | None
+    value: str = "unknown"
 
     @property
     def when(self) -> str | None:
@@ -97,30 +94,63 @@ class Observation:
         return self.evidence[0].source if self.evidence else None
 
 
-@dataclass(frozen=True, slots=True)
-class StatusObservation(Observation):
-    value: str = "unknown"
+class ProgressObservation(NamedTuple):
+    """A progress figure at a date (see :class:`StatusObservation` for the dates)."""
 
-
-@dataclass(frozen=True, slots=True)
-class ProgressObservation(Observation):
+    as_of: str | None
+    reported: str | None
+    evidence: tuple[Evidence, ...]
+    notes: str | None
     metric: str = ""
     value: float = 0
     unit: str = ""
     qualifier: str = "exact"
 
+    @property
+    def when(self) -> str | None:
+        return self.as_of or self.reported
 
-@dataclass(slots=True)
+    @property
+    def source(self) -> str | None:
+        return self.evidence[0].source if self.evidence else None
+
+
+Observation = StatusObservation | ProgressObservation
+
+
 class Record:
     """One fact record. ``data`` holds its fields as written, with later updates merged in."""
 
-    kind: str
-    id: str
-    name: str
-    data: dict[str, Any]
-    origin: Origin
-    parent: str | None = None  # the record holding this one (an action's aspect)
-    context: SourceDates | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("kind", "id", "name", "data", "origin", "parent", "context")
+
+    def __init__(
+        self,
+        kind: str,
+        id: str,  # noqa: A002 - the record's own name for it
+        name: str,
+        data: dict[str, Any],
+        origin: Origin,
+        parent: str | None = None,  # the record holding this one (an action's aspect)
+        context: SourceDates | None = None,
+    ) -> None:
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.data = data
+        self.origin = origin
+        self.parent = parent
+        self.context = context
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind!r}, id={self.id!r}, name={self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        mine = (self.kind, self.id, self.name, self.data, self.origin, self.parent)
+        return mine == (other.kind, other.id, other.name, other.data, other.origin, other.parent)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:

@@ -12,31 +12,35 @@ entry (the ``schema`` field, for a kind that is not in ``knowledge.schema.json``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from cca.core.model import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+_STEPS: dict[str, tuple[str, ...]] = {}
+
+
+class Ref(NamedTuple):
     """A field that holds the id of another record: ``countries[]``, ``parties[].organisation``."""
 
     path: str
     target: str | None  # the kind it must name; None: any kind
-    steps: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "steps", tuple(self.path.split(".")))
+    @property
+    def steps(self) -> tuple[str, ...]:
+        found = _STEPS.get(self.path)
+        if found is None:
+            found = _STEPS[self.path] = tuple(self.path.split("."))
+        return found
 
     @property
     def top(self) -> str:
         return self.path.split(".", 1)[0].removesuffix("[]")
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     """One column of a table for people; ``style`` names how its cells are drawn.
 
     ``priority`` 1 columns are always shown; higher numbers give way first when the
@@ -78,8 +82,10 @@ class ViewContext(Protocol):
 Derive = Callable[["Record", ViewContext, dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
-class Kind:
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Kind(NamedTuple):
     """Everything cca knows about one kind of record."""
 
     name: str
@@ -96,14 +102,14 @@ class Kind:
     #: Ref paths whose targets are the record's sectors.
     sectors: tuple[str, ...] = ()
     #: Field -> full-text column: names, aliases, body, notes (quotes are always indexed).
-    search: Mapping[str, str] = field(default_factory=dict)
+    search: Mapping[str, str] = _EMPTY
     columns: tuple[Column, ...] = ()
     #: Extra fields of the JSON output: name -> JSON Schema, filled in by ``derive``.
-    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    derived: Mapping[str, Mapping[str, Any]] = _EMPTY
     derived_required: tuple[str, ...] = ()
     derive: Derive | None = None
     #: Values listings filter on, kept in the store's facet index: name -> values of a record.
-    facets: Mapping[str, Callable[[Mapping[str, Any]], Iterable[Any]]] = field(default_factory=dict)
+    facets: Mapping[str, Callable[[Mapping[str, Any]], Iterable[Any]]] = _EMPTY
     #: For a kind held inside another kind's records: (parent kind, field), e.g. actions in aspects.
     nested_in: tuple[str, str] | None = None
     #: Countries, sectors and sources are reference data: their evidence is optional.

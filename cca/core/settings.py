@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 #: Extra knowledge files or directories, separated by os.pathsep.
 ENV_KNOWLEDGE = "CCA_KNOWLEDGE"
@@ -37,6 +38,7 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     return environ.get(name, "").strip().lower() in _TRUE
 
 
+@cache
 def bundled_data_dir() -> Path:
     """The bundled data directory: inside the installed package, or ``data/`` in a checkout."""
     package = Path(__file__).resolve().parent.parent
@@ -44,8 +46,7 @@ def bundled_data_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "data"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything :func:`cca.load` needs to know; every field has a safe default.
 
     ``knowledge`` lists extra files or directories, loaded after the bundled file and
@@ -58,18 +59,23 @@ class Settings:
     data_dir: Path | None = None
     cache_dir: Path | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    data_root: Path = field(default_factory=bundled_data_dir)
+    #: Where the bundled knowledge and its schema are (None: inside the package, or data/ in a checkout).
+    data_root: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.data_root if self.data_root is not None else bundled_data_dir()
 
     @property
     def bundled_file(self) -> Path:
-        return self.data_root / "knowledge.yaml"
+        return self.root / "knowledge.yaml"
 
     @property
     def schema_file(self) -> Path:
-        return self.data_root / "knowledge.schema.json"
+        return self.root / "knowledge.schema.json"
 
     def with_knowledge(self, extra: Iterable[Path]) -> Settings:
-        return replace(self, knowledge=(*self.knowledge, *extra))
+        return self._replace(knowledge=(*self.knowledge, *extra))
 
     @classmethod
     def from_environ(
@@ -114,6 +120,14 @@ class Settings:
             cache_dir=cache_dir,
             max_file_bytes=limit,
         )
+
+
+class KnowledgeFile(NamedTuple):
+    """One file to load: ``label`` is how messages name it, ``name`` its path below its knowledge root."""
+
+    path: Path
+    label: str
+    name: str
 
 
 def label_for(path: Path) -> str:

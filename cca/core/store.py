@@ -21,8 +21,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cca.core.errors import StoreError
 from cca.core.text import FTS_TOKENIZER
@@ -79,8 +78,7 @@ CREATE INDEX record_country_seq ON record_country (seq);
 WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One record as stored."""
 
     seq: int

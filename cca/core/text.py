@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -50,8 +51,16 @@ _UNSPACED = (
     "\uf900-\ufaff"  # CJK Compatibility Ideographs
     "\U00020000-\U0003134f"  # CJK Extensions B-G
 )
-_UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
-_WORD = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
+
+
+@cache
+def _unspaced_run() -> re.Pattern[str]:
+    return re.compile(f"[{_UNSPACED}]+")
+
+
+@cache
+def _word() -> re.Pattern[str]:
+    return re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 
 
 def _substrings(run: str) -> str:
@@ -68,14 +77,14 @@ def index_text(text: str) -> str:
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKC", text)
-    return _UNSPACED_RUN.sub(lambda m: " " + _substrings(m.group()) + " ", text)
+    return _unspaced_run().sub(lambda m: " " + _substrings(m.group()) + " ", text)
 
 
 def query_words(text: str) -> list[str]:
     """The words of a search, folded; runs of an unspaced script longer than the index holds are cut."""
     words: list[str] = []
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
-        if _UNSPACED_RUN.fullmatch(word) and len(word) > SUBSTRING_MAX:
+    for word in _word().findall(unicodedata.normalize("NFKC", text)):
+        if _unspaced_run().fullmatch(word) and len(word) > SUBSTRING_MAX:
             step = SUBSTRING_MAX - 1
             words.extend(word[i : i + SUBSTRING_MAX] for i in range(0, len(word) - 1, step) if len(word[i:]) > 1)
         else:
@@ -89,7 +98,7 @@ def match_query(words: list[str], *, prefix: bool = False, phrase: bool = False)
     if phrase:
         return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
     if prefix:
-        return " ".join(q + "*" if not _UNSPACED_RUN.fullmatch(w) else q for q, w in zip(quoted, words, strict=True))
+        return " ".join(q + "*" if not _unspaced_run().fullmatch(w) else q for q, w in zip(quoted, words, strict=True))
     return " ".join(quoted)
 
 

@@ -47,5 +47,13 @@ def record_view(record: Record, ctx: ViewContext) -> dict[str, Any]:
     return out
 
 
+def source_reference(source: Record) -> str:
+    """A source's bibliographic line: author, “title”, publisher, date."""
+    parts = [source.get("author"), f"“{source.get('title')}”", source.get("publisher"), source.get("date")]
+    if source.get("translator"):
+        parts.append(f"translated by {source.get('translator')}")
+    return ", ".join(str(p) for p in parts if p)
+
+
 def brief_view(record: Record) -> dict[str, Any]:
     return {"id": record.id, "kind": record.kind, "name": record.name}

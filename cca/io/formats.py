@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from cca.core.text import json_safe, neutralise_formula, visible
-from cca.io.yaml import reads_as_text
 
 
 def text_of(value: Any) -> str:
@@ -115,6 +114,8 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .,/()+%'-]*\Z")
 
 
 def _yaml_string(text: str, ascii_only: bool) -> str:
+    from cca.io.yaml import reads_as_text
+
     if (
         _PLAIN.match(text)
         and not text.endswith((" ", ":"))

@@ -53,7 +53,6 @@ def views(kb: KnowledgeBase, kind: str) -> Iterator[tuple[Record, dict[str, Any]
 
 def reference(source: Any) -> str:
     """A source's bibliographic line: author, “title”, publisher, date."""
-    parts = [source.get("author"), f"“{source.get('title')}”", source.get("publisher"), source.get("date")]
-    if source.get("translator"):
-        parts.append(f"translated by {source.get('translator')}")
-    return ", ".join(str(p) for p in parts if p)
+    from cca.core.views import source_reference
+
+    return source_reference(source)

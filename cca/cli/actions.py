@@ -1,0 +1,177 @@
+"""What each command does with its parsed options; the one implementation behind both parsers.
+
+The Typer app (:mod:`cca.cli.main`) and the fast path (:mod:`cca.cli.fast`) both end
+here with the same option names and values, so a command behaves the same whichever
+parsed it. Nothing here imports Typer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cca.cli.edge import Flags
+from cca.cli.session import Session, State, kb, session, stderr_is_terminal
+from cca.cli.stream import note
+from cca.core.errors import QueryError
+
+
+def start(options: Mapping[str, Any]) -> None:
+    """The global options: which knowledge, which cache, whether to debug."""
+    from cca.core.settings import Settings
+
+    Flags.debug = bool(options.get("debug"))
+    paths = []
+    for entry in options.get("knowledge") or ():
+        if not entry.strip():
+            raise QueryError("--knowledge needs a file or directory, not an empty path")
+        paths.append(Path(entry))
+    data_dir = options.get("data_dir")
+    if data_dir is not None and not data_dir.strip():
+        raise QueryError("--data-dir needs a directory, not an empty path")
+    chosen_data: bool | Path | None = False if options.get("no_data_dir") else (Path(data_dir) if data_dir else None)
+    settings = Settings.from_environ(
+        knowledge=paths,
+        bundled=False if options.get("no_bundled") else None,
+        data_dir=chosen_data,
+        cache=False if options.get("no_cache") else None,
+    )
+    State.session = Session(settings)
+    Flags.retry = State.session.rebuild
+
+
+def _out(options: Mapping[str, Any], fields: bool = True) -> Any:
+    from cca.cli.output import Out
+
+    return Out.of(options.get("fmt"), bool(options.get("json_")), options.get("fields") if fields else None)
+
+
+def _value(choice: Any) -> Any:
+    """A choice as text, whether Typer made it an enum member or the fast path kept the string."""
+    return getattr(choice, "value", choice)
+
+
+def overview(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import overview as show_overview
+
+    show_overview(kb())
+
+
+def listing(kind_name: str, options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import list_records
+
+    list_records(
+        kb(),
+        _out(options),
+        kind_name,
+        country=options.get("country") or (),
+        sector=options.get("sector") or (),
+        status=options.get("status") or (),
+        search=options.get("search") or (),
+        limit=options.get("limit"),
+    )
+
+
+def aspects(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import list_aspects
+
+    list_aspects(kb(), _out(options), options.get("number"))
+
+
+def actions(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import list_actions
+
+    list_actions(
+        kb(),
+        _out(options),
+        options.get("aspect"),
+        options.get("sector") or [],
+        options.get("search") or [],
+        options.get("limit"),
+    )
+
+
+def country(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import country_profile
+
+    country_profile(kb(), _out(options, fields=False), options["name"])
+
+
+def search(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import search_records
+
+    search_records(kb(), _out(options), options["text"], options.get("kind") or [], options.get("limit"))
+
+
+def show(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import show_record
+
+    show_record(kb(), _out(options, fields=False), options["record"])
+
+
+def schema(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import print_schema
+
+    print_schema(options.get("kind") or "knowledge")
+
+
+def export(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import export as run_export
+
+    run_export(
+        kb(),
+        options["path"],
+        str(_value(options.get("fmt") or "sqlite")).lower(),
+        bool(options.get("force")),
+        bool(options.get("bom")),
+    )
+
+
+def validate(options: Mapping[str, Any]) -> None:
+    from cca.core.api import load
+
+    extra = []
+    for entry in options.get("files") or ():
+        if not entry.strip():
+            raise QueryError("validate needs files or directories, not an empty path")
+        extra.append(Path(entry))
+    sources_dir = options.get("sources_dir")
+    if sources_dir is not None and not Path(sources_dir).is_dir():
+        raise QueryError(f"--sources: {sources_dir!r} is not a directory")
+    knowledge = load(
+        settings=session().settings.with_knowledge(extra),
+        sources_dir=sources_dir,
+        report=note if stderr_is_terminal() else None,
+    )
+    counts = ", ".join(f"{n} {kind}" for kind, n in knowledge.counts().items() if n)
+    checked = " with every quote found verbatim" if sources_dir is not None else ""
+    files = len(knowledge.files)
+    note(f"ok: {len(knowledge)} records in {files} file{'s' if files != 1 else ''}{checked} ({counts})")
+
+
+#: Commands with an implementation of their own; every other command lists the kind it is named after.
+COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
+    "aspects": aspects,
+    "actions": actions,
+    "country": country,
+    "search": search,
+    "show": show,
+    "schema": schema,
+    "export": export,
+    "validate": validate,
+}
+
+
+def run(command: str, options: Mapping[str, Any]) -> None:
+    """Run ``command`` with its parsed options."""
+    own = COMMANDS.get(command)
+    if own is not None:
+        own(options)
+        return
+    from cca.core.kinds import KINDS
+
+    kind = KINDS.lookup(command)
+    if kind is None:  # pragma: no cover - both parsers only accept known commands
+        raise QueryError(f"no command {command!r}")
+    listing(kind.name, options)
