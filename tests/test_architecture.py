@@ -104,8 +104,9 @@ def _third_party(name: str) -> set[str]:
     return found
 
 
-def test_only_the_terminal_module_imports_rich() -> None:
-    assert sorted(n for n in MODULES if "rich" in _third_party(n)) == ["cca.cli.terminal"]
+def test_nothing_imports_rich() -> None:
+    """cca draws its own tables (cca.cli.terminal): rich costs 40 ms to import and 300 ms for 600 rows."""
+    assert sorted(n for n in MODULES if "rich" in _third_party(n)) == []
 
 
 def test_only_the_command_line_imports_typer() -> None:

@@ -149,7 +149,7 @@ def list_records(
         title=kind.title,
         caption=_caption(kb, rows) if kind.name == "project" else None,
         empty=empty,
-        footer=_footer(kb, rows),
+        footer=lambda: _footer(kb, rows),
     )
 
 

@@ -156,7 +156,7 @@ def listing(
     title: str | None = None,
     caption: str | None = None,
     empty: str | None = None,
-    footer: Sequence[str] = (),
+    footer: Callable[[], Sequence[str]] = tuple,
 ) -> None:
     """Write rows of one kind in the chosen format."""
     chosen_fields = check_fields(out, valid_fields()) if out.fields else None
@@ -174,7 +174,7 @@ def listing(
         else:
             emit(plain(rows, shown))
     elif fmt == "markdown":
-        emit(markdown(rows, shown, title, footer))
+        emit(markdown(rows, shown, title, footer()))
     elif rows:
         emit(human_table(out, rows, shown, title, caption))
 
