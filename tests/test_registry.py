@@ -98,7 +98,13 @@ def test_a_new_kind_is_loaded_listed_shown_and_searched(loan_kind: Kind, loans: 
     assert kb.counts()["loan"] == 1
 
 
-def test_a_new_kind_on_the_command_line(loan_kind: Kind, loans: Path, tmp_path: Path) -> None:
+def test_a_new_kind_on_the_command_line(
+    loan_kind: Kind, loans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer.main
+    import typer.testing
+
+    monkeypatch.setattr(typer.testing, "_get_command", typer.main.get_command)  # no command built before loans
     runner = CliRunner()
     env = {"CCA_KNOWLEDGE": str(loans), "CCA_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "100"}
 
