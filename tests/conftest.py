@@ -100,15 +100,25 @@ def cca(cli_app: Any) -> Iterator[Any]:
     yield invoke
 
 
-@pytest.fixture(scope="session")
-def big_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """20,000 generated projects (bench/run.py's generator): a first load that takes a few seconds."""
+def _generated(tmp_path_factory: pytest.TempPathFactory, projects: int) -> Path:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("cca_bench", ROOT / "bench" / "run.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    path = tmp_path_factory.mktemp("big") / "projects.yaml"
-    bench.generate(20_000, path)
+    path = tmp_path_factory.mktemp("generated") / f"projects-{projects}.yaml"
+    bench.generate(projects, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def big_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 generated projects (bench/run.py's generator): a first load that takes a few seconds."""
+    return _generated(tmp_path_factory, 20_000)
+
+
+@pytest.fixture(scope="session")
+def slow_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8,000 generated projects: a first load well over the half second after which cca says why it is slow."""
+    return _generated(tmp_path_factory, 8_000)

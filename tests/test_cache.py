@@ -236,8 +236,8 @@ def test_the_cache_directory_keeps_only_recent_stores(tmp_path: Path) -> None:
     assert len([p for p in cache.iterdir() if p.suffix == ".sqlite"]) <= 8
 
 
-def test_a_slow_first_load_says_so_and_later_loads_do_not(big_knowledge: Path, tmp_path: Path) -> None:
-    settings = Settings(knowledge=(big_knowledge,), bundled=False, cache_dir=tmp_path / "cache")
+def test_a_slow_first_load_says_so_and_later_loads_do_not(slow_knowledge: Path, tmp_path: Path) -> None:
+    settings = Settings(knowledge=(slow_knowledge,), bundled=False, cache_dir=tmp_path / "cache")
     said: list[str] = []
     first = cca.load(settings=settings, report=said.append)
     assert len(first.projects(country="LA")) >= 1
@@ -251,12 +251,12 @@ def _env(tmp_path: Path, big: Path) -> dict[str, str]:
     return {**os.environ, "CCA_CACHE_DIR": str(tmp_path / "cache"), "CCA_NO_BUNDLED": "1", "CCA_KNOWLEDGE": str(big)}
 
 
-def test_no_progress_chatter_when_stderr_is_not_a_terminal(big_knowledge: Path, tmp_path: Path) -> None:
+def test_no_progress_chatter_when_stderr_is_not_a_terminal(slow_knowledge: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cca", "projects", "-c", "LA", "--json"],
         capture_output=True,
         text=True,
-        env=_env(tmp_path, big_knowledge),
+        env=_env(tmp_path, slow_knowledge),
         timeout=300,
         check=False,
     )
@@ -265,7 +265,7 @@ def test_no_progress_chatter_when_stderr_is_not_a_terminal(big_knowledge: Path, 
     assert json.loads(result.stdout)
 
 
-def test_progress_on_a_terminal_stderr(big_knowledge: Path, tmp_path: Path) -> None:
+def test_progress_on_a_terminal_stderr(slow_knowledge: Path, tmp_path: Path) -> None:
     import pty
 
     leader, follower = pty.openpty()
@@ -274,7 +274,7 @@ def test_progress_on_a_terminal_stderr(big_knowledge: Path, tmp_path: Path) -> N
             [sys.executable, "-m", "cca", "projects", "-c", "LA", "--json"],
             stdout=subprocess.PIPE,
             stderr=follower,
-            env=_env(tmp_path, big_knowledge),
+            env=_env(tmp_path, slow_knowledge),
             timeout=300,
             check=False,
         )

@@ -53,26 +53,30 @@ def compile_to_file(
     meta: dict[str, str],
 ) -> bool:
     """Build the store in a temporary file beside ``target`` and move it into place; False if it cannot be."""
+    from cca.io.safefile import signals_held
+
+    temporary = ""
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
+        with signals_held():  # a signal now is delivered inside the try, after the name is known
+            handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
         os.close(handle)
-    except OSError:
-        return False
-    try:
         connection = sqlite3.connect(temporary, check_same_thread=False)
         try:
             _compile(connection, files, settings, None, report, kinds, meta)
             connection.commit()
         finally:
             connection.close()
-        os.replace(temporary, target)
+        with signals_held():
+            os.replace(temporary, target)
     except (OSError, sqlite3.Error):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary:
+            with signals_held(), contextlib.suppress(OSError):
+                os.unlink(temporary)
         return False
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary:
+            with signals_held(), contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
     return True
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +32,27 @@ _TYPES = {
     stat.S_IFIFO: "a FIFO",
     stat.S_IFSOCK: "a socket",
 }
+
+
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP while a few system calls finish (a rename and its cleanup).
+
+    A signal that arrives meanwhile is delivered when they are done, so it can never leave a
+    temporary file behind by interrupting the code that removes it.
+    """
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:
@@ -73,22 +95,24 @@ def atomic_path(path: Path, force: bool) -> Iterator[Path]:
     """A temporary path to write; on success it becomes ``path`` (refused if it may not be replaced)."""
     check_target(path, force)
     parent = path.parent if str(path.parent) else Path(".")
+    temporary: Path | None = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as error:
-        raise OutputError(f"cannot write {describe(path)}: {_reason(error)}") from None
-    temporary = Path(name)
-    try:
+        with signals_held():  # a signal now is delivered inside the try, after the name is known
+            parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+            temporary = Path(name)
         os.fchmod(handle, 0o666 & ~_umask())
         os.close(handle)
         yield temporary
-        _commit(temporary, path, force)
+        with signals_held():
+            _commit(temporary, path, force)
+            _remove([temporary])
     except OSError as error:
         raise OutputError(f"cannot write {describe(path)}: {_reason(error)}") from None
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with signals_held():
+                _remove([temporary])
 
 
 def _commit(temporary: Path, path: Path, force: bool) -> None:
@@ -128,24 +152,30 @@ def atomic_directory(directory: Path, names: list[str], force: bool) -> Iterator
             check_target(target, force)
         mask = _umask()
         for name in names:
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-            temporaries[name] = Path(temporary)
+            with signals_held():
+                handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+                temporaries[name] = Path(temporary)
             os.fchmod(handle, 0o666 & ~mask)
             os.close(handle)
         yield temporaries
-        for name, target in targets.items():
-            existed = os.path.lexists(target)
-            _commit(temporaries[name], target, force)
-            if not existed:
-                committed.append(target)
+        with signals_held():
+            for name, target in targets.items():
+                existed = os.path.lexists(target)
+                _commit(temporaries[name], target, force)
+                if not existed:
+                    committed.append(target)
+            _remove(list(temporaries.values()))
     except OSError as error:
-        _undo(temporaries, committed, created, directory)
+        with signals_held():
+            _undo(temporaries, committed, created, directory)
         raise OutputError(f"cannot write to {describe(directory)}: {_reason(error)}") from None
     except BaseException:
-        _undo(temporaries, committed, created, directory)
+        with signals_held():
+            _undo(temporaries, committed, created, directory)
         raise
     finally:
-        _remove(list(temporaries.values()))
+        with signals_held():
+            _remove(list(temporaries.values()))
 
 
 def _remove(paths: list[Path]) -> None:
