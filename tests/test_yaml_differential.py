@@ -176,7 +176,7 @@ def test_splitting_hazards(case: dict[str, str]) -> None:
 
 
 @settings(
-    max_examples=500,
+    max_examples=800,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
