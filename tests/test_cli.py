@@ -36,9 +36,9 @@ def test_projects_in_laos_by_any_name(cca: Any, spelling: str) -> None:
     assert result.exit_code == 0, result.stderr
     rows = result.json()
     assert [row["id"] for row in rows] == ["china-laos-railway"]
-    progress = {(p["metric"], p["value"], p["as_of"]) for p in rows[0]["progress"]}
-    assert ("overall", 54, "2021-03-04") in progress
-    assert ("track-laying", 40, "2021-03-04") in progress
+    progress = {(p["metric"], p["value"], p["as_of"], p["reported"]) for p in rows[0]["progress"]}
+    assert ("overall", 54, None, "2021-03-04") in progress  # the article dates no figure: reported, not as of
+    assert ("track-laying", 40, None, "2021-03-04") in progress
 
 
 def test_projects_in_laos_library_and_command_agree(cca: Any, kb: KnowledgeBase) -> None:
@@ -51,7 +51,7 @@ def test_projects_table_shows_progress_with_date_and_source(cca: Any) -> None:
     result = cca("projects", "--country", "Laos", "--format", "table", env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.stderr
     assert "China-Laos Railway" in result.stdout
-    assert "54 % overall" in result.stdout and "as of 2021-03-04" in result.stdout
+    assert "54 % overall" in result.stdout and "reported 2021-03-04" in result.stdout
     assert "40 % track-laying" in result.stdout
     assert "source: China-ASEAN Panorama, 2021-03-04" in result.stdout
     assert "█████░░░░░" in result.stdout  # the 54 % bar
@@ -64,7 +64,7 @@ def test_piped_output_is_plain_tab_separated_and_whole(cca: Any) -> None:
     assert "\x1b" not in result.stdout
     fields = result.stdout.rstrip("\n").split("\t")
     assert fields[0] == "china-laos-railway"
-    assert "54 % overall, as of 2021-03-04; 40 % track-laying, as of 2021-03-04" in fields
+    assert "54 % overall, reported 2021-03-04; 40 % track-laying, reported 2021-03-04" in fields
 
 
 def test_one_filter_repeated_ors_and_different_filters_and(cca: Any, kb: KnowledgeBase) -> None:
@@ -208,7 +208,7 @@ def test_show_lays_out_panels_with_evidence_and_source_reference(cca: Any) -> No
         "Sources",
         "Related",
         "Zhong Shuangxia",
-        "54 % overall, as of 2021-03-04",
+        "54 % overall, reported 2021-03-04",
         "“completing 54% of the China-Laos Railway”",
         "╭",
     ):
@@ -252,7 +252,7 @@ def test_country_profile_json_and_panels(cca: Any) -> None:
     assert [p["id"] for p in profile["projects"]] == ["china-laos-railway"]
     assert profile["agreements"]
     panels = cca("country", "Laos", "-f", "table", env={"COLUMNS": "100"})
-    assert "Projects (1)" in panels.stdout and "54 % overall, as of 2021-03-04" in panels.stdout
+    assert "Projects (1)" in panels.stdout and "54 % overall, reported 2021-03-04" in panels.stdout
 
 
 def test_sectors_tree_counts_include_children(cca: Any) -> None:
@@ -295,8 +295,15 @@ def test_search_nothing_found_is_empty_and_exit_0(cca: Any) -> None:
 
 
 def test_fields_pick_keys_and_columns(cca: Any) -> None:
-    rows = cca("projects", "-c", "Laos", "--json", "--fields", "id,status,status_as_of").json()
-    assert rows == [{"id": "china-laos-railway", "status": "under-construction", "status_as_of": "2021-03-04"}]
+    rows = cca("projects", "-c", "Laos", "--json", "--fields", "id,status,status_as_of,status_reported").json()
+    assert rows == [
+        {
+            "id": "china-laos-railway",
+            "status": "under-construction",
+            "status_as_of": None,
+            "status_reported": "2021-03-04",
+        }
+    ]
     plain = cca("projects", "-c", "Laos", "--fields", "id,status").stdout
     assert plain == "china-laos-railway\tunder-construction\n"  # plain is exactly the fields asked for
 

@@ -32,7 +32,7 @@ def database(cca: Any, tmp_path: Path) -> Path:
 def test_sqlite_answers_the_laos_question(database: Path) -> None:
     with sqlite3.connect(database) as db:
         rows = db.execute(
-            "SELECT p.name, p.status, p.status_as_of FROM projects p "
+            "SELECT p.name, p.status, p.status_reported FROM projects p "
             "JOIN project_countries pc ON pc.project_id = p.id "
             "JOIN countries c ON c.id = pc.country_id WHERE c.iso2 = 'LA'"
         ).fetchall()

@@ -603,7 +603,7 @@ projects:
     subject: {yq(H["figure_subject"])}
     value: 54
     unit: {yq(H["figure_unit"])}
-    countries: [laos]
+    countries: [china, laos, thailand]  # a figure about a project names the project's countries
     about: [{PROJECT_ID}]
 {ev}"""
 

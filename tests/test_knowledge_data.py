@@ -108,9 +108,9 @@ def test_every_named_project_is_a_project(kb: KnowledgeBase) -> None:
 def test_progress_figures_of_the_article(kb: KnowledgeBase) -> None:
     laos = kb.get("china-laos-railway")
     assert isinstance(laos, Project)
-    assert {(p.metric, p.value, p.unit, p.as_of) for p in laos.progress} == {
-        ("overall", 54, "percent", "2021-03-04"),
-        ("track-laying", 40, "percent", "2021-03-04"),
+    assert {(p.metric, p.value, p.unit, p.as_of, p.reported) for p in laos.progress} == {
+        ("overall", 54, "percent", None, "2021-03-04"),  # undated in the article: reported, not as of
+        ("track-laying", 40, "percent", None, "2021-03-04"),
     }
     jakarta = kb.get("jakarta-bandung-high-speed-railway")
     assert isinstance(jakarta, Project)

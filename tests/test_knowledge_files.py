@@ -46,7 +46,7 @@ def test_an_update_adds_observations_and_keeps_the_history(update_file: Path) ->
     railway = kb.get("china-laos-railway")
     assert isinstance(railway, Project)
     assert [(o.value, o.as_of) for o in railway.status_history] == [
-        ("under-construction", "2021-03-04"),
+        ("under-construction", None),
         ("operational", "2021-12-03"),
     ]
     assert railway.status is not None and railway.status.value == "operational"

@@ -58,9 +58,9 @@ def quoted(words: str) -> str:
 
 def speaker(row: dict[str, Any]) -> str:
     """Who said it: the person, or the source itself for narration."""
-    if row.get("form") == "narration" or not row.get("person_name"):
-        return "(the source, narrating)"
-    return str(row["person_name"])
+    if row.get("speaker"):
+        return str(row["speaker"])
+    return str(row.get("person_name") or "the source (narration)")
 
 
 def statement_text(statement: dict[str, Any]) -> str:
@@ -147,7 +147,7 @@ STYLES: dict[str, Style] = {
     "roles": Style(lambda r, k: roles(r), "prose"),
     "said": Style(lambda r, k: "\n".join(statement_text(s) for s in r.get("statements") or ()), "prose"),
     "speaker": Style(lambda r, k: speaker(r), "words"),
-    "quotes": Style(lambda r, k: statement_text({**r, "form": r.get("form") or "direct-quote"}), "prose"),
+    "quotes": Style(lambda r, k: "\n".join(quoted(q) for q in r.get("quotes") or ()), "prose"),
     "actions": Style(lambda r, k: actions(r), "prose"),
     "tree": Style(_field, "never"),
     "iso": Style(lambda r, k: f"{r.get('iso2', '')}/{r.get('iso3', '')}", "never"),

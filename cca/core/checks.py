@@ -152,6 +152,16 @@ class _Ref:
 
 
 _SPACE = re.compile(r"[\s\u00a0]+")
+#: Words that mark a guess: a name resting on one is no alias (it stays in the notes).
+_HEDGES = re.compile(
+    r"\b(likely|probably|possibly|perhaps|presumably|apparently|seemingly|may be|might be|a guess|guessed)\b", re.I
+)
+#: Phrases that mark general knowledge, which belongs in notes (and aliases), never in sourced prose.
+_OUTSIDE_KNOWLEDGE = re.compile(
+    r"\b(general knowledge|not from the (article|source)|not in the (article|source))\b", re.I
+)
+#: Fields of sourced prose, where general knowledge must not be.
+_PROSE_FIELDS = ("summary", "description", "text", "title", "theme", "subject")
 
 
 def fold_space(text: str) -> str:
@@ -175,6 +185,8 @@ class Checker:
         self._source_files: dict[str, tuple[str | None, Where]] = {}
         self._codes: dict[tuple[str, str], tuple[str, Where]] = {}
         self._names: dict[str, tuple[str, Where]] = {}
+        self._project_countries: dict[str, set[str]] = {}
+        self._figure_about: list[tuple[set[str], list[str], Where]] = []
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -198,10 +210,22 @@ class Checker:
             del items[list_sizes[name] :]
 
     def _dicts(self) -> dict[str, dict[Any, Any]]:
-        return {"ids": self.ids, "sources": self._source_files, "codes": self._codes, "names": self._names}
+        return {
+            "ids": self.ids,
+            "sources": self._source_files,
+            "codes": self._codes,
+            "names": self._names,
+            "projects": self._project_countries,
+        }
 
     def _lists(self) -> dict[str, list[Any]]:
-        return {"pending": self.pending, "deferred": self._deferred, "updates": self._updates, "quotes": self._quotes}
+        return {
+            "pending": self.pending,
+            "deferred": self._deferred,
+            "updates": self._updates,
+            "quotes": self._quotes,
+            "figures": self._figure_about,
+        }
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -254,6 +278,13 @@ class Checker:
             self._country(record, loc, node)
         if kind.name == "statement":
             self._statement(record, loc, node)
+        self._faithful(record, loc, node)
+        if kind.name == "project" and isinstance(record.get("countries"), list):
+            self._project_countries[record_id] = set(record["countries"])
+        if kind.name == "figure" and isinstance(record.get("countries"), list) and record.get("about"):
+            self._figure_about.append(
+                (set(record["countries"]), list(record["about"]), self._where(loc, node, "countries"))
+            )
 
     def _reference(
         self, value: str, field: str, target: str | None, loc: Loc, node: Any, path: tuple[Step, ...]
@@ -296,6 +327,27 @@ class Checker:
                 )
             elif seen is None:
                 self._names[fold(name)] = (record_id, self._where(loc, node, *path))
+
+    def _faithful(self, record: Mapping[str, Any], loc: Loc, node: Any) -> None:
+        """Aliases that rest on a guess in the notes, and general knowledge in sourced prose, are refused."""
+        notes = record.get("notes")
+        if isinstance(notes, str) and _HEDGES.search(notes):
+            guesses = [s for s in re.split(r"(?<=[.;!?])\s+", notes) if _HEDGES.search(s)]
+            for index, alias in enumerate(record.get("aliases") or ()):
+                if isinstance(alias, str) and any(fold(alias) in fold(sentence) for sentence in guesses if fold(alias)):
+                    self.problem(
+                        self._where(loc, node, "aliases", index),
+                        f"alias {alias!r} rests on a guess in the notes: keep guesses in notes, not aliases",
+                    )
+        for field in _PROSE_FIELDS:
+            value = record.get(field)
+            if isinstance(value, str):
+                found = _OUTSIDE_KNOWLEDGE.search(value)
+                if found is not None:
+                    self.problem(
+                        self._where(loc, node, field),
+                        f"{field}: {found.group(0)!r}: general knowledge belongs in notes, never in sourced prose",
+                    )
 
     def _statement(self, record: Mapping[str, Any], loc: Loc, node: Any) -> None:
         form = record.get("form")
@@ -341,6 +393,14 @@ class Checker:
                     id_where,
                     f"status and progress can only be added to projects; {update['id']!r} is {_a(target[0])}",
                 )
+        for countries, about, where in self._figure_about:
+            for subject in about:
+                project = self._project_countries.get(subject)
+                if project is not None and not project <= countries:
+                    missing = ", ".join(sorted(project - countries))
+                    self.problem(
+                        where, f"countries: the figure is about project {subject!r}, which also concerns {missing}"
+                    )
         if self.sources_dir is not None:
             self._check_quotes(self.sources_dir)
         return self.pending

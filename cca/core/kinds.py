@@ -106,6 +106,13 @@ def _derive_statement(record: Record, ctx: ViewContext, out: dict[str, Any]) -> 
     person = record.get("person")
     out["person_name"] = ctx.name_of(person) if person else None
     out["quotes"] = [e.quote for e in record.evidence if e.quote is not None]
+    if person:
+        out["speaker"] = out["person_name"]
+    else:  # narration: the source's own voice, named by its publisher
+        sources = [ctx.get(e.source) for e in record.evidence[:1]]
+        source = sources[0] if sources else None
+        publisher = source.get("publisher") or source.name if source is not None else None
+        out["speaker"] = f"{publisher} (narration)" if publisher else "the source (narration)"
 
 
 def _derive_figure(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
@@ -284,14 +291,19 @@ KINDS.register(
         via=("person", "event", "about[]"),
         search={"summary": "body", "aliases": "aliases", "notes": "notes"},
         columns=(
-            Column("person_name", "Who", "speaker"),
-            Column("quotes", "Words", "quotes"),
-            Column("summary", "Summary", "prose", priority=3),
+            Column("speaker", "Who", "speaker"),
+            Column("form", "Form", "enum", priority=3),
+            Column("quotes", "Quote", "quotes"),
+            Column("summary", "Summary", "prose", priority=2),
             Column("id", "ID", "id", priority=3),
         ),
         derived={
             "person_name": {**_STR_OR_NULL, "description": "Name of the person who said it (null for narration)."},
             "quotes": {"type": "array", "items": _STR, "description": "The quoted words, verbatim."},
+            "speaker": {
+                **_STR,
+                "description": "Who speaks: the person, or for narration the source itself ('… (narration)').",
+            },
         },
         derive=_derive_statement,
         in_profile=True,
