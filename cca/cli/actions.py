@@ -66,6 +66,7 @@ def listing(kind_name: str, options: Mapping[str, Any]) -> None:
         _out(options),
         kind_name,
         country=options.get("country") or (),
+        region=options.get("region") or (),
         sector=options.get("sector") or (),
         status=options.get("status") or (),
         search=options.get("search") or (),

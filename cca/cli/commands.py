@@ -117,6 +117,7 @@ def list_records(
     kind_name: str,
     *,
     country: Sequence[str] = (),
+    region: Sequence[str] = (),
     sector: Sequence[str] = (),
     status: Sequence[str] = (),
     search: Sequence[str] = (),
@@ -126,12 +127,13 @@ def list_records(
 ) -> None:
     kind = KINDS[kind_name]
     missing: list[str] = []
-    if country:
-        _, missing = kb.country_ids(list(country))
+    if country or region:
+        missing = kb.places(list(country), list(region)).missing
     if records is None:
         records = kb.records(
             kind.name,
             country=country or None,
+            region=region or None,
             sector=sector or None,
             status=status or None,
             search=search or None,

@@ -30,7 +30,9 @@ def country(incomplete: str) -> list[tuple[str, str]]:
     knowledge = _kb()
     if knowledge is None:
         return []
-    pairs = []
+    from cca.core.regions import regions
+
+    pairs = [(r.name, f"region: {len(r.members)} countries") for r in regions()]
     for record in knowledge.of_kind("country"):
         for value in (
             record.name,
@@ -42,6 +44,12 @@ def country(incomplete: str) -> list[tuple[str, str]]:
             if isinstance(value, str):
                 pairs.append((value, record.name))
     return _candidates(incomplete, pairs)
+
+
+def region(incomplete: str) -> list[tuple[str, str]]:
+    from cca.core.regions import regions
+
+    return _candidates(incomplete, [(r.id, r.name) for r in regions()] + [(r.name, r.name) for r in regions()])
 
 
 def sector(incomplete: str) -> list[tuple[str, str]]:

@@ -176,9 +176,19 @@ CountryOpt = Annotated[
     typer.Option(
         "--country",
         "-c",
-        help="Country name, official name, ISO code or alias (repeat to OR).",
+        help="Country name, official name, ISO code or alias, or a region such as ASEAN (repeat to OR).",
         metavar="COUNTRY",
         autocompletion=complete.country,
+    ),
+]
+RegionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region",
+        "-r",
+        help="A region: asean or mekong; its members' records and those about the region (repeat to OR).",
+        metavar="REGION",
+        autocompletion=complete.region,
     ),
 ]
 SectorOpt = Annotated[
@@ -220,6 +230,7 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
     params = []
     if kind.by_country:
         params.append(_parameter("country", CountryOpt))
+        params.append(_parameter("region", RegionOpt))
     if kind.sectors:
         params.append(_parameter("sector", SectorOpt))
     if "status" in kind.facets:

@@ -289,6 +289,16 @@ class Checker:
     def _reference(
         self, value: str, field: str, target: str | None, loc: Loc, node: Any, path: tuple[Step, ...]
     ) -> None:
+        if target == "region":  # regions are reference data (data/regions.tsv), not records
+            from cca.core import regions
+
+            known = sorted(regions.ids())
+            if value not in known:
+                self.problem(
+                    self._where(loc, node, *path),
+                    f"{field}: unknown region {value!r}{_hint(value, known)}; regions: {', '.join(known)}",
+                )
+            return
         found = self.ids.get(value)
         if found is not None and (target is None or found[0] == target):
             return

@@ -70,6 +70,14 @@ def _many(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(dict.fromkeys(value))
 
 
+class Places(NamedTuple):
+    """What a country or region filter names: country record ids, region ids, and real countries without records."""
+
+    countries: set[str]
+    regions: set[str]
+    missing: list[str]
+
+
 class SearchHit(NamedTuple):
     record: Record
     score: int
@@ -167,12 +175,18 @@ class KnowledgeBase:
         search: str | Sequence[str] | None = None,
         parent: str | None = None,
         limit: int | None = None,
+        region: str | Sequence[str] | None = None,
     ) -> list[Record]:
-        """Records of ``kind`` matching every filter given; several values of one filter are alternatives."""
-        countries = _many(country)
+        """Records of ``kind`` matching every filter given; several values of one filter are alternatives.
+
+        ``country`` and ``region`` together are alternatives too: a record matches if it concerns any
+        of the countries, any member of the regions, or names one of the regions itself.
+        """
         country_ids: set[str] | None = None
-        if countries:
-            country_ids, _ = self.country_ids(countries)
+        region_ids: set[str] | None = None
+        if _many(country) or _many(region):
+            places = self.places(_many(country), _many(region))
+            country_ids, region_ids = places.countries, places.regions or None
         sector_ids: set[str] | None = None
         if _many(sector):
             sector_ids = {self.resolve_sector(value).id for value in _many(sector)}
@@ -185,7 +199,14 @@ class KnowledgeBase:
         if _many(search) and not terms:
             return []
         rows = self.store.iter_rows(
-            kind, countries=country_ids, sectors=sector_ids, facets=facets, search=match, parent=parent, limit=limit
+            kind,
+            countries=country_ids,
+            regions=region_ids,
+            sectors=sector_ids,
+            facets=facets,
+            search=match,
+            parent=parent,
+            limit=limit,
         )
         return self._records(rows)
 
@@ -309,17 +330,46 @@ class KnowledgeBase:
         raise QueryError(f"no country {value!r}{suggest(value, names)}")
 
     def country_ids(self, values: Sequence[str]) -> tuple[set[str], list[str]]:
-        """Resolve ``--country`` values: ids of country records, and real countries that have none."""
+        """Resolve ``--country`` values: ids of country records, and real countries that have none.
+
+        A value may name a region (``ASEAN``): it stands for its member countries.
+        """
+        places = self.places(values)
+        return places.countries, places.missing
+
+    def places(self, countries: Sequence[str] = (), regions: Sequence[str] = ()) -> Places:
+        """Countries and regions named by ``--country`` (which may name a region too) and ``--region`` values."""
+        from cca.core import regions as region_table
+
         ids: set[str] = set()
+        region_ids: set[str] = set()
         missing: list[str] = []
-        for value in dict.fromkeys(values):
-            found = self.resolve_country(value)
+        wanted_regions = []
+        for value in dict.fromkeys(regions):
+            region = region_table.find(value)
+            if region is None:
+                names = [r.name for r in region_table.regions()]
+                raise QueryError(f"no region {value!r}{suggest(value, names)}; regions: {', '.join(names)}")
+            wanted_regions.append(region)
+        for value in dict.fromkeys(countries):
+            try:
+                found = self.resolve_country(value)
+            except QueryError:
+                region = region_table.find(value)
+                if region is None:
+                    raise
+                wanted_regions.append(region)
+                continue
             if isinstance(found, WorldCountry):
                 if found.name not in missing:
                     missing.append(found.name)
             else:
                 ids.add(found.id)
-        return ids, missing
+        for region in wanted_regions:
+            region_ids.add(region.id)
+            codes = region.codes
+            ids |= {r.id for r in self._reference("country") if r.get("iso2") in codes}
+        return Places(ids, region_ids, missing)
 
     def resolve_sector(self, value: str) -> Record:
         """The sector ``value`` names, by id or label, case-insensitively."""

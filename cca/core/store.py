@@ -186,14 +186,23 @@ class Store:
         parent: str | None = None,
         limit: int | None = None,
         order: str = "listing",
+        regions: Iterable[str] | None = None,
     ) -> Iterator[Row]:
         where = ["r.kind = ?"]
         params: list[Any] = [kind]
-        if countries is not None:
-            wanted = sorted(set(countries))
-            marks = ",".join("?" * len(wanted))
-            where.append(f"r.seq IN (SELECT seq FROM record_country WHERE kind = ? AND country IN ({marks}))")
-            params += [kind, *wanted]
+        if countries is not None or regions is not None:
+            either = []
+            if countries is not None:
+                wanted = sorted(set(countries))
+                marks = ",".join("?" * len(wanted))
+                either.append(f"r.seq IN (SELECT seq FROM record_country WHERE kind = ? AND country IN ({marks}))")
+                params += [kind, *wanted]
+            if regions is not None:
+                named = sorted(set(regions))
+                marks = ",".join("?" * len(named))
+                either.append(f"r.seq IN (SELECT src FROM links WHERE dst IN ({marks}) AND field = 'regions[]')")
+                params += named
+            where.append("(" + " OR ".join(either) + ")")
         if sectors is not None:
             wanted = sorted(set(sectors))
             where.append(
