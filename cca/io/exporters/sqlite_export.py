@@ -42,9 +42,11 @@ def _cell(value: Any) -> Any:
 
 def link_tables(kind: Kind) -> list[tuple[str, str, str]]:
     """(table, field, target kind) for each top-level list of references to one kind of record."""
+    from cca.core.kinds import KINDS
+
     out = []
     for ref in kind.refs:
-        if ref.target is not None and ref.path == f"{ref.top}[]" and ref.target != kind.name:
+        if ref.target is not None and ref.target in KINDS and ref.path == f"{ref.top}[]" and ref.target != kind.name:
             out.append((f"{kind.name}_{ref.top}", ref.top, ref.target))
     return out
 
