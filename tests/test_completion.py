@@ -57,3 +57,25 @@ def test_show_completion_prints_a_script() -> None:
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="cca")
     assert result.exit_code == 0
     assert "_CCA_COMPLETE=complete_bash" in result.stdout
+
+
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete_bash"), ("zsh", "#compdef cca"), ("fish", "complete_fish")])
+def test_completion_command_prints_the_named_shells_script(shell: str, marker: str) -> None:
+    result = CliRunner().invoke(app, ["completion", shell], prog_name="cca")
+    assert result.exit_code == 0, result.output
+    assert marker in result.stdout
+
+
+def test_completion_refuses_an_unknown_shell_in_one_line() -> None:
+    result = CliRunner().invoke(app, ["completion", "tcsh"], prog_name="cca")
+    assert result.exit_code == 2
+    assert "'tcsh' is not one of" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_install_completion_writes_only_below_home(tmp_path: pytest.TempPathFactory) -> None:
+    result = CliRunner().invoke(app, ["--install-completion", "bash"], prog_name="cca", env={"HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "bash completion installed in" in result.stderr
+    assert result.stdout == ""
+    assert (tmp_path / ".bashrc").read_text().count("cca") >= 1

@@ -160,6 +160,9 @@ def main(argv: Sequence[str]) -> int | None:
 # -- deriving the grammar from the Typer app --------------------------------------------------------------
 
 
+TYPER_ONLY = frozenset({"completion"})  # commands that need Typer's own machinery, not cca's actions
+
+
 def _describe(param: Any) -> dict[str, Any] | None:
     """One click parameter as the grammar holds it (None for those the fast path leaves to Typer)."""
     from typer._click.types import IntParamType
@@ -197,6 +200,8 @@ def derive(group: Any) -> dict[str, Any]:
     """The grammar of the Typer app's click group: the global options, and each command's parameters."""
     commands = {}
     for name in sorted(group.commands):
+        if name in TYPER_ONLY:
+            continue
         params = [_describe(param) for param in group.commands[name].params]
         commands[name] = [param for param in params if param is not None]
     global_params = [_describe(param) for param in group.params]

@@ -8,6 +8,7 @@ with sectors, ``--status`` for kinds with a status facet).
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -77,22 +78,59 @@ class CcaGroup(typer.core.TyperGroup):
             sys.exit(code)
         return code
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        if os.environ.get(complete_var or "_CCA_COMPLETE"):
+            from typer._completion_classes import completion_init
+
+            completion_init()  # Typer registers its shells only when it adds its own completion options
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
 
 app = typer.Typer(
     cls=CcaGroup,
     name="cca",
     help="Answers questions about China–ASEAN cooperation from a source-cited knowledge file.",
     no_args_is_help=False,
-    add_completion=True,
+    add_completion=False,  # cca's own --install-completion/--show-completion take the shell's name
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 
 def _version(value: bool) -> None:
     if value:
         emit(f"cca {__version__}\n")
+        raise typer.Exit()
+
+
+class Shell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    pwsh = "pwsh"
+
+
+def completion_script(shell: str) -> str:
+    """The script that makes ``shell`` complete cca's commands, options and values."""
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name="cca", complete_var="_CCA_COMPLETE", shell=shell)
+
+
+def _show_completion(value: Shell | None) -> None:
+    if value is not None:
+        emit(completion_script(value.value).rstrip("\n") + "\n")
+        raise typer.Exit()
+
+
+def _install_completion(value: Shell | None) -> None:
+    if value is not None:
+        from typer._completion_shared import install
+
+        shell, path = install(shell=value.value, prog_name="cca", complete_var="_CCA_COMPLETE")
+        stream.note(f"{shell} completion installed in {path}; it takes effect in a new shell")
         raise typer.Exit()
 
 
@@ -130,6 +168,28 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    show_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--show-completion",
+            callback=_show_completion,
+            is_eager=True,
+            help="Print the completion script for SHELL (bash, zsh, fish, powershell); also: cca completion SHELL.",
+            metavar="SHELL",
+            case_sensitive=False,
+        ),
+    ] = None,
+    install_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            help="Install completion for SHELL (bash, zsh, fish, powershell).",
+            metavar="SHELL",
+            case_sensitive=False,
+        ),
+    ] = None,
 ) -> None:
     """Answers questions about China–ASEAN cooperation from a source-cited knowledge file.
 
@@ -368,6 +428,35 @@ def show(
 
 
 @app.command()
+def completion(
+    shell: Annotated[
+        Shell | None,
+        typer.Argument(help="bash, zsh, fish or powershell (default: the shell you run).", metavar="[SHELL]"),
+    ] = None,
+) -> None:
+    """Print the shell completion script: commands, options, and values such as countries and ids.
+
+    Example: cca completion zsh > ~/.zfunc/_cca
+    """
+    chosen = shell.value if shell is not None else _detected_shell()
+    emit(completion_script(chosen).rstrip("\n") + "\n")
+
+
+def _detected_shell() -> str:
+    from cca.core.errors import QueryError
+
+    try:
+        import shellingham  # type: ignore[import-untyped]
+
+        name, _ = shellingham.detect_shell()
+    except Exception:  # noqa: BLE001 - no shell to be found: ask for one
+        raise QueryError("cannot tell which shell this is: name it, as in 'cca completion zsh'") from None
+    if name not in Shell.__members__:
+        raise QueryError(f"no completion for the shell {name!r}: choose bash, zsh, fish or powershell")
+    return str(name)
+
+
+@app.command()
 def schema(
     kind: Annotated[
         str,
@@ -403,7 +492,7 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Replace regular files that exist.")] = False,
     bom: Annotated[bool, typer.Option("--bom", help="CSV: start each file with a UTF-8 BOM (for Excel).")] = False,
 ) -> None:
-    """Export all the knowledge: a SQLite database for Datasette, CSV files per kind, or one JSON document.
+    """Export everything: a SQLite database for Datasette, one CSV file per kind, or one JSON document.
 
     Example: cca export --format sqlite kb.db
     """
