@@ -59,7 +59,9 @@ def test_show_completion_prints_a_script() -> None:
     assert "_CCA_COMPLETE=complete_bash" in result.stdout
 
 
-@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete_bash"), ("zsh", "#compdef cca"), ("fish", "complete_fish")])
+@pytest.mark.parametrize(
+    ("shell", "marker"), [("bash", "complete_bash"), ("zsh", "#compdef cca"), ("fish", "complete_fish")]
+)
 def test_completion_command_prints_the_named_shells_script(shell: str, marker: str) -> None:
     result = CliRunner().invoke(app, ["completion", shell], prog_name="cca")
     assert result.exit_code == 0, result.output
