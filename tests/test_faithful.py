@@ -109,3 +109,24 @@ def test_narration_is_shown_as_the_source_s_own_voice(cca: object, tmp_path: Pat
 
 def test_china_is_a_party_of_every_project_the_article_gives_one(kb: cca.KnowledgeBase) -> None:
     assert len(kb.projects(country="China")) == len(kb.projects()) == 11
+
+
+def test_people_show_what_was_said_in_the_sources_words_never_the_summary(cca: object) -> None:
+    """Issue 11: the paraphrase is never presented as the speaker's words."""
+    import json
+
+    people = json.loads(cca("people", "--json").stdout)  # type: ignore[operator]
+    said = {
+        line.split("\t")[0]: line.split("\t")[3]
+        for line in cca("people", "--format", "plain").stdout.splitlines()  # type: ignore[operator]
+    }
+    checked = 0
+    for person in people:
+        for statement in person["statements"]:
+            assert statement["summary"] not in said[person["id"]]
+            for quote in statement["quotes"]:
+                assert f"“{quote}”" in said[person["id"]]
+                checked += 1
+            if statement["form"] != "direct-quote":
+                assert f"{statement['form']}: “" in said[person["id"]]
+    assert checked >= 10

@@ -64,18 +64,25 @@ def speaker(row: dict[str, Any]) -> str:
 
 
 def statement_text(statement: dict[str, Any]) -> str:
-    """A statement as a person reads it: the quoted words when the source prints them, else the summary."""
-    quotes = [q for q in statement.get("quotes") or () if q]
-    if statement.get("form") == "direct-quote" and quotes:
-        return " … ".join(quoted(q) for q in quotes)
-    return str(statement.get("summary") or "")
+    """A statement as its evidence reads: the source's own words, marked when they report rather than quote.
+
+    A direct quote is the speaker's words; a reported statement shows the source's words that report
+    it, after "reported:". The paraphrase (the summary) is never put in quotation marks.
+    """
+    quotes = " … ".join(quoted(q) for q in statement.get("quotes") or () if q)
+    if not quotes:
+        return str(statement.get("summary") or "")
+    return quotes if statement.get("form") == "direct-quote" else f"{statement.get('form') or 'reported'}: {quotes}"
 
 
 def roles(row: dict[str, Any]) -> str:
-    return "; ".join(
-        role["title"] + (f", {role['organisation']}" if role.get("organisation") else "")
-        for role in row.get("roles") or ()
-    )
+    """'Title, Organisation' per role; the organisation only when the title does not already name it."""
+    parts = []
+    for role in row.get("roles") or ():
+        organisation = role.get("organisation_name") or role.get("organisation")
+        named = not organisation or organisation.lower().removeprefix("the ") in role["title"].lower()
+        parts.append(role["title"] if named else f"{role['title']}, {organisation}")
+    return "; ".join(parts)
 
 
 def figure_value(row: dict[str, Any]) -> str:

@@ -397,7 +397,8 @@ def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str
         ("Figures", "figures", lambda r: f"{cells.figure_value(r)} — {r['subject']}, {cells.period(r)}"),
         ("Events", "events", lambda r: f"{r.get('date') or 'undated'}: {r['name']}"),
         ("People", "people", lambda r: f"{r['name']} [{r['id']}]"),
-        ("Statements", "statements", lambda r: f"{cells.speaker(r)}: {cells.statement_text(r)}"),
+        # the quotes follow as evidence lines, so the headline is the summary, called one
+        ("Statements", "statements", lambda r: f"{cells.speaker(r)} ({r.get('form')}), in summary: {r['summary']}"),
     ]
     for title, key, text in simple:
         lines: list[tuple[str, str]] = []

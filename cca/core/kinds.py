@@ -91,6 +91,10 @@ def _derive_action(record: Record, ctx: ViewContext, out: dict[str, Any]) -> Non
 
 
 def _derive_person(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    out["roles"] = [
+        {**role, "organisation_name": ctx.name_of(role["organisation"]) if role.get("organisation") else None}
+        for role in out.get("roles") or ()
+    ]
     out["statements"] = [
         {
             "id": s.id,
@@ -258,6 +262,21 @@ KINDS.register(
             Column("id", "ID", "id", priority=3),
         ),
         derived={
+            "roles": {
+                "type": "array",
+                "description": "The person's titles, each with its organisation's id and name.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["title", "organisation_name"],
+                    "properties": {
+                        "title": {**_STR, "description": "Title or position."},
+                        "organisation": {**_STR, "description": "Id of the organisation."},
+                        "organisation_name": {**_STR_OR_NULL, "description": "Name of the organisation."},
+                        "as_of": {**_STR, "description": "When the person held it, per the source."},
+                    },
+                },
+            },
             "statements": {
                 "type": "array",
                 "description": "What the person said: each statement's summary and its quoted words.",
@@ -272,7 +291,7 @@ KINDS.register(
                         "quotes": {"type": "array", "items": _STR},
                     },
                 },
-            }
+            },
         },
         derive=_derive_person,
         in_profile=True,
