@@ -338,7 +338,9 @@ def test_all_problems_reported_at_once_in_document_order(monkeypatch: pytest.Mon
 def test_minimal_file_is_valid() -> None:
     outcome = run_subprocess(validate_args(["minimal.yaml"]), GOOD)
     assert (outcome.code, outcome.stdout) == (0, "")
-    assert outcome.stderr == "cca: note: ok: 6 records in 1 file (1 project, 2 country, 2 sector, 1 source)\n"
+    assert outcome.stderr == "cca: note: ok: 6 records in 1 file (1 project, 2 countries, 2 sectors, 1 source)\n"
+    twice = run_subprocess([*validate_args(["minimal.yaml"]), "./minimal.yaml"], GOOD)
+    assert (twice.code, twice.stderr) == (0, outcome.stderr), "a file named twice is loaded once"
     kb = load([MINIMAL])
     assert sorted(kb.all_ids()) == ["china", "laos", "railway", "test-railway", "test-source", "transport"]
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cca.cli import fast
+from cca.cli.argv import gh_json
 from cca.cli.grammar import GRAMMAR
 from cca.cli.main import app
 
@@ -137,3 +138,37 @@ def test_both_parsers_print_the_same(cca: Any, argv: list[str]) -> None:
     real = subprocess.run([sys.executable, "-m", "cca", *argv], capture_output=True, text=True, env=env, timeout=60)
     typer_run = cca(*argv, env={"COLUMNS": "80"})
     assert (real.returncode, real.stdout, real.stderr) == (typer_run.exit_code, typer_run.stdout, typer_run.stderr)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["projects", "--json", "id,name"], ["projects", "--json", "--fields", "id,name"]),
+        (["projects", "--json", "id"], ["projects", "--json", "--fields", "id"]),
+        (["projects", "--json=id", "-c", "Laos"], ["projects", "--json", "--fields", "id", "-c", "Laos"]),
+        (
+            ["--knowledge", "projects", "people", "--json", "id"],
+            ["--knowledge", "projects", "people", "--json", "--fields", "id"],
+        ),
+        (["search", "--json", "railway"], ["search", "--json", "railway"]),  # search's own argument
+        (["search", "railway", "--json", "id,kind"], ["search", "railway", "--json", "--fields", "id,kind"]),
+        (["projects", "--json", "-c", "Laos"], ["projects", "--json", "-c", "Laos"]),
+        (["projects", "--", "--json", "id"], ["projects", "--", "--json", "id"]),
+        (["schema", "--json", "x"], ["schema", "--json", "x"]),  # no --json flag: untouched
+    ],
+)
+def test_gh_json_fields_become_fields(argv: list[str], expected: list[str]) -> None:
+    assert gh_json(argv) == expected
+
+
+@pytest.mark.parametrize("form", [["--json", "id,status"], ["--json=id,status"], ["--json", "--fields", "id,status"]])
+def test_gh_json_fields_print_the_same_on_both_paths(cca: Any, form: list[str]) -> None:
+    wanted = [{"id": "china-laos-railway", "status": "under-construction"}]
+    assert cca("projects", "-c", "Laos", *form).json() == wanted
+    process = subprocess.run(
+        [sys.executable, "-m", "cca", "projects", "-c", "Laos", *form], capture_output=True, text=True, check=False
+    )
+    assert process.returncode == 0, process.stderr
+    import json
+
+    assert json.loads(process.stdout) == wanted

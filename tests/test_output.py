@@ -169,3 +169,22 @@ def test_json_escapes_controls_but_keeps_chinese(cca: Any) -> None:
     assert "\\u" not in out or "中" in out
     rows = cca("show", "china-laos-railway", "--json").json()
     assert "中老铁路" in rows["record"]["aliases"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl"])
+def test_country_in_a_flat_format_loses_no_section(cca: Any, fmt: str) -> None:
+    """Issue 11: every record of every section, each row saying its kind; nothing dropped in silence."""
+    profile = json.loads(cca("country", "Vietnam", "--json").stdout)
+    expected = {("country", "vietnam")}
+    for kind in KINDS:
+        for row in profile.get(kind.plural) or ():
+            expected.add((kind.name, row["id"]))
+    assert {kind for kind, _ in expected} >= {"country", "agreement", "statement"}
+    out = cca("country", "Vietnam", "--format", fmt).stdout
+    if fmt == "jsonl":
+        got = {(row["kind"], row["id"]) for row in map(json.loads, out.splitlines())}
+    else:
+        sep = "," if fmt == "csv" else "\t"
+        assert out.splitlines()[0].split(sep) == ["kind", "id", "name"]
+        got = {tuple(line.split(sep)[:2]) for line in out.splitlines()[1:]}
+    assert got == expected

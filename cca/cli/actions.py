@@ -145,7 +145,9 @@ def validate(options: Mapping[str, Any]) -> None:
         sources_dir=sources_dir,
         report=note if stderr_is_terminal() else None,
     )
-    counts = ", ".join(f"{n} {kind}" for kind, n in knowledge.counts().items() if n)
+    counts = ", ".join(
+        f"{n} {kind if n == 1 else knowledge.kinds[kind].plural}" for kind, n in knowledge.counts().items() if n
+    )
     checked = " with every quote found verbatim" if sources_dir is not None else ""
     files = len(knowledge.files)
     note(f"ok: {len(knowledge)} records in {files} file{'s' if files != 1 else ''}{checked} ({counts})")

@@ -354,19 +354,24 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
         return sections(out, fmt, _profile_sections(profile))
 
     def flat() -> None:
-        rows = [
-            {"section": kind.plural, "id": row["id"], "name": row["name"]}
+        # one row per record of every section, the country first; `kind` says which section
+        rows = [{"kind": "country", "id": record.id, "name": profile["country"]["name"]}]
+        rows += [
+            {"kind": kind.name, "id": row["id"], "name": row["name"]}
             for kind in profile_sections()
             for row in profile[kind.plural]
         ]
         listing(
             out,
             rows,
-            lambda: ["section", "id", "name"],
-            [View("section", "Section", "enum"), View("id", "ID", "id"), View("name", "Name", "name")],
+            lambda: ["kind", "id", "name"],
+            [View("kind", "Kind", "enum"), View("id", "ID", "id"), View("name", "Name", "name")],
         )
 
-    document(out, profile, human, flat=flat)
+    def records() -> list[Any]:
+        return [profile["country"], *(row for kind in profile_sections() for row in profile[kind.plural])]
+
+    document(out, profile, human, flat=flat, records=records)
 
 
 def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -138,7 +138,9 @@ def main(argv: Sequence[str]) -> int | None:
     """Run a command line the fast path is sure of; None when the Typer app must read it."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
         return None  # shell completion is Typer's
-    parsed = parse(argv)
+    from cca.cli.argv import gh_json
+
+    parsed = parse(gh_json(argv))
     if parsed is None:
         return None
     global_values, command, values = parsed

@@ -57,6 +57,11 @@ class CcaGroup(typer.core.TyperGroup):
         **extra: Any,
     ) -> Any:
         Flags.debug = False
+        if args is None:
+            args = sys.argv[1:]
+        from cca.cli.argv import gh_json
+
+        args = gh_json(args)
 
         def action() -> int | None:
             try:

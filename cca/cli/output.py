@@ -193,13 +193,25 @@ def machine(out: Out, fmt: str, rows: Sequence[dict[str, Any]], fields: Sequence
     emit(buffer.getvalue())
 
 
-def document(out: Out, value: Any, human: Callable[[str], str], *, flat: Callable[[], None] | None = None) -> None:
-    """One object (``show``, ``country``): JSON, JSON Lines or YAML as data; ``human(fmt)`` draws the rest."""
+def document(
+    out: Out,
+    value: Any,
+    human: Callable[[str], str],
+    *,
+    flat: Callable[[], None] | None = None,
+    records: Callable[[], Sequence[Any]] | None = None,
+) -> None:
+    """One object (``show``, ``country``): JSON, JSON Lines or YAML as data; ``human(fmt)`` draws the rest.
+
+    ``records``: what JSON Lines holds when the answer has sections (one record per line, each with
+    its ``kind``); without it, the object on one line. ``flat``: the one table CSV and TSV hold.
+    """
     fmt = out.chosen()
     if fmt == "json":
         emit(formats.json_text(value, ascii_only=out.ascii_only) + "\n")
     elif fmt == "jsonl":
-        emit(formats.json_text(value, ascii_only=out.ascii_only, indent=None) + "\n")
+        lines = records() if records is not None else [value]
+        emit("".join(formats.json_text(line, ascii_only=out.ascii_only, indent=None) + "\n" for line in lines))
     elif fmt == "yaml":
         emit(formats.yaml_text(value, ascii_only=out.ascii_only))
     elif fmt in ("csv", "tsv"):

@@ -52,14 +52,32 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
+def _identity(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a loop or a name too long: the reader reports it
+        return str(path.absolute())
+
+
 def discover(settings: Settings) -> list[KnowledgeFile]:
-    """The files to load, in order: bundled, the user's knowledge directory, then ``settings.knowledge``."""
+    """The files to load, in order: bundled, the user's knowledge directory, then ``settings.knowledge``.
+
+    A file named twice (``cca validate data/knowledge.yaml`` names the bundled file again) is loaded once.
+    """
     files: list[KnowledgeFile] = []
+    seen: set[str] = set()
+
+    def add(path: Path, defined_as: str) -> None:
+        identity = _identity(path)
+        if identity not in seen:
+            seen.add(identity)
+            files.append(KnowledgeFile(path, label_for(path), defined_as))
+
     if settings.bundled:
-        files.append(KnowledgeFile(settings.bundled_file, label_for(settings.bundled_file), settings.bundled_file.name))
+        add(settings.bundled_file, settings.bundled_file.name)
     if settings.data_dir is not None and _is_dir(settings.data_dir):
         for path in _yaml_files(settings.data_dir):
-            files.append(KnowledgeFile(path, label_for(path), path.name))
+            add(path, path.name)
     for entry in settings.knowledge:
         if _is_dir(entry):
             found = _yaml_files(entry)
@@ -67,9 +85,10 @@ def discover(settings: Settings) -> list[KnowledgeFile]:
                 raise KnowledgeError(
                     [Problem(label_for(entry), 0, 0, "no knowledge files (*.yaml, *.yml) in this directory")]
                 )
-            files += [KnowledgeFile(path, label_for(path), str(path.relative_to(entry))) for path in found]
+            for path in found:
+                add(path, str(path.relative_to(entry)))
         else:
-            files.append(KnowledgeFile(entry, label_for(entry), entry.name))
+            add(entry, entry.name)
     if not files:
         raise KnowledgeError([Problem("<knowledge>", 0, 0, "no knowledge files to load")])
     return files
