@@ -16,6 +16,19 @@ from typing import TYPE_CHECKING, Any
 from cca.version import __version__
 
 __all__ = [
+    "Action",
+    "Agreement",
+    "Aspect",
+    "Country",
+    "CountryProfile",
+    "Event",
+    "Figure",
+    "Organisation",
+    "Person",
+    "Place",
+    "Sector",
+    "Source",
+    "Statement",
     "KnowledgeBase",
     "KnowledgeError",
     "Problem",
@@ -31,14 +44,42 @@ __all__ = [
 if TYPE_CHECKING:
     from cca.core.api import load
     from cca.core.errors import KnowledgeError, Problem, QueryError
-    from cca.core.kb import KnowledgeBase, SearchHit
-    from cca.core.model import Project, Record
+    from cca.core.kb import CountryProfile, KnowledgeBase, SearchHit
+    from cca.core.model import (
+        Action,
+        Agreement,
+        Aspect,
+        Country,
+        Event,
+        Figure,
+        Organisation,
+        Person,
+        Place,
+        Project,
+        Record,
+        Sector,
+        Source,
+        Statement,
+    )
     from cca.core.settings import Settings
 
 _LAZY = {
     "load": "cca.core.api",
     "KnowledgeBase": "cca.core.kb",
     "SearchHit": "cca.core.kb",
+    "CountryProfile": "cca.core.kb",
+    "Action": "cca.core.model",
+    "Agreement": "cca.core.model",
+    "Aspect": "cca.core.model",
+    "Country": "cca.core.model",
+    "Event": "cca.core.model",
+    "Figure": "cca.core.model",
+    "Organisation": "cca.core.model",
+    "Person": "cca.core.model",
+    "Place": "cca.core.model",
+    "Sector": "cca.core.model",
+    "Source": "cca.core.model",
+    "Statement": "cca.core.model",
     "KnowledgeError": "cca.core.errors",
     "Problem": "cca.core.errors",
     "QueryError": "cca.core.errors",

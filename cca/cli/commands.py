@@ -128,7 +128,7 @@ def list_records(
     kind = KINDS[kind_name]
     missing: list[str] = []
     if country or region:
-        missing = kb.places(list(country), list(region)).missing
+        missing = kb.locate(list(country), list(region)).missing
     if records is None:
         records = kb.records(
             kind.name,

@@ -16,7 +16,24 @@ from typing import Any, NamedTuple, TypeVar
 
 from cca.core.errors import QueryError
 from cca.core.kinds import KINDS
-from cca.core.model import STATUSES, Origin, Project, Record
+from cca.core.model import (
+    STATUSES,
+    Action,
+    Agreement,
+    Aspect,
+    Country,
+    Event,
+    Figure,
+    Organisation,
+    Origin,
+    Person,
+    Place,
+    Project,
+    Record,
+    Sector,
+    Source,
+    Statement,
+)
 from cca.core.registry import Registry
 from cca.core.settings import bundled_data_dir, label_for
 from cca.core.store import Row, Store
@@ -76,6 +93,23 @@ class Places(NamedTuple):
     countries: set[str]
     regions: set[str]
     missing: list[str]
+
+
+Many = str | Sequence[str] | None
+
+
+class CountryProfile(NamedTuple):
+    """``kb.country(name)``: a country and every record that concerns it, as ``cca country`` shows."""
+
+    country: Country
+    projects: list[Project]
+    agreements: list[Agreement]
+    people: list[Person]
+    statements: list[Statement]
+    organisations: list[Organisation]
+    places: list[Place]
+    events: list[Event]
+    figures: list[Figure]
 
 
 class SearchHit(NamedTuple):
@@ -185,7 +219,7 @@ class KnowledgeBase:
         country_ids: set[str] | None = None
         region_ids: set[str] | None = None
         if _many(country) or _many(region):
-            places = self.places(_many(country), _many(region))
+            places = self.locate(_many(country), _many(region))
             country_ids, region_ids = places.countries, places.regions or None
         sector_ids: set[str] | None = None
         if _many(sector):
@@ -210,17 +244,135 @@ class KnowledgeBase:
         )
         return self._records(rows)
 
+    def _typed(self, cls: type[R], kind: str, **filters: Any) -> list[R]:
+        return [record for record in self.records(kind, **filters) if isinstance(record, cls)]
+
     def projects(
         self,
-        country: str | Sequence[str] | None = None,
-        sector: str | Sequence[str] | None = None,
-        status: str | Sequence[str] | None = None,
-        search: str | Sequence[str] | None = None,
+        country: Many = None,
+        sector: Many = None,
+        status: Many = None,
+        search: Many = None,
         limit: int | None = None,
+        *,
+        region: Many = None,
     ) -> list[Project]:
         """Projects matching every filter given; several values of one filter are alternatives."""
-        found = self.records("project", country=country, sector=sector, status=status, search=search, limit=limit)
-        return [r for r in found if isinstance(r, Project)]
+        return self._typed(
+            Project, "project", country=country, region=region, sector=sector, status=status, search=search, limit=limit
+        )
+
+    def agreements(
+        self,
+        *,
+        country: Many = None,
+        region: Many = None,
+        sector: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+    ) -> list[Agreement]:
+        """Agreements, declarations and frameworks; ``region`` also finds those made with a region as a whole."""
+        return self._typed(
+            Agreement, "agreement", country=country, region=region, sector=sector, search=search, limit=limit
+        )
+
+    def aspects(self, *, search: Many = None) -> list[Aspect]:
+        """The "four new aspects", in their order."""
+        return self._typed(Aspect, "aspect", search=search)
+
+    def actions(
+        self,
+        *,
+        aspect: int | str | None = None,
+        sector: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+    ) -> list[Action]:
+        """Concrete actions, of one aspect (its number or id) or of all."""
+        parent = None
+        if aspect is not None:
+            found = [a for a in self.aspects() if aspect in (a.number, a.id, str(a.number))]
+            if not found:
+                raise QueryError(f"no aspect {aspect!r}")
+            parent = found[0].id
+        return self._typed(Action, "action", sector=sector, search=search, limit=limit, parent=parent)
+
+    def people(
+        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+    ) -> list[Person]:
+        return self._typed(Person, "person", country=country, region=region, search=search, limit=limit)
+
+    def statements(
+        self,
+        *,
+        person: str | None = None,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+    ) -> list[Statement]:
+        """Statements; ``person`` is a person's id or name (the source's narration has none)."""
+        found = self._typed(Statement, "statement", country=country, region=region, search=search)
+        if person is not None:
+            wanted = self._person_id(person)
+            found = [statement for statement in found if statement.person == wanted]
+        return found[:limit] if limit is not None else found
+
+    def _person_id(self, value: str) -> str:
+        people = self.people()
+        for record in people:
+            if fold(value) in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
+                return record.id
+        raise QueryError(f"no person {value!r}{suggest(value, [p.name for p in people])}")
+
+    def organisations(
+        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+    ) -> list[Organisation]:
+        return self._typed(Organisation, "organisation", country=country, region=region, search=search, limit=limit)
+
+    def places(
+        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+    ) -> list[Place]:
+        """Places: cities, provinces, ports, regions named by the sources."""
+        return self._typed(Place, "place", country=country, region=region, search=search, limit=limit)
+
+    def events(
+        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+    ) -> list[Event]:
+        return self._typed(Event, "event", country=country, region=region, search=search, limit=limit)
+
+    def figures(
+        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+    ) -> list[Figure]:
+        return self._typed(Figure, "figure", country=country, region=region, search=search, limit=limit)
+
+    def countries(self) -> list[Country]:
+        return [record for record in self._reference("country") if isinstance(record, Country)]
+
+    def sectors(self) -> list[Sector]:
+        """Sectors in tree order: each parent followed by its children."""
+        return [record for record in self._reference("sector") if isinstance(record, Sector)]
+
+    def sources(self) -> list[Source]:
+        return [record for record in self._reference("source") if isinstance(record, Source)]
+
+    def country(self, name: str) -> CountryProfile:
+        """Everything about one country (a name, code or alias); :class:`QueryError` if it has no records."""
+        found = self.resolve_country(name)
+        if not isinstance(found, Country):
+            raise QueryError(f"the knowledge has no records for {found.name}")
+        only = [found.id]
+        return CountryProfile(
+            country=found,
+            projects=self.projects(country=only),
+            agreements=self.agreements(country=only),
+            people=self.people(country=only),
+            statements=self.statements(country=only),
+            organisations=self.organisations(country=only),
+            places=self.places(country=only),
+            events=self.events(country=only),
+            figures=self.figures(country=only),
+        )
 
     # -- relations -----------------------------------------------------------------------------------
 
@@ -334,10 +486,10 @@ class KnowledgeBase:
 
         A value may name a region (``ASEAN``): it stands for its member countries.
         """
-        places = self.places(values)
+        places = self.locate(values)
         return places.countries, places.missing
 
-    def places(self, countries: Sequence[str] = (), regions: Sequence[str] = ()) -> Places:
+    def locate(self, countries: Sequence[str] = (), regions: Sequence[str] = ()) -> Places:
         """Countries and regions named by ``--country`` (which may name a region too) and ``--region`` values."""
         from cca.core import regions as region_table
 

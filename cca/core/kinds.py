@@ -6,7 +6,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from cca.core import dates
-from cca.core.model import STATUSES, Project, Record
+from cca.core.model import (
+    STATUSES,
+    Action,
+    Agreement,
+    Aspect,
+    Country,
+    Event,
+    Figure,
+    Organisation,
+    Person,
+    Place,
+    Project,
+    Record,
+    Sector,
+    Source,
+    Statement,
+)
 from cca.core.registry import Column, Kind, Ref, Registry, ViewContext
 
 KINDS = Registry()
@@ -203,6 +219,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="agreement",
+        record_class=Agreement,
         plural="agreements",
         title="Agreements",
         help="List agreements, declarations, free trade areas and mechanisms.",
@@ -225,6 +242,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="aspect",
+        record_class=Aspect,
         plural="aspects",
         title="The four new aspects",
         help="List the 'four new aspects' in order, each with its concrete actions.",
@@ -248,6 +266,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="person",
+        record_class=Person,
         plural="people",
         title="People",
         help="List people, with their roles and what each said.",
@@ -301,6 +320,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="statement",
+        record_class=Statement,
         plural="statements",
         title="Statements",
         help="List statements: who said what, in their quoted words.",
@@ -332,6 +352,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="organisation",
+        record_class=Organisation,
         plural="organisations",
         title="Organisations",
         help="List organisations named in the sources.",
@@ -358,6 +379,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="place",
+        record_class=Place,
         plural="places",
         title="Places",
         help="List places named in the sources.",
@@ -378,6 +400,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="event",
+        record_class=Event,
         plural="events",
         title="Events",
         help="List events in chronological order (undated ones last).",
@@ -400,6 +423,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="figure",
+        record_class=Figure,
         plural="figures",
         title="Figures",
         help="List every number in the sources, with subject, unit, period and dates.",
@@ -424,6 +448,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="country",
+        record_class=Country,
         plural="countries",
         title="Countries",
         help="List countries, one row each, with how many projects, agreements and figures concern them.",
@@ -454,6 +479,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="sector",
+        record_class=Sector,
         plural="sectors",
         title="Sectors",
         help="Show the sector taxonomy as a tree, with how many records each sector (and below) has.",
@@ -481,6 +507,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="source",
+        record_class=Source,
         plural="sources",
         title="Sources",
         help="List the sources behind the knowledge, with how many facts each supports.",
@@ -504,6 +531,7 @@ KINDS.register(
 KINDS.register(
     Kind(
         name="action",
+        record_class=Action,
         plural="actions",
         title="Actions",
         help="List the concrete actions of the four new aspects, one per line.",

@@ -232,3 +232,223 @@ class Project(Record):
             for o in self.data.get("progress", ())
         ]
         return sorted(figures, key=_when)
+
+
+def _strings(record: Record, key: str) -> list[str]:
+    return [str(value) for value in record.data.get(key) or ()]
+
+
+def _text(record: Record, key: str) -> str | None:
+    value = record.data.get(key)
+    return None if value is None else str(value)
+
+
+class Agreement(Record):
+    """An agreement, declaration, framework or initiative."""
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", ""))
+
+    @property
+    def countries(self) -> list[str]:
+        return _strings(self, "countries")
+
+    @property
+    def regions(self) -> list[str]:
+        return _strings(self, "regions")
+
+    @property
+    def sectors(self) -> list[str]:
+        return _strings(self, "sectors")
+
+    @property
+    def date(self) -> str | None:
+        return _text(self, "date")
+
+    @property
+    def summary(self) -> str | None:
+        return _text(self, "summary")
+
+
+class Aspect(Record):
+    """One of the "four new aspects"; its actions are :meth:`KnowledgeBase.actions` ``(aspect=...)``."""
+
+    __slots__ = ()
+
+    @property
+    def number(self) -> int:
+        return int(self.data.get("number", 0))
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", self.name))
+
+
+class Action(Record):
+    """A concrete action under an aspect (``parent`` is the aspect's id)."""
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        return str(self.data.get("text", self.name))
+
+    @property
+    def sectors(self) -> list[str]:
+        return _strings(self, "sectors")
+
+
+class Role(NamedTuple):
+    title: str
+    organisation: str | None
+    as_of: str | None
+
+
+class Person(Record):
+    """A person named in a source; what they said is :meth:`KnowledgeBase.statements` ``(person=...)``."""
+
+    __slots__ = ()
+
+    @property
+    def roles(self) -> list[Role]:
+        return [Role(r["title"], r.get("organisation"), r.get("as_of")) for r in self.data.get("roles") or ()]
+
+    @property
+    def country(self) -> str | None:
+        return _text(self, "country")
+
+
+class Statement(Record):
+    """Something said: ``quotes`` are the source's words, ``summary`` is cca's paraphrase."""
+
+    __slots__ = ()
+
+    @property
+    def person(self) -> str | None:
+        """The speaker's id (None: the source's own narration)."""
+        return _text(self, "person")
+
+    @property
+    def form(self) -> str:
+        return str(self.data.get("form", ""))
+
+    @property
+    def summary(self) -> str:
+        return str(self.data.get("summary", ""))
+
+    @property
+    def quotes(self) -> list[str]:
+        return [e.quote for e in self.evidence if e.quote is not None]
+
+
+class Organisation(Record):
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", ""))
+
+    @property
+    def country(self) -> str | None:
+        return _text(self, "country")
+
+
+class Place(Record):
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", ""))
+
+    @property
+    def country(self) -> str | None:
+        return _text(self, "country")
+
+
+class Event(Record):
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return str(self.data.get("type", ""))
+
+    @property
+    def date(self) -> str | None:
+        return _text(self, "date")
+
+
+class Figure(Record):
+    """A number the source gives: ``value`` ``unit`` about ``subject``."""
+
+    __slots__ = ()
+
+    @property
+    def subject(self) -> str:
+        return str(self.data.get("subject", self.name))
+
+    @property
+    def value(self) -> float:
+        return float(self.data.get("value", 0))
+
+    @property
+    def unit(self) -> str:
+        return str(self.data.get("unit", ""))
+
+    @property
+    def qualifier(self) -> str:
+        return str(self.data.get("qualifier", "exact"))
+
+    @property
+    def countries(self) -> list[str]:
+        return _strings(self, "countries")
+
+
+class Country(Record):
+    __slots__ = ()
+
+    @property
+    def iso2(self) -> str:
+        return str(self.data.get("iso2", ""))
+
+    @property
+    def iso3(self) -> str:
+        return str(self.data.get("iso3", ""))
+
+    @property
+    def official_name(self) -> str:
+        return str(self.data.get("official_name", self.name))
+
+    @property
+    def asean_member(self) -> bool:
+        return bool(self.data.get("asean_member", False))
+
+
+class Sector(Record):
+    __slots__ = ()
+
+    @property
+    def parent_sector(self) -> str | None:
+        return _text(self, "parent")
+
+
+class Source(Record):
+    __slots__ = ()
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", self.name))
+
+    @property
+    def publisher(self) -> str:
+        return str(self.data.get("publisher", ""))
+
+    @property
+    def date(self) -> str | None:
+        return _text(self, "date")
+
+    @property
+    def url(self) -> str | None:
+        return _text(self, "url")
