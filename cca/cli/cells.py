@@ -153,7 +153,12 @@ STYLES: dict[str, Style] = {
     "period": Style(lambda r, k: period(r), "words"),
     "roles": Style(lambda r, k: roles(r), "prose"),
     "said": Style(lambda r, k: "\n".join(statement_text(s) for s in r.get("statements") or ()), "prose"),
-    "speaker": Style(lambda r, k: speaker(r), "words"),
+    # the table says how the words are given ("reported") under who gave them; plain keeps fields apart
+    "speaker": Style(
+        lambda r, k: speaker(r) + (f"\n({r['form']})" if r.get("form") not in (None, "direct-quote") else ""),
+        "words",
+        line=lambda r, k: speaker(r),
+    ),
     "quotes": Style(lambda r, k: "\n".join(quoted(q) for q in r.get("quotes") or ()), "prose"),
     "actions": Style(lambda r, k: actions(r), "prose"),
     "tree": Style(_field, "never"),

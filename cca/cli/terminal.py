@@ -151,17 +151,31 @@ def _overhead(count: int) -> int:
     return 3 * count + 1
 
 
+#: Below this width a prose column reads badly; less important columns go first to spare it.
+PROSE_COMFORT = 30
+
+
 def choose(cols: Sequence[Col], width: int) -> list[Col] | None:
-    """The columns that fit ``width``, dropping the least important first; None: use blocks."""
+    """The columns that fit ``width``, dropping the least important first; None: use blocks.
+
+    Columns are dropped until every prose column can have a comfortable width; if the most
+    important ones do not fit even at their minimum, the table becomes blocks.
+    """
     for col in cols:
         _measure(col)
+
+    def comfortable(col: Col) -> int:
+        return max(col.minimum, min(col.natural, PROSE_COMFORT)) if col.wrap == "prose" else col.minimum
+
     shown = list(cols)
-    while sum(c.minimum for c in shown) + _overhead(len(shown)) > width:
+    while sum(comfortable(c) for c in shown) + _overhead(len(shown)) > width:
         droppable = [c for c in shown if c.priority > 1]
         if not droppable:
-            return None
+            break
         worst = max(droppable, key=lambda c: (c.priority, shown.index(c)))
         shown.remove(worst)
+    if sum(c.minimum for c in shown) + _overhead(len(shown)) > width:
+        return None
     return shown
 
 
@@ -289,8 +303,24 @@ def panels(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]], width: int
         for label, value in lines:
             label_text = visible(label)
             value_width = inner - (label_width + 1 if label_width else 0)
-            value_lines = wrap(visible(value, newlines=True), max(value_width, 8)) or [""]
-            label_lines = wrap(label_text, label_width) if label_text else [""]
+            value_text = visible(value, newlines=True)
+            longest = max((cell_width(word) for word in value_text.split()), default=0)
+            stacked = bool(label_text) and value_width < longest
+            value_lines = wrap(value_text, max(value_width, 8)) or [""]
+            label_lines = [""]
+            if stacked:
+                # a word (an id) too wide for the value column: the label above, the value below, whole
+                out.append("│ " + _pad_styled(_style(label_text, BOLD, color), inner) + " │")
+                indent = "  " if longest <= inner - 2 else ""
+                for line in wrap(value_text, inner - len(indent)):
+                    out.append("│ " + _pad_styled(indent + line, inner) + " │")
+                continue
+            if label_text and cell_width(label_text) > label_width:
+                # a label too long for the label column (an id) takes a line of its own, whole
+                for line in wrap(label_text, inner):
+                    out.append("│ " + _pad_styled(_style(line, BOLD, color), inner) + " │")
+            elif label_text:
+                label_lines = [label_text]
             for number in range(max(len(value_lines), len(label_lines))):
                 left = label_lines[number] if number < len(label_lines) else ""
                 right = value_lines[number] if number < len(value_lines) else ""
