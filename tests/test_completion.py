@@ -28,6 +28,18 @@ def test_country_candidates_include_laos() -> None:
     assert "LAO" in _bash("cca projects -c LA")
 
 
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("cca projects --country la", "Laos"),
+        ("cca show CHINA-LAOS-R", "china-laos-railway"),
+        ("cca projects --sector RAIL", "railway"),
+    ],
+)
+def test_value_completion_ignores_case(words: str, expected: str) -> None:
+    assert expected in _bash(words)
+
+
 def test_show_candidates_are_record_ids() -> None:
     candidates = _bash("cca show china-")
     assert "china-laos-railway" in candidates

@@ -88,7 +88,31 @@ class CcaGroup(typer.core.TyperGroup):
             from typer._completion_classes import completion_init
 
             completion_init()  # Typer registers its shells only when it adds its own completion options
+            for command in [self, *self.commands.values()]:
+                for param in command.params:
+                    _complete_in_any_case(param)
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
+def _complete_in_any_case(param: Any) -> None:
+    """Let cca's completers decide what matches: Typer keeps only candidates that start with the
+    typed text case-sensitively, so `--country la<TAB>` would never offer Laos."""
+    wrapper = getattr(param, "_custom_shell_complete", None)
+    if wrapper is None or wrapper.__closure__ is None:
+        return
+    cells = dict(zip(wrapper.__code__.co_freevars, (cell.cell_contents for cell in wrapper.__closure__), strict=True))
+    inner = cells.get("autocompletion")
+    if inner is None:
+        return
+    from typer._click.shell_completion import CompletionItem
+
+    def complete(ctx: Any, _param: Any, incomplete: str) -> list[Any]:
+        return [
+            CompletionItem(item[0], help=item[1]) if isinstance(item, tuple) else CompletionItem(item)
+            for item in inner(ctx, [], incomplete)
+        ]
+
+    param._custom_shell_complete = complete
 
 
 app = typer.Typer(
