@@ -294,49 +294,6 @@ def run(
     return result
 
 
-def run_many(
-    jobs: Sequence[tuple[Any, Sequence[Any], dict[str, str], Path]], width: int | None = None
-) -> dict[Any, Result]:
-    """Run many independent cca processes, a few at a time, each with its own 5-second limit.
-
-    Output goes to files in each job's directory (no pipe can fill up and stall a process), and
-    no threads are used (preexec_fn stays safe).
-    """
-    width = width or max(2, os.cpu_count() or 2)
-    pending = list(jobs)
-    running: list[tuple[Any, Sequence[Any], subprocess.Popen[bytes], float, Path]] = []
-    results: dict[Any, Result] = {}
-    while pending or running:
-        while pending and len(running) < width:
-            key, args, env, cwd = pending.pop(0)
-            with (cwd / ".stdout").open("wb") as out, (cwd / ".stderr").open("wb") as err:
-                proc = subprocess.Popen(
-                    cca_command(args),
-                    env=env,
-                    cwd=cwd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    preexec_fn=_preexec(),
-                )
-            running.append((key, args, proc, time.monotonic(), cwd))
-        time.sleep(0.005)
-        for job in list(running):
-            key, args, proc, started, cwd = job
-            elapsed = time.monotonic() - started
-            code = proc.poll()
-            if code is None and elapsed < TIMEOUT:
-                continue
-            if code is None:
-                proc.kill()
-                proc.wait()
-            running.remove(job)
-            results[key] = Result(
-                list(args), code, (cwd / ".stdout").read_bytes(), (cwd / ".stderr").read_bytes(), elapsed
-            )
-    return results
-
-
 def one_line_error(r: Result, codes: Iterable[int]) -> str:
     """The run failed with one of ``codes`` and exactly one line ``cca: ...`` on stderr."""
     codes = tuple(codes)
@@ -692,25 +649,27 @@ def _format_args(fmt: str) -> list[str]:
     return [] if fmt == "default" else ["--format", fmt]
 
 
+class _LazyRuns(dict[tuple[str, str], Result]):
+    """Each (command, format) run on first use, then kept: with xdist, each worker runs only its own."""
+
+    def __init__(self, base: Path, knowledge: Path) -> None:
+        super().__init__()
+        self.base, self.knowledge = base, knowledge
+
+    def __missing__(self, key: tuple[str, str]) -> Result:
+        command, fmt = key
+        home = self.base / f"{command}-{fmt}"
+        home.mkdir()
+        args = ["--no-bundled", "-k", str(self.knowledge), *S1_COMMANDS[command], *_format_args(fmt)]
+        self[key] = result = run(args, env=make_env(home), cwd=home, check=False)
+        return result
+
+
 @pytest.fixture(scope="module")
 def s1(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Result]:
     """Every command of section 1 in every format, over the hostile file (each run with its own fresh cache)."""
     base = tmp_path_factory.mktemp("s1")
-    knowledge = write(base / "hostile.yaml", hostile_yaml())
-    jobs = []
-    for command, args in S1_COMMANDS.items():
-        for fmt in HUMAN_FORMATS + MACHINE_FORMATS:
-            home = base / f"{command}-{fmt}"
-            home.mkdir()
-            jobs.append(
-                (
-                    (command, fmt),
-                    ["--no-bundled", "-k", str(knowledge), *args, *_format_args(fmt)],
-                    make_env(home),
-                    home,
-                )
-            )
-    return run_many(jobs)
+    return _LazyRuns(base, write(base / "hostile.yaml", hostile_yaml()))
 
 
 def test_hostile_knowledge_file_is_valid(tmp_path: Path) -> None:
