@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,7 @@ def _generated(tmp_path_factory: pytest.TempPathFactory, projects: int) -> Path:
     spec = importlib.util.spec_from_file_location("cca_bench", ROOT / "bench" / "run.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses and typing look their module up there
     spec.loader.exec_module(bench)
     path = tmp_path_factory.mktemp("generated") / f"projects-{projects}.yaml"
     bench.generate(projects, path)

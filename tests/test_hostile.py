@@ -1621,6 +1621,7 @@ def _generate(projects: int, path: Path) -> Path:
     spec = importlib.util.spec_from_file_location("cca_bench_run", BENCH)
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses and typing look their module up there
     spec.loader.exec_module(bench)
     bench.generate(projects, path)
     return path

@@ -187,6 +187,8 @@ class Checker:
         self._names: dict[str, tuple[str, Where]] = {}
         self._project_countries: dict[str, set[str]] = {}
         self._figure_about: list[tuple[set[str], list[str], Where]] = []
+        self._datasets: dict[str, Where] = {}
+        self._locators: list[tuple[str, Where]] = []
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -216,6 +218,7 @@ class Checker:
             "codes": self._codes,
             "names": self._names,
             "projects": self._project_countries,
+            "datasets": self._datasets,
         }
 
     def _lists(self) -> dict[str, list[Any]]:
@@ -225,6 +228,7 @@ class Checker:
             "updates": self._updates,
             "quotes": self._quotes,
             "figures": self._figure_about,
+            "locators": self._locators,
         }
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -258,18 +262,16 @@ class Checker:
         for _, target, value, path in found.refs:
             self._reference(value, path[-1] if isinstance(path[-1], str) else str(path[-2]), target, loc, node, path)
         for entry, path in found.evidence:
-            source = entry.get("source")
-            if isinstance(source, str):
-                self._reference(source, "source", "source", loc, node, (*path, "source"))
-                if self.sources_dir is not None and isinstance(entry.get("quote"), str):
-                    self._quotes.append((source, entry["quote"], self._where(loc, node, *path, "quote")))
+            self._evidence(entry, loc, node, path)
         for ref in kind.refs:
             if ref.path == "parent" and ref.target == kind.name and isinstance(record.get("parent"), str):
                 self._parents.setdefault(kind.name, {})[record_id] = (
                     record["parent"],
                     self._where(loc, node, "parent"),
                 )
-        if kind.name == "source":
+        if kind.name == "source" and isinstance(record.get("dataset"), Mapping):
+            self._datasets[record_id] = id_where
+        elif kind.name == "source":
             self._source_files[record_id] = (
                 record.get("file"),
                 self._where(loc, node, "file" if "file" in record else "id"),
@@ -379,11 +381,25 @@ class Checker:
             )
         )
         for entry, path in walk_evidence(update):
-            source = entry.get("source")
-            if isinstance(source, str):
-                self._reference(source, "source", "source", loc, node, (*path, "source"))
-                if self.sources_dir is not None and isinstance(entry.get("quote"), str):
-                    self._quotes.append((source, entry["quote"], self._where(loc, node, *path, "quote")))
+            self._evidence(entry, loc, node, path)
+
+    def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
+        """A quote from a text, or a locator (record, url) into a dataset: one of the two, and resolvable."""
+        source = entry.get("source")
+        if not isinstance(source, str):
+            return
+        self._reference(source, "source", "source", loc, node, (*path, "source"))
+        quote, record = entry.get("quote"), entry.get("record")
+        if quote is None and record is None:
+            self.problem(
+                self._where(loc, node, *path), "evidence needs a quote (from a text) or a record (a dataset row)"
+            )
+        elif quote is not None and (record is not None or entry.get("url") is not None):
+            self.problem(self._where(loc, node, *path), "evidence is a quote or a locator (record, url), not both")
+        elif record is not None:
+            self._locators.append((source, self._where(loc, node, *path, "record")))
+        elif self.sources_dir is not None and isinstance(quote, str):
+            self._quotes.append((source, quote, self._where(loc, node, *path, "quote")))
 
     # -- across records -----------------------------------------------------------------------------
 
@@ -411,6 +427,9 @@ class Checker:
                     self.problem(
                         where, f"countries: the figure is about project {subject!r}, which also concerns {missing}"
                     )
+        for source, where in self._locators:
+            if source in self.ids and source not in self._datasets:
+                self.problem(where, f"record: source {source!r} is not a dataset; a text is cited by a quote")
         if self.sources_dir is not None:
             self._check_quotes(self.sources_dir)
         return self.pending

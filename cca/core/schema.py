@@ -244,6 +244,8 @@ def _check_object(
             _check(item, properties[key], root, value_pos.get(key, pos), child, report)
         elif schema.get("additionalProperties") is False:
             report(key_pos.get(key, pos), where, f"unknown field {key!r}{_suggest(key, properties)}")
+        elif isinstance(schema.get("additionalProperties"), dict):
+            _check(item, schema["additionalProperties"], root, value_pos.get(key, pos), child, report)
 
 
 def _check_array(
