@@ -13,7 +13,7 @@ from typing import Any
 
 from cca.cli.edge import Flags
 from cca.cli.session import Session, State, kb, session, stderr_is_terminal
-from cca.cli.stream import note
+from cca.cli.stream import emit, note
 from cca.core.errors import QueryError
 
 
@@ -71,6 +71,61 @@ def listing(kind_name: str, options: Mapping[str, Any]) -> None:
         status=options.get("status") or (),
         search=options.get("search") or (),
         limit=options.get("limit"),
+        finance=_finance(options),
+    )
+
+
+def _finance(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The financing filters of a command line (--since, --until, --financier, --min-usd, --source)."""
+    return {
+        "since": options.get("since"),
+        "until": options.get("until"),
+        "financier": options.get("financier") or None,
+        "min_usd": amount(options["min_usd"]) if options.get("min_usd") else None,
+        "source": options.get("source") or None,
+    }
+
+
+_SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12}
+
+
+def amount(text: str) -> float:
+    """'100e6', '250m', '1.5bn', '2,000,000' as a number of US dollars."""
+    import math
+    import re
+
+    match = re.fullmatch(r"\s*(?:US\$|\$)?\s*([0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    scale = _SCALE.get(match.group(2).lower()) if match else None
+    if match is None or scale is None:
+        raise QueryError(f"--min-usd {text!r}: write an amount such as 100e6, 250m or 1.5bn")
+    value = float(match.group(1).replace(",", "").replace("_", "")) * scale
+    if not math.isfinite(value):
+        raise QueryError(f"--min-usd {text!r} is not a finite amount")
+    return value
+
+
+def link(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import link_suggestions
+
+    link_suggestions(kb(), _out(options, fields=False), int(options.get("min_score") or 0))
+
+
+def stats(options: Mapping[str, Any]) -> None:
+    from cca.cli.commands import finance_stats
+
+    finance_stats(
+        kb(),
+        _out(options, fields=False),
+        [str(_value(choice)) for choice in options.get("by") or ()],
+        {
+            "country": options.get("country") or None,
+            "region": options.get("region") or None,
+            "sector": options.get("sector") or None,
+            "status": options.get("status") or None,
+            "search": options.get("search") or None,
+            **_finance(options),
+        },
+        aggregate_only=not options.get("all_rows"),
     )
 
 
@@ -153,6 +208,52 @@ def validate(options: Mapping[str, Any]) -> None:
     note(f"ok: {len(knowledge)} records in {files} file{'s' if files != 1 else ''}{checked} ({counts})")
 
 
+def import_dataset(options: Mapping[str, Any]) -> None:
+    from cca.io import importers
+
+    settings = session().settings
+    if options.get("remove"):
+        if options.get("importer") or options.get("file"):
+            raise QueryError("--remove NAME takes no importer or file")
+        removed = importers.remove(settings, options["remove"])
+        note(f"removed {removed}")
+        return
+    importer, file = options.get("importer"), options.get("file")
+    if importer is None:
+        _list_imports(settings)
+        return
+    if not file or not file.strip():
+        raise QueryError(f"cca import {_value(importer)} needs the file to import")
+    path = Path(file)
+    report = note if stderr_is_terminal() else None
+    summary = importers.import_aiddata(
+        path,
+        str(path),
+        settings,
+        name=options.get("name") or "aiddata",
+        every_recipient=bool(options.get("every_recipient")),
+        skip_bad_rows=bool(options.get("skip_bad_rows")),
+        sheet=options.get("sheet"),
+        report=report,
+    )
+    for line in summary.skipped:
+        note(f"skipped: {line}")
+    skipped = f", skipped {len(summary.skipped)} bad cells" if summary.skipped else ""
+    note(f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}{skipped}")
+
+
+def _list_imports(settings: Any) -> None:
+    from cca.io.importers import _data_files
+
+    files = _data_files(settings)
+    if not files:
+        where = settings.data_dir or "(the knowledge directory is off)"
+        note(f"no imports in {where}; import one with: cca import aiddata FILE")
+        return
+    for path in files:
+        emit(f"{path.stem}\t{path}\n")
+
+
 #: Commands with an implementation of their own; every other command lists the kind it is named after.
 COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "aspects": aspects,
@@ -160,6 +261,9 @@ COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "country": country,
     "search": search,
     "show": show,
+    "import": import_dataset,
+    "stats": stats,
+    "link": link,
     "schema": schema,
     "export": export,
     "validate": validate,

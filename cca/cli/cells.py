@@ -7,6 +7,7 @@ never read as today's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -73,6 +74,65 @@ def statement_text(statement: dict[str, Any]) -> str:
     if not quotes:
         return str(statement.get("summary") or "")
     return quotes if statement.get("form") == "direct-quote" else f"{statement.get('form') or 'reported'}: {quotes}"
+
+
+def money(value: float, currency: str = "USD", basis: str | None = None) -> str:
+    """'US$ 1.02 bn (2021 USD)': an amount always with its currency, and for dollars their year."""
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    for limit, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if size >= limit:
+            number = size / limit
+            text = f"{number:.3g}" if number < 100 else f"{number:,.0f}"
+            text = f"{text} {suffix}"
+            break
+    else:
+        text = f"{size:,.0f}"
+    symbol = "US$" if currency == "USD" else currency
+    return f"{sign}{symbol} {text}" + (f" ({basis})" if basis else "")
+
+
+def financing_text(item: dict[str, Any]) -> str:
+    """One financing item: constant-2021 dollars first, then the original currency, kind, year, funder."""
+    parts = []
+    if isinstance(item.get("usd_2021"), (int, float)):
+        parts.append(money(item["usd_2021"], "USD", "2021 USD"))
+    if isinstance(item.get("amount"), (int, float)) and item.get("currency"):
+        if not (item["currency"] == "USD" and parts):
+            parts.append(money(item["amount"], item["currency"]))
+    if item.get("estimated"):
+        parts.append("estimated")
+    described = [str(item[k]) for k in ("flow_type", "flow_class") if item.get(k)] or (
+        [str(item["kind"])] if item.get("kind") else []
+    )
+    parts += described
+    if item.get("year"):
+        parts.append(str(item["year"]))
+    if item.get("party"):
+        parts.append(str(item["party"]))
+    return "; ".join(parts) or "no amount given"
+
+
+def usd_total(row: dict[str, Any]) -> str:
+    amounts = [f["usd_2021"] for f in row.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))]
+    return money(sum(amounts), "USD", "2021 USD") if amounts else ""
+
+
+def provenance(row: dict[str, Any]) -> str:
+    """A dataset import in one line: what, which file (and its digest), how many rows, when, under what licence."""
+    dataset = row.get("dataset")
+    if not isinstance(dataset, dict):
+        return ""
+    rows = f"{dataset.get('imported_rows', 0):,} of {dataset.get('rows', 0):,} rows"
+    if dataset.get("skipped_rows"):
+        rows += f" ({dataset['skipped_rows']:,} bad cells skipped)"
+    licence = str(dataset.get("licence") or "")
+    short = re.search(r"\(([^)]+)\)", licence)
+    return (
+        f"{dataset.get('file')} (sha256 {str(dataset.get('sha256', ''))[:12]}…)"
+        + f"\n{rows}, imported {dataset.get('imported')}"
+        + f"\nlicence: {short.group(1) if short else licence}"
+    )
 
 
 def roles(row: dict[str, Any]) -> str:
@@ -166,6 +226,9 @@ STYLES: dict[str, Style] = {
     "yesno": Style(lambda r, k: "yes" if r.get(k) else "no", "never"),
     "bars": Style(_field, "never", bars=True),
     "timeline": Style(lambda r, k: str(r.get(k, "")), "never"),
+    "usd": Style(lambda r, k: usd_total(r), "never"),
+    "provenance": Style(lambda r, k: provenance(r), "words", line=lambda r, k: provenance(r).replace("\n", "; ")),
+    "money": Style(lambda r, k: money(r[k], "USD", "2021 USD") if isinstance(r.get(k), (int, float)) else "", "never"),
 }
 
 

@@ -96,6 +96,8 @@ def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
             first, last = (min(dated), max(dated)) if dated else ("", "")
             header = f"{first[:4]}…{last[:4]}" if dated else view.header
             out.append(View(view.key, header, view.style, view.priority, text=_timeline(first, last)))
+        elif view.style in ("usd", "provenance") and not any(view.cell(row) for row in rows):
+            continue  # no amounts in this answer: no empty money column
         else:
             out.append(view)
     return out
@@ -124,6 +126,7 @@ def list_records(
     limit: int | None = None,
     parent: str | None = None,
     records: list[Record] | None = None,
+    finance: dict[str, Any] | None = None,
 ) -> None:
     kind = KINDS[kind_name]
     missing: list[str] = []
@@ -139,6 +142,7 @@ def list_records(
             search=search or None,
             parent=parent,
             limit=limit,
+            **(finance or {}),
         )
     rows = [record_view(r, kb) for r in records]
     _missing(missing, kind.plural)
@@ -197,6 +201,91 @@ def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str],
 
 
 # -- one record -----------------------------------------------------------------------------------------------
+
+
+def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
+    """``cca link suggest``: proposed same_as links, best first, with the lines to confirm them."""
+    from cca.core.links import suggest
+
+    found = suggest(kb, min_score)
+    rows = [
+        {
+            "curated": s.curated,
+            "candidate": s.candidate,
+            "score": s.score,
+            "matched_name": s.matched,
+            "candidate_name": s.candidate_name,
+        }
+        for s in found
+    ]
+    columns = [
+        View("curated", "Curated project", "id"),
+        View("score", "Score", "count"),
+        View("candidate", "Dataset record", "id"),
+        View("candidate_name", "Its name", "prose", 2),
+    ]
+    listing(
+        out,
+        rows,
+        lambda: ["curated", "candidate", "score", "matched_name", "candidate_name"],
+        columns,
+        title="Possible links between sources",
+        caption="To confirm one, add to a knowledge file of yours:  updates: [{id: CURATED, same_as: [RECORD]}]",
+        empty="no dataset record looks like a curated project" + ("" if kb.sources() else ""),
+    )
+
+
+_STATS_LABELS = {"flow-class": "flow_class"}
+
+
+def finance_stats(
+    kb: KnowledgeBase, out: Out, by: Sequence[str], filters: dict[str, Any], *, aggregate_only: bool
+) -> None:
+    """``cca stats``: projects counted and their financing summed (constant 2021 USD), by the groups asked."""
+    keys = [_STATS_LABELS.get(name, name) for name in by]
+    raw = kb.stats(keys, aggregate_only=aggregate_only, **filters)
+    china = {c.id for c in kb.countries() if c.get("iso2") == "CN"}
+    rows: list[dict[str, Any]] = []
+    for values in raw:
+        groups, (count, with_amount, total) = values[: len(keys)], values[len(keys) :]
+        if any(key == "country" and value in china for key, value in zip(keys, groups, strict=True)):
+            continue  # every record names China, the financier: by country means by recipient
+        row: dict[str, Any] = {}
+        for key, value in zip(keys, groups, strict=True):
+            row[key] = _stats_label(kb, key, value)
+        row.update(records=count, with_amount=with_amount, usd_2021=round(total, 2) if with_amount else None)
+        rows.append(row)
+    rows.sort(key=lambda r: (-(r["usd_2021"] or 0), -r["records"], [str(r[k]) for k in keys]))
+    basis = "rows the dataset recommends for aggregates" if aggregate_only else "every row (umbrellas count twice)"
+    top = max((r["usd_2021"] or 0 for r in rows), default=0)
+
+    def bar(row: dict[str, Any]) -> list[tuple[float, str]]:
+        value = row["usd_2021"] or 0
+        return [(value / top if top else 0.0, cells.money(value, "USD") if row["usd_2021"] is not None else "—")]
+
+    columns = [View(key, key.replace("_", " ").capitalize(), "text") for key in keys]
+    columns += [
+        View("records", "Records", "count"),
+        View("with_amount", "With amount", "count", 3),
+        View("usd_2021", "Constant 2021 USD", "bars", bars=bar),
+    ]
+    listing(
+        out,
+        rows,
+        lambda: [*keys, "records", "with_amount", "usd_2021"],
+        columns,
+        title="Projects and their financing" + (f" by {', '.join(by)}" if by else ""),
+        caption=f"Sums of Amount (Constant USD 2021) over {basis}.",
+        empty="no projects match",
+    )
+
+
+def _stats_label(kb: KnowledgeBase, key: str, value: Any) -> Any:
+    if value is None:
+        return "(none)"
+    if key in ("country", "sector"):
+        return kb.name_of(str(value))
+    return value
 
 
 def lookup(kb: KnowledgeBase, text: str) -> Record:
@@ -271,6 +360,10 @@ _APART = {
     "country_code",
     "quotes",
     "person_name",
+    "financing",
+    "parties",
+    "dataset",
+    "same_as",
 }
 
 
@@ -299,6 +392,7 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
             lines.append(("", cells.progress_text(item)))
             lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
         parts.append(("Progress", lines))
+    parts += _finance_sections(kb, record, view)
     if view.get("actions"):
         parts.append(("Actions", [(str(i), a["text"]) for i, a in enumerate(view["actions"], 1)]))
     if view.get("statements"):
@@ -306,6 +400,70 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
     if view.get("evidence"):
         parts.append(("Evidence", [("", _evidence_line(e)) for e in view["evidence"]]))
     return parts
+
+
+def _finance_sections(
+    kb: KnowledgeBase, record: Record, view: dict[str, Any]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Financing with its evidence, the parties, the dataset row, and financing of the same project elsewhere."""
+    parts: list[tuple[str, list[tuple[str, str]]]] = []
+    if view.get("financing"):
+        lines = []
+        for item in view["financing"]:
+            lines.append(("", cells.financing_text(item)))
+            if isinstance(item.get("adjusted"), dict) and item["adjusted"].get("usd_2021") is not None:
+                adjusted = item["adjusted"]["usd_2021"]
+                if adjusted != item.get("usd_2021"):
+                    lines.append(("", f"adjusted: {cells.money(adjusted, 'USD', '2021 USD')}"))
+            lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+        parts.append(("Financing", lines))
+    if view.get("parties"):
+        parts.append(
+            (
+                "Parties",
+                [
+                    (str(p.get("role", "")), p["name"] + (f" ({p['agency_type']})" if p.get("agency_type") else ""))
+                    for p in view["parties"]
+                ],
+            )
+        )
+    linked = [kb.get(other) for other in view.get("same_as") or ()]
+    linked += [r for r in kb.referrers(record.id, "project", "same_as[]") if r.id not in (view.get("same_as") or ())]
+    found = [r for r in linked if r is not None]
+    if found:
+        lines = []
+        total = 0.0
+        for other in found:
+            amounts = [
+                f["usd_2021"] for f in other.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))
+            ]
+            total += sum(amounts)
+            money = cells.money(sum(amounts), "USD", "2021 USD") if amounts else "no amount given"
+            lines.append((other.id, f"{other.name}: {money}"))
+        if total:
+            lines.append(("total", cells.money(total, "USD", "2021 USD")))
+        parts.append(("The same project in other sources", lines))
+    dataset = view.get("dataset")
+    if isinstance(dataset, dict):
+        lines = [("record", f"{dataset.get('record')} [{dataset.get('source')}]")]
+        for key in ("aggregate", "umbrella"):
+            if key in dataset:
+                lines.append((key, "yes" if dataset[key] else "no"))
+        if dataset.get("groups"):
+            lines.append(("groups", ", ".join(dataset["groups"])))
+        if dataset.get("sector"):
+            lines.append(("sector", f"{dataset['sector']['code']} {dataset['sector']['name']}"))
+        if dataset.get("recipient"):
+            lines.append(("recipient", str(dataset["recipient"])))
+        from cca.io.formats import text_of
+
+        lines += [(str(key), text_of(value)) for key, value in (dataset.get("fields") or {}).items()]
+        parts.append(("Dataset row", lines))
+    return parts
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:

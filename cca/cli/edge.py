@@ -72,8 +72,7 @@ def guarded(action: Callable[[], int | None]) -> int:
     except KnowledgeError as invalid:
         for problem in invalid.problems:
             stream.raw_error_line(str(problem))
-        count = len(invalid.problems)
-        stream.error(f"{count} problem{'s' if count != 1 else ''} in the knowledge files")
+        stream.error(invalid.summary())
         return invalid.exit_code
     except CcaError as failure:
         stream.error(str(failure))

@@ -305,6 +305,26 @@ SearchOpt = Annotated[
     typer.Option("--search", "-q", help="Words to look for, or their beginnings (repeat to OR).", metavar="TEXT"),
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="At most this many records.", min=1, metavar="N")]
+SinceOpt = Annotated[
+    int | None, typer.Option("--since", help="Committed in this year or later (financing records).", metavar="YEAR")
+]
+UntilOpt = Annotated[
+    int | None, typer.Option("--until", help="Committed in this year or earlier (financing records).", metavar="YEAR")
+]
+FinancierOpt = Annotated[
+    list[str] | None,
+    typer.Option("--financier", help="Part of a funder's name, e.g. 'China Eximbank' (repeat to OR).", metavar="NAME"),
+]
+MinUsdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-usd", help="At least this much in constant 2021 US dollars: 100e6, 250m, 1.5bn.", metavar="AMOUNT"
+    ),
+]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option("--source", help="Only records a source backs, e.g. aiddata-gcdf-3 (repeat to OR).", metavar="SOURCE"),
+]
 
 
 # -- listing commands, one per kind ------------------------------------------------------------------
@@ -324,6 +344,14 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
         params.append(_parameter("sector", SectorOpt))
     if "status" in kind.facets:
         params.append(_parameter("status", StatusOpt))
+    if "year" in kind.facets:
+        params += [
+            _parameter("since", SinceOpt),
+            _parameter("until", UntilOpt),
+            _parameter("financier", FinancierOpt),
+            _parameter("min_usd", MinUsdOpt),
+            _parameter("source", SourceOpt),
+        ]
     params += [
         _parameter("search", SearchOpt),
         _parameter("limit", LimitOpt),
@@ -526,6 +554,138 @@ def export(
     Example: cca export --format sqlite kb.db
     """
     act.export({"path": path, "fmt": fmt, "force": force, "bom": bom})
+
+
+class StatsBy(StrEnum):
+    country = "country"
+    sector = "sector"
+    year = "year"
+    financier = "financier"
+    flow_class = "flow-class"
+    status = "status"
+    source = "source"
+
+
+@app.command()
+def stats(
+    by: Annotated[
+        list[StatsBy] | None,
+        typer.Option(
+            "--by",
+            "-b",
+            help="Group by country, sector, year, financier, flow-class, status or source (repeat: nested).",
+            case_sensitive=False,
+            metavar="FIELD",
+        ),
+    ] = None,
+    country: CountryOpt = None,
+    region: RegionOpt = None,
+    sector: SectorOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    financier: FinancierOpt = None,
+    min_usd: MinUsdOpt = None,
+    source: SourceOpt = None,
+    search: SearchOpt = None,
+    all_rows: Annotated[
+        bool,
+        typer.Option("--all-rows", help="Also rows the dataset says not to sum (umbrellas: they count twice)."),
+    ] = False,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Count projects and sum their financing (constant 2021 US dollars) by country, sector, year, ...
+
+    Example: cca stats --by country --since 2015
+    """
+    act.stats(
+        {
+            "by": by,
+            "country": country,
+            "region": region,
+            "sector": sector,
+            "status": status,
+            "since": since,
+            "until": until,
+            "financier": financier,
+            "min_usd": min_usd,
+            "source": source,
+            "search": search,
+            "all_rows": all_rows,
+            "fmt": fmt,
+            "json_": json_,
+        }
+    )
+
+
+class LinkAction(StrEnum):
+    suggest = "suggest"
+
+
+@app.command()
+def link(
+    action: Annotated[
+        LinkAction, typer.Argument(help="suggest: dataset records that may be a curated project.", metavar="ACTION")
+    ],
+    min_score: Annotated[
+        int, typer.Option("--min-score", help="Only suggestions scoring at least this (0-100).", min=0, max=100)
+    ] = 60,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Suggest links between sources: dataset records that may be the same project as a curated one.
+
+    Example: cca link suggest
+    """
+    act.link({"action": action, "min_score": min_score, "fmt": fmt, "json_": json_})
+
+
+class Importer(StrEnum):
+    aiddata = "aiddata"
+
+
+@app.command("import")
+def import_(
+    importer: Annotated[
+        Importer | None,
+        typer.Argument(help="The dataset's importer: aiddata (GCDF 3.0).", metavar="[IMPORTER]", case_sensitive=False),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Argument(help="The file to import: the .xlsx workbook or a CSV of its sheet.", metavar="[FILE]"),
+    ] = None,
+    every_recipient: Annotated[
+        bool, typer.Option("--all", help="Every recipient country, not only ASEAN members and Timor-Leste.")
+    ] = False,
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Import the good rows and list the bad ones, instead of nothing.")
+    ] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="The workbook's data sheet (default: GCDF_3.0).", metavar="SHEET")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name of the import (default: the importer's).", metavar="NAME")
+    ] = None,
+    remove: Annotated[
+        str | None, typer.Option("--remove", help="Remove the import called NAME.", metavar="NAME")
+    ] = None,
+) -> None:
+    """Import a dataset into your knowledge directory, remove an import, or (alone) list the imports.
+
+    Example: cca import aiddata AidDatasGlobalChineseDevelopmentFinanceDataset_v3.0.xlsx
+    """
+    act.import_dataset(
+        {
+            "importer": importer,
+            "file": file,
+            "every_recipient": every_recipient,
+            "skip_bad_rows": skip_bad_rows,
+            "sheet": sheet,
+            "name": name,
+            "remove": remove,
+        }
+    )
 
 
 @app.command()

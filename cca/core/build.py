@@ -20,7 +20,7 @@ from cca.core.registry import Kind, Registry
 from cca.core.store import INDEXES, SCHEMA
 from cca.core.text import index_text
 
-_LIST_FIELDS = ("evidence", "status", "progress", "aliases")
+_LIST_FIELDS = ("evidence", "status", "progress", "aliases", "same_as")
 
 
 def display_name(kind: Kind, record: Mapping[str, Any]) -> str:

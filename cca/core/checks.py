@@ -382,6 +382,9 @@ class Checker:
         )
         for entry, path in walk_evidence(update):
             self._evidence(entry, loc, node, path)
+        for index, other in enumerate(update.get("same_as") or ()):
+            if isinstance(other, str):
+                self._reference(other, "same_as", "project", loc, node, ("same_as", index))
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
         """A quote from a text, or a locator (record, url) into a dataset: one of the two, and resolvable."""

@@ -52,10 +52,22 @@ class KnowledgeError(CcaError):
     """The knowledge could not be loaded or is invalid; carries every problem found."""
 
     exit_code = EXIT_INVALID
+    #: How the closing line names where the problems are.
+    where = "in the knowledge files"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def summary(self) -> str:
+        count = len(self.problems)
+        return f"{count} problem{'s' if count != 1 else ''} {self.where}"
+
+
+class BadCells(KnowledgeError):
+    """Cells of a dataset that do not hold what their column says; nothing was imported."""
+
+    where = "in the dataset: nothing was imported (--skip-bad-rows imports the other rows)"
 
 
 class QueryError(CcaError):

@@ -210,12 +210,44 @@ class KnowledgeBase:
         parent: str | None = None,
         limit: int | None = None,
         region: str | Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        financier: str | Sequence[str] | None = None,
+        min_usd: float | None = None,
+        source: str | Sequence[str] | None = None,
     ) -> list[Record]:
         """Records of ``kind`` matching every filter given; several values of one filter are alternatives.
 
         ``country`` and ``region`` together are alternatives too: a record matches if it concerns any
-        of the countries, any member of the regions, or names one of the regions itself.
+        of the countries, any member of the regions, or names one of the regions itself. ``since``
+        and ``until`` bound the commitment year; ``financier`` matches part of a funder's name;
+        ``min_usd`` is in constant 2021 US dollars; ``source`` keeps records a source's evidence backs.
         """
+        chosen = self.filters(
+            kind, country=country, sector=sector, status=status, search=search, parent=parent, region=region,
+            since=since, until=until, financier=financier, min_usd=min_usd, source=source,
+        )  # fmt: skip
+        if chosen is None:
+            return []
+        return self._records(self.store.iter_rows(kind, limit=limit, **chosen))
+
+    def filters(
+        self,
+        kind: str,
+        *,
+        country: str | Sequence[str] | None = None,
+        sector: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+        search: str | Sequence[str] | None = None,
+        parent: str | None = None,
+        region: str | Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        financier: str | Sequence[str] | None = None,
+        min_usd: float | None = None,
+        source: str | Sequence[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """The store's filter arguments for these values (None: nothing can match)."""
         country_ids: set[str] | None = None
         region_ids: set[str] | None = None
         if _many(country) or _many(region):
@@ -228,21 +260,52 @@ class KnowledgeBase:
         statuses = [resolve_status(value) for value in _many(status)]
         if statuses:
             facets["status"] = statuses
+        if _many(source):
+            facets["source"] = [self._source_id(value) for value in _many(source)]
+        ranges: dict[str, tuple[Any, Any]] = {}
+        if since is not None or until is not None:
+            if since is not None and until is not None and since > until:
+                raise QueryError(f"--since {since} is after --until {until}")
+            ranges["year"] = (since, until)
+        if min_usd is not None:
+            if min_usd < 0 or min_usd != min_usd:
+                raise QueryError("--min-usd takes an amount of 0 or more (US dollars, e.g. 100e6)")
+            ranges["usd"] = (min_usd, None)
+        contains: dict[str, Sequence[str]] = {}
+        wanted = [fold(value) for value in _many(financier) if fold(value)]
+        if _many(financier) and not wanted:
+            raise QueryError("--financier needs part of a financier's name")
+        if wanted:
+            contains["financier"] = wanted
         terms = [t for t in _many(search) if query_words(t)]
-        match = " OR ".join(f"({match_query(query_words(t), prefix=True)})" for t in terms) if terms else None
         if _many(search) and not terms:
+            return None
+        match = " OR ".join(f"({match_query(query_words(t), prefix=True)})" for t in terms) if terms else None
+        return {
+            "countries": country_ids,
+            "regions": region_ids,
+            "sectors": sector_ids,
+            "facets": facets,
+            "search": match,
+            "parent": parent,
+            "ranges": ranges,
+            "contains": contains,
+        }
+
+    def _source_id(self, value: str) -> str:
+        sources = self._reference("source")
+        for record in sources:
+            if fold(value) in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
+                return record.id
+        raise QueryError(f"no source {value!r}{suggest(value, [s.id for s in sources])} (see: cca sources)")
+
+    def stats(self, by: Sequence[str], *, aggregate_only: bool = True, **filters: Any) -> list[tuple[Any, ...]]:
+        """Projects counted and their constant-2021-USD amounts summed, by country, sector, year, financier,
+        flow class or status; ``filters`` as :meth:`records` takes them."""
+        chosen = self.filters("project", **filters)
+        if chosen is None:
             return []
-        rows = self.store.iter_rows(
-            kind,
-            countries=country_ids,
-            regions=region_ids,
-            sectors=sector_ids,
-            facets=facets,
-            search=match,
-            parent=parent,
-            limit=limit,
-        )
-        return self._records(rows)
+        return self.store.stats("project", by, chosen, aggregate_only)
 
     def _typed(self, cls: type[R], kind: str, **filters: Any) -> list[R]:
         return [record for record in self.records(kind, **filters) if isinstance(record, cls)]

@@ -96,6 +96,51 @@ def current_status(data: Mapping[str, Any]) -> list[str]:
     return [str(latest[1]["value"])]
 
 
+#: Party roles that put money in: what --financier matches.
+FINANCIER_ROLES = frozenset({"funder", "lender", "investor", "co-financier"})
+
+
+def commitment_year(data: Mapping[str, Any]) -> list[int]:
+    """The year a project's financing was committed (the store's year facet, for --since/--until)."""
+    committed = (data.get("dates") or {}).get("commitment")
+    if isinstance(committed, str) and committed[:4].isdigit():
+        return [int(committed[:4])]
+    years = {item.get("year") for item in data.get("financing") or () if isinstance(item.get("year"), int)}
+    return sorted(years)
+
+
+def financiers(data: Mapping[str, Any]) -> list[str]:
+    """Who put money in, folded for matching (--financier 'China Eximbank' finds 'Export-Import Bank ...')."""
+    from cca.core.text import fold
+
+    names = {p["name"] for p in data.get("parties") or () if p.get("role") in FINANCIER_ROLES and p.get("name")}
+    names |= {f["party"] for f in data.get("financing") or () if f.get("party")}
+    return sorted(fold(name) for name in names)
+
+
+def usd_2021(data: Mapping[str, Any]) -> list[float]:
+    """The financing in constant 2021 US dollars (the store's usd facet: --min-usd and stats)."""
+    amounts = [f["usd_2021"] for f in data.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))]
+    return [float(sum(amounts))] if amounts else []
+
+
+def cited_sources(data: Mapping[str, Any]) -> list[str]:
+    """The sources a project's evidence cites (--source)."""
+    found = {e["source"] for e in data.get("evidence") or () if isinstance(e, dict) and e.get("source")}
+    for observation in (*(data.get("status") or ()), *(data.get("progress") or ())):
+        found |= {e["source"] for e in observation.get("evidence") or () if e.get("source")}
+    return sorted(found)
+
+
+def for_aggregates(data: Mapping[str, Any]) -> list[int]:
+    """1 unless the dataset says the row must not be summed (an umbrella record would count twice)."""
+    return [0 if (data.get("dataset") or {}).get("aggregate") is False else 1]
+
+
+def flow_classes(data: Mapping[str, Any]) -> list[str]:
+    return sorted({f["flow_class"] for f in data.get("financing") or () if f.get("flow_class")})
+
+
 def _derive_aspect(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
     from cca.core.views import record_view
 
@@ -178,6 +223,8 @@ KINDS.register(
             Ref("location.place_ids[]", "place"),
             Ref("related[].project", "project"),
             Ref("organisations[]", "organisation"),
+            Ref("same_as[]", "project"),
+            Ref("dataset.source", "source"),
         ),
         countries=("countries[]",),
         sectors=("sectors[]",),
@@ -187,6 +234,7 @@ KINDS.register(
             Column("countries", "Countries", "list", priority=2),
             Column("status", "Status", "status"),
             Column("progress", "Progress", "progress", priority=3),
+            Column("financing", "Financing", "usd", priority=2),
             Column("id", "ID", "id", priority=3),
         ),
         derived={
@@ -210,7 +258,15 @@ KINDS.register(
         },
         derived_required=("countries", "country_codes", "sectors", "status", "status_as_of", "progress"),
         derive=_derive_project,
-        facets={"status": current_status},
+        facets={
+            "status": current_status,
+            "year": commitment_year,
+            "financier": financiers,
+            "usd": usd_2021,
+            "source": cited_sources,
+            "aggregate": for_aggregates,
+            "flow_class": flow_classes,
+        },
         in_profile=True,
         record_class=Project,
     )
@@ -519,6 +575,7 @@ KINDS.register(
             Column("publisher", "Publisher", "text", priority=2),
             Column("date", "Date", "date"),
             Column("fact_count", "Facts", "count", priority=2),
+            Column("dataset", "Dataset", "provenance", priority=2),
             Column("id", "ID", "id", priority=3),
         ),
         derived={"fact_count": {**_INT, "description": "Evidence entries citing this source."}},

@@ -187,7 +187,38 @@ class Store:
         limit: int | None = None,
         order: str = "listing",
         regions: Iterable[str] | None = None,
+        ranges: dict[str, tuple[Any, Any]] | None = None,
+        contains: dict[str, Sequence[str]] | None = None,
     ) -> Iterator[Row]:
+        where, params = self._where(kind, countries, sectors, facets, search, parent, regions, ranges, contains)
+        sql = f"SELECT {_COLUMNS} FROM records r WHERE {' AND '.join(where)}"
+        sql += " ORDER BY r.id" if order == "id" else " ORDER BY r.sort, r.seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        try:
+            cursor = self.connection.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(500)
+                if not batch:
+                    return
+                for row in batch:
+                    yield Row(*row)
+        except (sqlite3.Error, ValueError, OverflowError) as error:
+            raise StoreError(str(error)) from None
+
+    def _where(
+        self,
+        kind: str,
+        countries: Iterable[str] | None,
+        sectors: Iterable[str] | None,
+        facets: dict[str, Sequence[Any]] | None,
+        search: str | None,
+        parent: str | None,
+        regions: Iterable[str] | None,
+        ranges: dict[str, tuple[Any, Any]] | None,
+        contains: dict[str, Sequence[str]] | None,
+    ) -> tuple[list[str], list[Any]]:
+        """The WHERE terms of a filtered listing (every filter through an index)."""
         where = ["r.kind = ?"]
         params: list[Any] = [kind]
         if countries is not None or regions is not None:
@@ -221,18 +252,59 @@ class Store:
         if parent is not None:
             where.append("r.parent = ?")
             params.append(parent)
-        sql = f"SELECT {_COLUMNS} FROM records r WHERE {' AND '.join(where)}"
-        sql += " ORDER BY r.id" if order == "id" else " ORDER BY r.sort, r.seq"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        for name, (low, high) in (ranges or {}).items():
+            bounds = ["name = ?"]
+            params.append(name)
+            if low is not None:
+                bounds.append("value >= ?")
+                params.append(low)
+            if high is not None:
+                bounds.append("value <= ?")
+                params.append(high)
+            where.append(f"r.seq IN (SELECT seq FROM facets WHERE {' AND '.join(bounds)})")
+        for name, needles in (contains or {}).items():
+            likes = " OR ".join("instr(value, ?) > 0" for _ in needles)
+            where.append(f"r.seq IN (SELECT seq FROM facets WHERE name = ? AND ({likes}))")
+            params += [name, *needles]
+        return where, params
+
+    def stats(
+        self, kind: str, by: Sequence[str], filters: dict[str, Any], aggregate_only: bool = True
+    ) -> list[tuple[Any, ...]]:
+        """Counts and sums of the usd facet, grouped by ``by`` (country, sector, or a facet's name).
+
+        ``filters`` are :meth:`iter_rows`'s. Each row: the group values, the number of records,
+        the number with an amount, and the sum. ``aggregate_only`` leaves out records the
+        dataset says must not be summed.
+        """
+        where, params = self._where(kind, **filters)
+        if aggregate_only:
+            where.append("r.seq IN (SELECT seq FROM facets WHERE name = 'aggregate' AND value = 1)")
+        joins, keys = [], []
+        join_params: list[Any] = []
+        for number, name in enumerate(by):
+            alias = f"g{number}"
+            if name == "country":
+                joins.append(f"JOIN record_country {alias} ON {alias}.seq = r.seq AND {alias}.kind = r.kind")
+                keys.append(f"{alias}.country")
+            elif name == "sector":
+                joins.append(f"JOIN record_sector {alias} ON {alias}.seq = r.seq AND {alias}.kind = r.kind")
+                keys.append(f"{alias}.sector")
+            else:
+                joins.append(f"LEFT JOIN facets {alias} ON {alias}.seq = r.seq AND {alias}.name = ?")
+                join_params.append(name)
+                keys.append(f"{alias}.value")
+        group = ", ".join(keys)
+        sql = (
+            f"SELECT {group + ', ' if keys else ''}COUNT(DISTINCT r.seq), COUNT(u.value), TOTAL(u.value) "
+            + "FROM records r "
+            + " ".join(joins)
+            + " LEFT JOIN facets u ON u.seq = r.seq AND u.name = 'usd'"
+            + f" WHERE {' AND '.join(where)}"
+            + (f" GROUP BY {group}" if keys else "")
+        )
         try:
-            cursor = self.connection.execute(sql, params)
-            while True:
-                batch = cursor.fetchmany(500)
-                if not batch:
-                    return
-                for row in batch:
-                    yield Row(*row)
+            return [tuple(row) for row in self.connection.execute(sql, [*join_params, *params])]
         except (sqlite3.Error, ValueError, OverflowError) as error:
             raise StoreError(str(error)) from None
 

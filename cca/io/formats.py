@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -199,3 +200,107 @@ def _inline(value: Any, ascii_only: bool) -> str:
     if isinstance(value, list):
         return "[]"
     return _yaml_scalar(value, ascii_only)
+
+
+# -- knowledge files ------------------------------------------------------------------------------------
+
+#: What a record the fast reader would refuse has escaped in its text: first the punctuation its rules
+#: look at (a sign or comma before a digit, indicators), then, if that is not enough, all but letters.
+_PUNCTUATION = re.compile(
+    r",(?=[ \t]*[-+.0-9])|(?<![A-Za-z0-9])[-+.](?=[0-9.])|(?<![^\s\[{,:])[&*!?]|(?:(?<=[\[{,:])|(?<=[\[{,:] ))[|>]"
+    r"|[\[\]{}]|:(?=\s|\Z)|\s(?=:)|(?<=[0-9])[eE]|(?<=[0-9]\.)[eE]|(?<=[0-9._])_|_(?=[0-9.])|\x85|[\u2028\u2029]"
+)
+_ALL_BUT_LETTERS = re.compile(r"[^A-Za-z \u00a0-\u2027\u202a-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd]")
+
+
+def knowledge_text(document: Mapping[str, Any], *, comment: str = "") -> str:
+    """A knowledge document as YAML in the layout cca reads fastest: top-level keys, list items at two spaces.
+
+    Each record is checked the way the fast reader checks it; a record it would refuse (a
+    ``" ? "`` or ``": "`` in some text, say) is written again with its text escaped, so one odd
+    value never sends the whole file to the slower, positioned reader.
+    """
+    from cca.io.yaml import BATCH, risky, unusual
+
+    parts = [f"# {line}\n" if line else "#\n" for line in comment.splitlines()]
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            parts.append(f"{key}:\n")
+            chunks = [_item(item, escape=None) for item in value]
+            for start in range(0, len(chunks), BATCH):  # the batches the fast reader will check
+                batch = "".join(chunks[start : start + BATCH])
+                if not (risky(batch) or unusual(batch)):
+                    continue
+                for number in range(start, min(start + BATCH, len(chunks))):
+                    chunk = chunks[number]
+                    if risky(chunk) or unusual(chunk):  # escape what the fast reader looks at; if not enough, all
+                        chunk = _item(value[number], escape=_PUNCTUATION)
+                        if risky(chunk) or unusual(chunk):
+                            chunk = _item(value[number], escape=_ALL_BUT_LETTERS)
+                        chunks[number] = chunk
+            parts += chunks
+        else:
+            parts.append(yaml_text({key: value}))
+    return "".join(parts)
+
+
+def _item(value: Any, *, escape: re.Pattern[str] | None) -> str:
+    lines: list[str] = []
+    _emit_value(value, 4, lines, escape)
+    return "  - " + lines[0][4:] + "\n" + "".join(line + "\n" for line in lines[1:])
+
+
+def _emit_value(value: Any, indent: int, lines: list[str], escape: re.Pattern[str] | None) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = _knowledge_scalar(str(key), None)
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{name}:")
+                _emit_value(item, indent + 2, lines, escape)
+            else:
+                lines.append(f"{pad}{name}: {_knowledge_scalar(item, escape)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                nested: list[str] = []
+                _emit_value(item, indent + 2, nested, escape)
+                lines.append(pad + "- " + nested[0][indent + 2 :])
+                lines.extend(nested[1:])
+            else:
+                lines.append(f"{pad}- {_knowledge_scalar(item, escape)}")
+    else:
+        lines.append(pad + _knowledge_scalar(value, escape))
+
+
+def _knowledge_scalar(value: Any, escape: re.Pattern[str] | None) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if not isinstance(value, str):
+        return _yaml_scalar(value, False)
+    if escape is None or not escape.search(value):
+        return _plain_or_quoted(value)
+    out = []
+    for index, char in enumerate(value):
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\":
+            out.append("\\\\")
+        elif escape.match(value, index) or ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
+            out.append(_escape_char(char))
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain_or_quoted(text: str) -> str:
+    """A string as YAML, remembered: an import repeats its roles, types and names thousands of times."""
+    return _yaml_string(text, False)
+
+
+def _escape_char(char: str) -> str:
+    point = ord(char)
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"

@@ -55,7 +55,7 @@ def signals_held() -> Iterator[None]:
         mask(signal.SIG_SETMASK, previous)
 
 
-def _umask() -> int:
+def umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -101,7 +101,7 @@ def atomic_path(path: Path, force: bool) -> Iterator[Path]:
             parent.mkdir(parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
             temporary = Path(name)
-        os.fchmod(handle, 0o666 & ~_umask())
+        os.fchmod(handle, 0o666 & ~umask())
         os.close(handle)
         yield temporary
         with signals_held():
@@ -150,7 +150,7 @@ def atomic_directory(directory: Path, names: list[str], force: bool) -> Iterator
     try:
         for target in targets.values():
             check_target(target, force)
-        mask = _umask()
+        mask = umask()
         for name in names:
             with signals_held():
                 handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)

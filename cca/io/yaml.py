@@ -477,6 +477,10 @@ _FAST_NUMBER = (
 )
 _NUMBER_TAIL = r"[ \t]*(?=[-+._]*[0-9]|[-+]?\.[iInN])(?!" + _SAME + _END + r")(?=" + _FAST_NUMBER + _END + r")"
 _NUMBERS = [re.compile(pre + _NUMBER_TAIL) for pre in (":", "-", r"\[", ",", r"\{", r"\n", r"\?", r"\t", r"\r")]
+# Each list above as one pattern (one scan of a chunk instead of one per pattern: the same verdicts).
+_ANY_NUMBER = re.compile(r"[:\-\[,{\n?\t\r]" + _NUMBER_TAIL)
+_ANY_NUMBER_FEATURE = re.compile("|".join(f"(?:{p.pattern})" for p in _NUMBER_FEATURES))
+_ANY_STRUCTURE = re.compile("|".join(f"(?:{p.pattern})" for p in _STRUCTURE))
 # Long integer literals the reference refuses as out of range (an agreed form yaml_rs would accept).
 _LONG_INT = re.compile(r"[0-9]{19}")
 
@@ -493,16 +497,58 @@ def _open_flow(chunk: str) -> bool:
 
 
 def _tail_block(chunk: str) -> bool:
-    match = _TRAILING_BLANK_OR_COMMENT.search(chunk)
-    body = chunk[: match.start()] if match is not None else chunk
-    return _TAIL_BLOCK.search(body[body.rfind("\n") + 1 :]) is not None
+    return _TAIL_BLOCK.search(_last_content_line(chunk)) is not None
+
+
+_BLANK_OR_COMMENT_LINE = re.compile(r"[ \t]*(?:#[^\n]*)?\Z")
+
+
+def _last_content_line(chunk: str) -> str:
+    """The chunk's last line before its trailing blank and comment lines.
+
+    The same as cutting at ``_TRAILING_BLANK_OR_COMMENT.search(chunk)``, walked from the end: that
+    regular expression, searched from the start, takes time quadratic in a chunk's length.
+    """
+    end = len(chunk.rstrip())
+    while True:
+        start = chunk.rfind("\n", 0, end) + 1
+        if start == 0 or not _BLANK_OR_COMMENT_LINE.match(chunk, start, end):
+            return chunk[start:end]
+        end = start - 1
+
+
+def _indicator(chunk: str) -> bool:
+    """``_INDICATORS.search(chunk)``, found by looking at each '&', '*', '!' and '?' (the regex is slow on big text)."""
+    for char in "&*!?":
+        at = chunk.find(char)
+        while at >= 0:
+            if at == 0 or chunk[at - 1].isspace() or chunk[at - 1] in "[{,:":
+                if char in "!?":
+                    return True
+                if at + 1 < len(chunk) and not chunk[at + 1].isspace() and chunk[at + 1] not in ",[]{}":
+                    return True
+            at = chunk.find(char, at + 1)
+    return False
+
+
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+
+
+def _long_int(chunk: str) -> bool:
+    """``_LONG_INT.search(chunk)``: a run of 19 ASCII digits, found at C speed."""
+    return b"0" * 19 in chunk.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY)
+
+
+def unusual(text: str) -> bool:
+    """Whether ``text`` holds a character that sends a whole file to the reference reader."""
+    return _UNUSUAL_CHARACTERS.search(text) is not None or _HUGE_INT.search(text) is not None
 
 
 def risky(chunk: str, *, final: bool = False) -> bool:
     """Whether the two readers might read ``chunk`` differently (``final``: it ends the file)."""
     if final and not chunk.endswith("\n"):
         return True
-    if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _INDICATORS.search(chunk):
+    if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _indicator(chunk):
         return True
     if chunk.startswith(("---", "...", "%", ":", "\t")):
         return True
@@ -510,16 +556,16 @@ def risky(chunk: str, *, final: bool = False) -> bool:
         return True
     if ("|" in chunk or ">" in chunk) and (_FLOW_BLOCKCHAR.search(chunk) or _tail_block(chunk)):
         return True
-    if any(pattern.search(chunk) for pattern in _STRUCTURE):
+    if _ANY_STRUCTURE.search(chunk):
         return True
     if ("[" in chunk or "{" in chunk) and _open_flow(chunk):
         return True
-    if _LONG_INT.search(chunk):
+    if _long_int(chunk):
         return True
     probe = "\n" + chunk[:80]  # a token at the very start has no delimiter before it
-    if not any(p.search(chunk) or p.search(probe) for p in _NUMBER_FEATURES):
+    if not (_ANY_NUMBER_FEATURE.search(chunk) or _ANY_NUMBER_FEATURE.search(probe)):
         return False
-    return any(p.search(chunk) or p.search(probe) for p in _NUMBERS)
+    return bool(_ANY_NUMBER.search(chunk) or _ANY_NUMBER.search(probe))
 
 
 # -- splitting a file into records ---------------------------------------------------------------------

@@ -1,0 +1,591 @@
+"""AidData's Global Chinese Development Finance Dataset, Version 3.0 (GCDF 3.0), as cca knowledge.
+
+Each row becomes a project record whose evidence is a locator: the dataset source, the row's
+``AidData Record ID`` and each of the row's own source URLs. Every column is either mapped
+to a field cca knows (money, dates, status, parties, sector, place) or kept, under its own
+name, in the record's ``dataset.fields``; nothing from a row is invented or dropped.
+
+The layout is the one AidData distributes: the workbook's ``GCDF_3.0`` sheet, or a CSV
+export of it (pandas writes ``2021.0`` for float columns, ``YYYY-MM-DD`` for dates, ``|``
+between the items of a list).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from cca.core.errors import BadCells, DatasetError, Problem
+from cca.io.importers.tables import DEFAULT_SHEET, open_table
+
+SOURCE_ID = "aiddata-gcdf-3"
+NAME = "aiddata"
+DATASET = "AidData's Global Chinese Development Finance Dataset"
+VERSION = "3.0"
+PUBLISHER = "AidData, a research lab at William & Mary"
+#: The release of GCDF 3.0 (AidData, 6 November 2023): the date its statuses hold at.
+RELEASE = "2023-11-06"
+URL = "https://www.aiddata.org/data/aiddatas-global-chinese-development-finance-dataset-version-3-0"
+LICENCE = "Open Data Commons Attribution License (ODC-By) v1.0"
+ATTRIBUTION = (
+    "Custer, S., Dreher, A., Elston, T.B., Escobar, B., Fedorochko, R., Fuchs, A., Ghose, S., Lin, J., "
+    "Malik, A., Parks, B.C., Solomon, K., Strange, A., Tierney, M.J., Vlasto, L., Walsh, K., Wang, F., "
+    "Zaleski, L., and Zhang, S. 2023. Tracking Chinese Development Finance: An Application of AidData's "
+    "TUFF 3.0 Methodology. Williamsburg, VA: AidData at William & Mary."
+)
+
+#: The 126 columns of the GCDF_3.0 sheet, in order.
+COLUMNS: tuple[str, ...] = (
+    "AidData Record ID", "Recommended For Aggregates", "AidData Parent ID", "Umbrella", "Financier Country",
+    "Recipient", "Recipient ISO-3", "Recipient Region", "Commitment Year", "Implementation Start Year",
+    "Completion Year", "Title", "Description", "Staff Comments", "Status", "Intent", "Flow Type",
+    "Flow Type Simplified", "OECD ODA Concessionality Threshold", "Flow Class", "Sector Code", "Sector Name",
+    "Infrastructure", "COVID", "Funding Agencies", "Funding Agencies Type", "Co-financed",
+    "Co-financing Agencies", "Co-financing Agencies Type", "Direct Receiving Agencies",
+    "Direct Receiving Agencies Type", "Indirect Receiving Agencies", "Indirect Receiving Agencies Type",
+    "On-lending", "Implementing Agencies", "Implementing Agencies Type", "Guarantee Provided", "Guarantor",
+    "Guarantor Agency Type", "Insurance Provided", "Insurance Provider", "Insurance Provider Agency Type",
+    "Collateralized", "Collateral Provider", "Collateral Provider Agency Type", "Security Agent/Collateral Agent",
+    "Security Agent/Collateral Agent Type", "Collateral", "Amount (Original Currency)", "Original Currency",
+    "Amount Estimated", "Amount (Constant USD 2021)", "Amount (Nominal USD)", "Adjusted Amount (Original Currency)",
+    "Adjusted Amount (Constant USD 2021)", "Adjusted Amount (Nominal USD)", "Financial Distress",
+    "Commitment Date (MM/DD/YYYY)", "Commitment Date Estimated", "Planned Implementation Start Date (MM/DD/YYYY)",
+    "Actual Implementation Start Date (MM/DD/YYYY)", "Actual Implementation Start Date Estimated",
+    "Deviation from Planned Implementation Start Date", "Planned Completion Date (MM/DD/YYYY)",
+    "Actual Completion Date (MM/DD/YYYY)", "Actual Completion Date Estimated",
+    "Deviation from Planned Completion Date", "Maturity", "Interest Rate", "Grace Period", "Management Fee",
+    "Commitment Fee", "Insurance Fee (Percent)", "Insurance Fee (Nominal USD)", "Default Interest Rate",
+    "First Loan Repayment Date", "Last Loan Repayment Date", "Grant Element (OECD Cash-Flow)",
+    "Grant Element (OECD Grant-Equiv)", "Grant Element (IMF)", "Number of Lenders", "Export Buyer's Credit",
+    "Supplier\u2019s Credit/Export Seller\u2019s Credit", "Interest-Free Loan", "Refinancing",
+    "Investment Project Loan", "M&A", "Working Capital", "EPCF", "Lease", "FXSL/BOP", "CC IRS", "RCF", "GCL", "PBC",
+    "PxF/Commodity Prepayment", "Inter-Bank Loan", "Overseas Project Contracting Loan", "DPA", "Project Finance",
+    "Involving Multilateral", "Non-Chinese Financier", "Short-Term", "Rescue",
+    "Project JV/SPV Host Government Ownership", "Project JV/SPV Chinese Government Ownership",
+    "Level of Public Liability", "Total Source Count", "Official Source Count", "Source URLs", "Source Titles",
+    "Source Publishers", "Source Resource Types", "Contact Name", "Contact Position", "ODA Eligible Recipient",
+    "OECD ODA Income Group", "Location Narrative", "Geographic Level of Precision Available",
+    "ADM1 Level Available", "ADM2 Level Available", "Geospatial Feature Available", "Source Quality Score",
+    "Data Completeness Score", "Implementation Detail Score", "Loan Detail Score",
+)  # fmt: skip
+
+INT_COLUMNS = frozenset(
+    {
+        "AidData Record ID", "Commitment Year", "Sector Code", "Total Source Count", "Official Source Count",
+        "Source Quality Score", "Data Completeness Score", "Implementation Start Year", "Completion Year",
+    }
+)  # fmt: skip
+FLOAT_COLUMNS = frozenset(
+    {
+        "OECD ODA Concessionality Threshold", "Amount (Original Currency)", "Amount (Constant USD 2021)",
+        "Amount (Nominal USD)", "Adjusted Amount (Original Currency)", "Adjusted Amount (Constant USD 2021)",
+        "Adjusted Amount (Nominal USD)", "Deviation from Planned Implementation Start Date",
+        "Deviation from Planned Completion Date", "Maturity", "Interest Rate", "Grace Period", "Management Fee",
+        "Commitment Fee", "Insurance Fee (Percent)", "Insurance Fee (Nominal USD)", "Default Interest Rate",
+        "Grant Element (OECD Cash-Flow)", "Grant Element (OECD Grant-Equiv)", "Grant Element (IMF)",
+        "Implementation Detail Score", "Loan Detail Score",
+    }
+)  # fmt: skip
+DATE_COLUMNS = frozenset(
+    {
+        "Commitment Date (MM/DD/YYYY)", "Planned Implementation Start Date (MM/DD/YYYY)",
+        "Actual Implementation Start Date (MM/DD/YYYY)", "Planned Completion Date (MM/DD/YYYY)",
+        "Actual Completion Date (MM/DD/YYYY)", "First Loan Repayment Date", "Last Loan Repayment Date",
+    }
+)  # fmt: skip
+#: Columns whose items are joined with '|' (kept as lists in dataset.fields).
+LIST_COLUMNS = frozenset({"Source Titles", "Source Publishers", "Source Resource Types", "Contact Name"})
+
+#: AidData's status vocabulary, and cca's.
+STATUS = {
+    "Pipeline: Pledge": "planned",
+    "Pipeline: Commitment": "agreed",
+    "Implementation": "in-progress",
+    "Completion": "completed",
+    "Suspended": "suspended",
+    "Cancelled": "cancelled",
+}
+FLOW_TYPE = {
+    "Loan": "loan",
+    "Grant": "grant",
+    "Free-standing technical assistance": "technical-assistance",
+    "Scholarships/training in the donor country": "scholarship",
+    "Debt rescheduling": "debt-relief",
+    "Debt forgiveness": "debt-relief",
+}
+#: Agency columns (name column, type column) and the role their parties play.
+PARTIES = (
+    ("Funding Agencies", "Funding Agencies Type", "funder"),
+    ("Co-financing Agencies", "Co-financing Agencies Type", "co-financier"),
+    ("Direct Receiving Agencies", "Direct Receiving Agencies Type", "receiver"),
+    ("Indirect Receiving Agencies", "Indirect Receiving Agencies Type", "receiver"),
+    ("Implementing Agencies", "Implementing Agencies Type", "implementer"),
+    ("Guarantor", "Guarantor Agency Type", "guarantor"),
+    ("Insurance Provider", "Insurance Provider Agency Type", "insurer"),
+    ("Collateral Provider", "Collateral Provider Agency Type", "collateral-provider"),
+)
+DATES = (
+    ("Planned Implementation Start Date (MM/DD/YYYY)", "planned_start"),
+    ("Actual Implementation Start Date (MM/DD/YYYY)", "actual_start"),
+    ("Planned Completion Date (MM/DD/YYYY)", "planned_completion"),
+    ("Actual Completion Date (MM/DD/YYYY)", "actual_completion"),
+)
+ESTIMATED = (
+    ("Commitment Date Estimated", "commitment"),
+    ("Actual Implementation Start Date Estimated", "actual_start"),
+    ("Actual Completion Date Estimated", "actual_completion"),
+)
+#: Columns that become fields of the record (the rest go to dataset.fields as they are).
+MAPPED = frozenset(
+    {
+        "AidData Record ID", "Recommended For Aggregates", "AidData Parent ID", "Umbrella", "Recipient",
+        "Recipient ISO-3", "Commitment Year", "Title", "Description", "Status", "Intent", "Flow Type",
+        "Flow Class", "Sector Code", "Sector Name", "Amount (Original Currency)", "Original Currency",
+        "Amount Estimated", "Amount (Constant USD 2021)", "Amount (Nominal USD)",
+        "Adjusted Amount (Original Currency)", "Adjusted Amount (Constant USD 2021)",
+        "Adjusted Amount (Nominal USD)", "Commitment Date (MM/DD/YYYY)", "Location Narrative", "Source URLs",
+        *(column for pair in PARTIES for column in pair[:2]), *(column for column, _ in DATES),
+        *(column for column, _ in ESTIMATED),
+    }
+)  # fmt: skip
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00)?\Z")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+class Places(NamedTuple):
+    """What the importer needs to know of the knowledge already there."""
+
+    #: ISO 3166-1 alpha-3 -> id of a country record.
+    countries: Mapping[str, str]
+    #: ISO 3166-1 alpha-3 -> (alpha-2, name, other names): every real country.
+    world: Mapping[str, tuple[str, str, tuple[str, ...]]]
+    #: Alpha-3 codes imported without --all.
+    selected: frozenset[str]
+    #: OECD CRS code -> cca sector id.
+    sectors: Mapping[int, str]
+    china: str
+
+
+class Imported(NamedTuple):
+    document: dict[str, Any]
+    rows: int
+    imported: int
+    skipped: list[str]
+    sheet: str | None
+
+
+def crs_sectors(table: Path) -> dict[int, str]:
+    out = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("#", "code\t")) or not line.strip():
+            continue
+        code, _name, sector = line.split("\t")[:3]
+        out[int(code)] = sector
+    return out
+
+
+def check_header(header: Sequence[str], label: str) -> list[str]:
+    """The header with a pandas index column dropped; a header that is not GCDF 3.0's names what differs."""
+    names = [name.strip() for name in header]
+    if names and names[0] in ("", "Unnamed: 0") and names[1:2] == [COLUMNS[0]]:
+        names = names[1:]  # written with pandas' index: an unnamed first column
+    if names == list(COLUMNS):
+        return names
+    present, wanted = set(names), set(COLUMNS)
+    missing = [c for c in COLUMNS if c not in present]
+    extra = [c for c in names if c not in wanted]
+    parts = []
+    for column in missing:
+        close = difflib.get_close_matches(column, extra, n=1, cutoff=0.8)
+        if close:
+            parts.append(f"{column!r} is named {close[0]!r}")
+            extra.remove(close[0])
+        else:
+            parts.append(f"missing column {column!r}")
+    parts += [f"unexpected column {c!r}" for c in extra]
+    if not parts:
+        parts.append("the columns are not in GCDF 3.0's order")
+    found = f"{len(names)} columns"
+    raise DatasetError(
+        f"{label}: not AidData's GCDF 3.0 layout ({found}, expected 126): "
+        + "; ".join(parts[:8])
+        + (f"; and {len(parts) - 8} more" if len(parts) > 8 else "")
+    )
+
+
+class _Row:
+    """One data row, read by column name; a bad cell becomes a positioned problem."""
+
+    def __init__(self, cells: Sequence[str], index: Mapping[str, int], label: str, number: int) -> None:
+        self.cells, self.index, self.label, self.number = cells, index, label, number
+        self.problems: list[Problem] = []
+
+    def text(self, column: str) -> str:
+        return self.raw(column).strip()
+
+    def raw(self, column: str) -> str:
+        """The cell, its line breaks as '\\n' whether the file spells them CR LF, CR or _x000D_ (Excel's escape)."""
+        at = self.index[column]
+        cell = self.cells[at] if at < len(self.cells) else ""
+        if "\r" in cell or "_x000D_" in cell:
+            cell = cell.replace("_x000D_", "\r").replace("\r\n", "\n").replace("\r", "\n")
+        return cell
+
+    def bad(self, column: str, message: str) -> None:
+        self.problems.append(Problem(self.label, self.number, self.index[column] + 1, f"{column}: {message}"))
+
+    def number_of(self, column: str) -> float | None:
+        text = self.text(column).replace(",", "")
+        if not text:
+            return None
+        if not _NUMBER.match(text):
+            self.bad(column, f"{text!r} is not a number")
+            return None
+        value = float(text)
+        if not math.isfinite(value):
+            self.bad(column, f"{text!r} is not a finite number")
+            return None
+        return value
+
+    def whole(self, column: str) -> int | None:
+        value = self.number_of(column)
+        if value is None:
+            return None
+        if value != int(value):
+            self.bad(column, f"{self.text(column)!r} is not a whole number")
+            return None
+        return int(value)
+
+    def date(self, column: str) -> str | None:
+        text = self.text(column)
+        if not text:
+            return None
+        match = _DATE.match(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+        else:
+            us = _US_DATE.match(text)
+            if us is None:
+                self.bad(column, f"{text!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+                return None
+            month, day, year = (int(part) for part in us.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            self.bad(column, f"{text!r} is not a real calendar date")
+            return None
+
+    def flag(self, column: str) -> bool | None:
+        text = self.text(column)
+        if text in ("Yes", "yes", "YES", "TRUE", "True", "1"):
+            return True
+        if text in ("No", "no", "NO", "FALSE", "False", "0"):
+            return False
+        if text:
+            self.bad(column, f"{text!r} is not Yes or No")
+        return None
+
+    def items(self, column: str) -> list[str]:
+        return [item.strip() for item in self.raw(column).split("|")]
+
+
+def _value(row: _Row, column: str) -> Any:
+    """An unmapped column as dataset.fields keeps it: a number, a date, a list, or the text."""
+    if column in INT_COLUMNS:
+        return row.whole(column)
+    if column in FLOAT_COLUMNS:
+        return row.number_of(column)
+    if column in DATE_COLUMNS:
+        return row.date(column)
+    text = row.text(column)
+    if not text:
+        return None
+    if column in LIST_COLUMNS and "|" in text:
+        return " | ".join(row.items(column))
+    return text
+
+
+def _money(value: float) -> float | int:
+    """Whole amounts as whole numbers (2021.0 -> 2021): the file reads the way a person writes it."""
+    return int(value) if value == int(value) and abs(value) < 2**53 else value
+
+
+def convert(row: _Row, places: Places, wanted: bool) -> dict[str, Any] | None:
+    """One row as a project record, or None when it is not selected. Bad cells land in ``row.problems``."""
+    iso3 = row.text("Recipient ISO-3").upper()
+    if not wanted and iso3 not in places.selected:
+        return None
+    record_id = row.whole("AidData Record ID")
+    title = row.text("Title")
+    if record_id is None:
+        if not row.problems:
+            row.bad("AidData Record ID", "empty: every row needs its record id")
+        return None
+    if not title:
+        row.bad("Title", "empty: every row needs a title")
+    key = str(record_id)
+    locator = {"source": SOURCE_ID, "record": key}
+    out: dict[str, Any] = {"id": f"aiddata-{key}", "name": title}
+    flow_type = row.text("Flow Type")
+    out["type"] = FLOW_TYPE.get(flow_type, "financing")
+    countries = [places.china]
+    if iso3:
+        if not re.fullmatch(r"[A-Z]{3}", iso3):
+            row.bad("Recipient ISO-3", f"{iso3!r} is not a three-letter country code")
+        country = places.countries.get(iso3) or _world_id(places, iso3)
+        if country is not None and country not in countries:
+            countries.append(country)  # a code outside ISO 3166-1 (XKX): the recipient stays in dataset.recipient
+    out["countries"] = countries
+    code = row.whole("Sector Code")
+    out["sectors"] = [places.sectors.get(code, "unspecified") if code is not None else "unspecified"]
+    description = row.text("Description")
+    if description:
+        out["summary"] = description
+    status = row.text("Status")
+    if status:
+        value = STATUS.get(status)
+        if value is None:
+            row.bad("Status", f"{status!r} is not one of: {', '.join(STATUS)}")
+        else:
+            out["status"] = [{"value": value, "as_of": RELEASE, "evidence": [dict(locator)]}]
+    dates: dict[str, Any] = {}
+    commitment = row.date("Commitment Date (MM/DD/YYYY)")
+    year = row.whole("Commitment Year")
+    if commitment or year:
+        dates["commitment"] = commitment or str(year)
+    for column, name in DATES:
+        found = row.date(column)
+        if found:
+            dates[name] = found
+    estimated = [name for column, name in ESTIMATED if row.flag(column)]
+    if estimated:
+        dates["estimated"] = estimated
+    if dates:
+        out["dates"] = dates
+    out["financing"] = [_financing(row, year, flow_type, locator)]
+    parties = _parties(row)
+    if parties:
+        out["parties"] = parties
+    narrative = row.text("Location Narrative")
+    if narrative:
+        out["location"] = {"narrative": narrative}
+    out["dataset"] = _dataset(row, key, code)
+    urls = [url for url in (_clean_url(item) for item in row.items("Source URLs")) if url]
+    out["evidence"] = [{**locator, "url": url} for url in dict.fromkeys(urls)] or [dict(locator)]
+    return out
+
+
+def _world_id(places: Places, iso3: str) -> str | None:
+    found = places.world.get(iso3)
+    return country_id(found[1]) if found else None
+
+
+def country_id(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "country"
+
+
+def _clean_url(item: str) -> str | None:
+    match = _URL.search(item.replace("https:// https://", "https://"))
+    return match.group(0) if match else None
+
+
+def _financing(row: _Row, year: int | None, flow_type: str, locator: dict[str, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    amount = row.number_of("Amount (Original Currency)")
+    currency = row.text("Original Currency").upper()
+    if amount is not None:
+        item["amount"] = _money(amount)
+        if currency:
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                row.bad("Original Currency", f"{currency!r} is not an ISO 4217 code")
+            item["currency"] = currency
+    for column, key in (("Amount (Constant USD 2021)", "usd_2021"), ("Amount (Nominal USD)", "usd_nominal")):
+        value = row.number_of(column)
+        if value is not None:
+            if value < 0:
+                row.bad(column, "a negative amount")
+            item[key] = _money(value)
+    adjusted = {}
+    for column, key in (
+        ("Adjusted Amount (Original Currency)", "amount"),
+        ("Adjusted Amount (Constant USD 2021)", "usd_2021"),
+        ("Adjusted Amount (Nominal USD)", "usd_nominal"),
+    ):
+        value = row.number_of(column)
+        if value is not None:
+            adjusted[key] = _money(value)
+    if adjusted:
+        item["adjusted"] = adjusted
+    if row.flag("Amount Estimated"):
+        item["estimated"] = True
+    if year is not None:
+        item["year"] = year
+    simplified = FLOW_TYPE.get(flow_type)
+    item["kind"] = simplified if simplified in ("loan", "grant", "technical-assistance", "scholarship") else "other"
+    funders = [name for name in row.items("Funding Agencies") if name]
+    if funders:
+        item["party"] = funders[0]
+    for column, key in (("Flow Type", "flow_type"), ("Flow Class", "flow_class"), ("Intent", "intent")):
+        text = row.text(column)
+        if text:
+            item[key] = text
+    item["evidence"] = [dict(locator)]
+    return item
+
+
+def _parties(row: _Row) -> list[dict[str, Any]]:
+    out = []
+    for names_column, types_column, role in PARTIES:
+        names = row.items(names_column)
+        types = row.items(types_column)
+        for number, name in enumerate(names):
+            if not name:
+                continue
+            party: dict[str, Any] = {"name": name, "role": role}
+            kind = types[number] if number < len(types) else ""
+            if kind:
+                party["agency_type"] = kind
+            out.append(party)
+    return out
+
+
+def _dataset(row: _Row, key: str, code: int | None) -> dict[str, Any]:
+    info: dict[str, Any] = {"source": SOURCE_ID, "record": key}
+    aggregate = row.flag("Recommended For Aggregates")
+    if aggregate is not None:
+        info["aggregate"] = aggregate
+    umbrella = row.flag("Umbrella")
+    if umbrella is not None:
+        info["umbrella"] = umbrella
+    groups = [item for item in row.items("AidData Parent ID") if item]
+    if groups:
+        info["groups"] = [group.removesuffix(".0") for group in groups]
+    name = row.text("Sector Name")
+    if code is not None and name:
+        info["sector"] = {"code": code, "name": name}
+    recipient = row.text("Recipient")
+    if recipient:
+        info["recipient"] = recipient
+    fields = {}
+    for column in COLUMNS:
+        if column in MAPPED:
+            continue
+        value = _value(row, column)
+        if value is not None:
+            fields[column] = _money(value) if isinstance(value, float) else value
+    if fields:
+        info["fields"] = fields
+    return info
+
+
+def read(
+    path: Path,
+    label: str,
+    places: Places,
+    *,
+    every_recipient: bool = False,
+    skip_bad_rows: bool = False,
+    sheet: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Imported:
+    """Read the file and convert its rows: every problem at once, or (``skip_bad_rows``) the good rows only."""
+    table = open_table(path, label, sheet)
+    header = check_header(table.header, label)
+    offset = len(table.header) - len(header) if table.header[:1] != header[:1] else 0
+    index = {name: number + offset for number, name in enumerate(header)}
+    records: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    skipped: list[str] = []
+    seen: dict[str, int] = {}
+    rows = 0
+    for number, cells in table.rows:
+        rows += 1
+        if progress is not None and rows % 1000 == 0:
+            progress(rows)
+        row = _Row(cells, index, label, number)
+        record = convert(row, places, every_recipient)
+        if record is not None and record["id"] in seen:
+            row.bad("AidData Record ID", f"{record['id'][8:]} is given twice (first on row {seen[record['id']]})")
+        if row.problems:
+            if skip_bad_rows:
+                skipped += [str(problem) for problem in row.problems]
+                continue
+            problems += row.problems
+            if len(problems) >= 50:
+                break
+            continue
+        if record is not None:
+            seen[record["id"]] = number
+            records.append(record)
+    if problems:
+        raise BadCells(problems)  # at most the first 50
+    document = {
+        "format": 1,
+        "sources": [_source(path, rows, len(records), len(skipped), every_recipient, table.sheet)],
+        "countries": _countries(records, places),
+        "projects": records,
+    }
+    return Imported(document, rows, len(records), skipped, table.sheet)
+
+
+def _source(path: Path, rows: int, imported: int, skipped: int, every: bool, sheet: str | None) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    dataset: dict[str, Any] = {
+        "name": DATASET,
+        "version": VERSION,
+        "importer": NAME,
+        "file": path.name,
+        "sha256": digest.hexdigest(),
+    }
+    if sheet:
+        dataset["sheet"] = sheet
+    dataset.update(
+        rows=rows,
+        imported_rows=imported,
+        skipped_rows=skipped,
+        selection="every recipient" if every else "recipients in ASEAN and Timor-Leste",
+        imported=dt.date.today().isoformat(),
+        licence=LICENCE,
+        attribution=ATTRIBUTION,
+    )
+    return {
+        "id": SOURCE_ID,
+        "title": f"{DATASET}, Version {VERSION}",
+        "publisher": PUBLISHER,
+        "date": RELEASE,
+        "url": URL,
+        "dataset": dataset,
+        "notes": "Imported by 'cca import aiddata'. The release date, URL and attribution are AidData's own "
+        "description of the dataset, not values from the file.",
+    }
+
+
+def _countries(records: Iterable[dict[str, Any]], places: Places) -> list[dict[str, Any]]:
+    """Country records for recipients the knowledge has no record for (from ISO 3166-1)."""
+    known = set(places.countries.values())
+    by_id = {country_id(name): (iso3, alpha2, name) for iso3, (alpha2, name, _) in places.world.items()}
+    out: dict[str, dict[str, Any]] = {}
+    for record in records:
+        for country in record["countries"]:
+            if country in known or country in out or country not in by_id:
+                continue
+            iso3, alpha2, name = by_id[country]
+            out[country] = {"id": country, "name": name, "official_name": name, "iso2": alpha2, "iso3": iso3}
+    return list(out.values())
+
+
+def sheet_default() -> str:
+    return DEFAULT_SHEET
