@@ -67,15 +67,27 @@ def test_readme_json_tables_match_the_schemas() -> None:
 
 def test_readme_python_example_runs() -> None:
     (code,) = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert code == (ROOT / "tests" / "api_example.py").read_text(encoding="utf-8"), "the README shows the checked file"
     namespace: dict[str, Any] = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
-    assert namespace["railways"]
+    assert namespace["railways"] and namespace["agreements"] and namespace["said"]
+    assert namespace["laos"].country.iso3 == "LAO"
+    assert namespace["hits"][0].record.kind in ("action", "statement")
     assert namespace["record"].id == "rcep"
+
+
+def test_readme_stats_picture_is_real(cca: Any, tmp_path: Path) -> None:
+    """The README's `cca stats` output is what the import of the test fixture gives."""
+    (block,) = [b for b in re.findall(r"```text\n(.*?)```", README, re.S) if "Constant 2021 USD" in b]
+    sample = ROOT / "tests" / "fixtures" / "aiddata" / "gcdf3_sample.csv"
+    assert cca("--data-dir", str(tmp_path), "import", "aiddata", str(sample)).exit_code == 0
+    actual = cca("--data-dir", str(tmp_path), "stats", "--by", "country", "-f", "table", env={"COLUMNS": "100"})
+    assert block == actual.stdout
 
 
 @pytest.mark.skipif(shutil.which("jq") is None and not os.environ.get("CI"), reason="jq not installed")
 def test_readme_jq_examples_run() -> None:
-    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", README, re.S) if "| jq" in b]
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", README, re.S) if "| jq" in b and "cca import" not in b]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for line in block.strip().splitlines():
         result = subprocess.run(
