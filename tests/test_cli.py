@@ -329,3 +329,21 @@ def test_json_and_format_must_agree(cca: Any) -> None:
     result = cca("projects", "--json", "--format", "csv")
     assert result.exit_code == 2
     assert "--json and --format disagree" in result.stderr
+
+
+def test_help_is_whole_and_readable(cca: Any) -> None:
+    """Issue 11: no '...' cut summaries at 120 columns, no click range metavars like '[x>=1]'."""
+    top = cca("--help", env={"COLUMNS": "120"}).stdout
+    summaries = top.split("Commands:", 1)[1]
+    assert "..." not in summaries and "…" not in summaries
+    for command in ("projects", "search", "actions", "link", "stats"):
+        text = cca(command, "--help", env={"COLUMNS": "120"}).stdout
+        assert "[x" not in text and "<=x" not in text and "<int" not in text, command
+
+
+@pytest.mark.parametrize(
+    "args", [["projects", "-n", "0"], ["search", "rail", "--limit", "-1"], ["link", "suggest", "--min-score", "101"]]
+)
+def test_out_of_range_numbers_are_one_line_usage_errors(cca: Any, args: list[str]) -> None:
+    result = cca(*args)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -52,6 +52,13 @@ def _value(choice: Any) -> Any:
     return getattr(choice, "value", choice)
 
 
+def _limit(options: Mapping[str, Any]) -> int | None:
+    limit = options.get("limit")
+    if limit is not None and limit < 1:
+        raise QueryError(f"--limit {limit}: give a number of records, 1 or more")
+    return int(limit) if limit is not None else None
+
+
 def overview(options: Mapping[str, Any]) -> None:
     from cca.cli.commands import overview as show_overview
 
@@ -70,7 +77,7 @@ def listing(kind_name: str, options: Mapping[str, Any]) -> None:
         sector=options.get("sector") or (),
         status=options.get("status") or (),
         search=options.get("search") or (),
-        limit=options.get("limit"),
+        limit=_limit(options),
         finance=_finance(options),
     )
 
@@ -107,7 +114,10 @@ def amount(text: str) -> float:
 def link(options: Mapping[str, Any]) -> None:
     from cca.cli.commands import link_suggestions
 
-    link_suggestions(kb(), _out(options, fields=False), int(options.get("min_score") or 0))
+    score = int(options.get("min_score") or 0)
+    if not 0 <= score <= 100:
+        raise QueryError(f"--min-score {score}: give a score from 0 to 100")
+    link_suggestions(kb(), _out(options, fields=False), score)
 
 
 def stats(options: Mapping[str, Any]) -> None:
@@ -144,7 +154,7 @@ def actions(options: Mapping[str, Any]) -> None:
         options.get("aspect"),
         options.get("sector") or [],
         options.get("search") or [],
-        options.get("limit"),
+        _limit(options),
     )
 
 
@@ -157,7 +167,7 @@ def country(options: Mapping[str, Any]) -> None:
 def search(options: Mapping[str, Any]) -> None:
     from cca.cli.commands import search_records
 
-    search_records(kb(), _out(options), options["text"], options.get("kind") or [], options.get("limit"))
+    search_records(kb(), _out(options), options["text"], options.get("kind") or [], _limit(options))
 
 
 def show(options: Mapping[str, Any]) -> None:

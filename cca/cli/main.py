@@ -304,7 +304,9 @@ SearchOpt = Annotated[
     list[str] | None,
     typer.Option("--search", "-q", help="Words to look for, or their beginnings (repeat to OR).", metavar="TEXT"),
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="At most this many records.", min=1, metavar="N")]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", "-n", help="At most this many records (1 or more).", metavar="N")
+]
 SinceOpt = Annotated[
     int | None, typer.Option("--since", help="Committed in this year or later (financing records).", metavar="YEAR")
 ]
@@ -595,7 +597,7 @@ def stats(
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Count projects and sum their financing (constant 2021 US dollars) by country, sector, year, ...
+    """Count projects and sum their financing (constant 2021 USD) by country, sector, year or financier.
 
     Example: cca stats --by country --since 2015
     """
@@ -629,7 +631,7 @@ def link(
         LinkAction, typer.Argument(help="suggest: dataset records that may be a curated project.", metavar="ACTION")
     ],
     min_score: Annotated[
-        int, typer.Option("--min-score", help="Only suggestions scoring at least this (0-100).", min=0, max=100)
+        int, typer.Option("--min-score", help="Only suggestions scoring at least this (0-100).", metavar="SCORE")
     ] = 60,
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
