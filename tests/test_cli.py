@@ -333,7 +333,12 @@ def test_json_and_format_must_agree(cca: Any) -> None:
 
 def test_help_is_whole_and_readable(cca: Any) -> None:
     """Issue 11: no '...' cut summaries at 120 columns, no click range metavars like '[x>=1]'."""
-    top = cca("--help", env={"COLUMNS": "120"}).stdout
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "120"}
+    top = subprocess.run([sys.executable, "-m", "cca", "--help"], capture_output=True, text=True, env=env).stdout
     summaries = top.split("Commands:", 1)[1]
     assert "..." not in summaries and "…" not in summaries
     for command in ("projects", "search", "actions", "link", "stats"):
