@@ -27,7 +27,7 @@ from cca.core.errors import StoreError
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 3
+FORMAT = 4
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,7 +71,9 @@ CREATE INDEX records_parent ON records (parent) WHERE parent IS NOT NULL;
 CREATE INDEX links_src ON links (src);
 CREATE INDEX links_dst ON links (dst, field);
 CREATE INDEX facets_value ON facets (name, value, seq);
+CREATE INDEX facets_seq ON facets (seq, name);
 CREATE INDEX record_country_seq ON record_country (seq);
+CREATE INDEX record_sector_seq ON record_sector (seq);
 """
 
 #: Column weights for ranking: names, other names, prose, notes, quotes.

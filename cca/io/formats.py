@@ -206,11 +206,12 @@ def _inline(value: Any, ascii_only: bool) -> str:
 
 #: What a record the fast reader would refuse has escaped in its text: first the punctuation its rules
 #: look at (a sign or comma before a digit, indicators), then, if that is not enough, all but letters.
-_PUNCTUATION = re.compile(
+_PUNCTUATION = (
     r",(?=[ \t]*[-+.0-9])|(?<![A-Za-z0-9])[-+.](?=[0-9.])|(?<![^\s\[{,:])[&*!?]|(?:(?<=[\[{,:])|(?<=[\[{,:] ))[|>]"
     r"|[\[\]{}]|:(?=\s|\Z)|\s(?=:)|(?<=[0-9])[eE]|(?<=[0-9]\.)[eE]|(?<=[0-9._])_|_(?=[0-9.])|\x85|[\u2028\u2029]"
 )
-_ALL_BUT_LETTERS = re.compile(r"[^A-Za-z \u00a0-\u2027\u202a-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd]")
+_ALL_BUT_LETTERS = r"[^A-Za-z \u00a0-\u2027\u202a-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd]"
+# (compiled when a knowledge file is written, not when cca starts: compiling them costs milliseconds)
 
 
 def knowledge_text(document: Mapping[str, Any], *, comment: str = "") -> str:
@@ -234,9 +235,9 @@ def knowledge_text(document: Mapping[str, Any], *, comment: str = "") -> str:
                 for number in range(start, min(start + BATCH, len(chunks))):
                     chunk = chunks[number]
                     if risky(chunk) or unusual(chunk):  # escape what the fast reader looks at; if not enough, all
-                        chunk = _item(value[number], escape=_PUNCTUATION)
+                        chunk = _item(value[number], escape=re.compile(_PUNCTUATION))
                         if risky(chunk) or unusual(chunk):
-                            chunk = _item(value[number], escape=_ALL_BUT_LETTERS)
+                            chunk = _item(value[number], escape=re.compile(_ALL_BUT_LETTERS))
                         chunks[number] = chunk
             parts += chunks
         else:
