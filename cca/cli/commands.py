@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cca.cli import cells
-from cca.cli.output import Out, View, document, listing, sections, views
+from cca.cli.output import STREAMED, Out, View, document, listing, sections, stream_listing, views
 from cca.cli.stream import emit, note
 from cca.core.errors import AmbiguousError, QueryError
 from cca.core.kb import KnowledgeBase, WorldCountry, suggest
@@ -132,18 +132,24 @@ def list_records(
     missing: list[str] = []
     if country or region:
         missing = kb.locate(list(country), list(region)).missing
+    chosen = {
+        "country": country or None,
+        "region": region or None,
+        "sector": sector or None,
+        "status": status or None,
+        "search": search or None,
+        "parent": parent,
+        "limit": limit,
+        **(finance or {}),
+    }
+    if records is None and out.chosen() in STREAMED:
+        # JSON, JSON Lines, CSV and TSV are written as the records come: memory stays flat at any size
+        _missing(missing, kind.plural)
+        streamed = (record_view(r, kb) for r in kb.iter_records(kind.name, **chosen))
+        stream_listing(out, streamed, lambda: fields(kind.name), empty=None if missing else f"no {kind.plural} match")
+        return
     if records is None:
-        records = kb.records(
-            kind.name,
-            country=country or None,
-            region=region or None,
-            sector=sector or None,
-            status=status or None,
-            search=search or None,
-            parent=parent,
-            limit=limit,
-            **(finance or {}),
-        )
+        records = kb.records(kind.name, **chosen)
     rows = [record_view(r, kb) for r in records]
     _missing(missing, kind.plural)
     empty = None if missing and not rows else f"no {kind.plural} match"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from cca.cli import cells
@@ -177,6 +177,58 @@ def listing(
         emit(markdown(rows, shown, title, footer()))
     elif rows:
         emit(human_table(out, rows, shown, title, caption))
+
+
+#: Formats a listing writes as its records come, never holding them all.
+STREAMED = frozenset({"json", "jsonl", "csv", "tsv"})
+
+
+class _Chunked:
+    """A text sink that hands stdout a block at a time (and not one write per record)."""
+
+    def __init__(self, size: int = 1 << 16) -> None:
+        self.parts: list[str] = []
+        self.held = 0
+        self.size = size
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        self.held += len(text)
+        if self.held >= self.size:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.parts:
+            emit("".join(self.parts))
+            self.parts, self.held = [], 0
+
+
+def stream_listing(
+    out: Out, rows: Iterable[dict[str, Any]], valid_fields: Callable[[], Sequence[str]], *, empty: str | None
+) -> None:
+    """A listing in a machine format, written as the rows come."""
+    fmt = out.chosen()
+    chosen = check_fields(out, valid_fields()) if out.fields else None
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield {field: row.get(field) for field in chosen} if chosen else row
+
+    sink = _Chunked()
+    if fmt == "json":
+        formats.write_json_array(counted(), sink, ascii_only=out.ascii_only, pretty=out.shown.tty)  # type: ignore[arg-type]
+    elif fmt == "jsonl":
+        formats.write_jsonl(counted(), sink, ascii_only=out.ascii_only)  # type: ignore[arg-type]
+    else:
+        names = chosen or list(valid_fields())
+        formats.write_delimited(counted(), names, sink, tabs=fmt == "tsv")  # type: ignore[arg-type]
+    sink.flush()
+    if count == 0 and empty:
+        note(empty)
 
 
 def machine(out: Out, fmt: str, rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> None:

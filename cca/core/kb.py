@@ -231,6 +231,14 @@ class KnowledgeBase:
             return []
         return self._records(self.store.iter_rows(kind, limit=limit, **chosen))
 
+    def iter_records(self, kind: str, *, limit: int | None = None, **filters: Any) -> Iterator[Record]:
+        """:meth:`records`, one at a time: memory stays flat however many match (for streamed output)."""
+        chosen = self.filters(kind, **filters)
+        if chosen is None:
+            return
+        for row in self.store.iter_rows(kind, limit=limit, **chosen):
+            yield self._record(row)
+
     def filters(
         self,
         kind: str,
