@@ -268,8 +268,7 @@ class KnowledgeBase:
         statuses = [resolve_status(value) for value in _many(status)]
         if statuses:
             facets["status"] = statuses
-        if _many(source):
-            facets["source"] = [self._source_id(value) for value in _many(source)]
+        sources = [self._source_id(value) for value in _many(source)] or None
         ranges: dict[str, tuple[Any, Any]] = {}
         if since is not None or until is not None:
             if since is not None and until is not None and since > until:
@@ -298,6 +297,7 @@ class KnowledgeBase:
             "parent": parent,
             "ranges": ranges,
             "contains": contains,
+            "sources": sources,
         }
 
     def _source_id(self, value: str) -> str:

@@ -124,17 +124,9 @@ def usd_2021(data: Mapping[str, Any]) -> list[float]:
     return [float(sum(amounts))] if amounts else []
 
 
-def cited_sources(data: Mapping[str, Any]) -> list[str]:
-    """The sources a project's evidence cites (--source)."""
-    found = {e["source"] for e in data.get("evidence") or () if isinstance(e, dict) and e.get("source")}
-    for observation in (*(data.get("status") or ()), *(data.get("progress") or ())):
-        found |= {e["source"] for e in observation.get("evidence") or () if e.get("source")}
-    return sorted(found)
-
-
-def for_aggregates(data: Mapping[str, Any]) -> list[int]:
-    """1 unless the dataset says the row must not be summed (an umbrella record would count twice)."""
-    return [0 if (data.get("dataset") or {}).get("aggregate") is False else 1]
+def not_for_aggregates(data: Mapping[str, Any]) -> list[int]:
+    """[1] when the dataset says the row must not be summed (an umbrella record would count twice)."""
+    return [1] if (data.get("dataset") or {}).get("aggregate") is False else []
 
 
 def flow_classes(data: Mapping[str, Any]) -> list[str]:
@@ -263,8 +255,7 @@ KINDS.register(
             "year": commitment_year,
             "financier": financiers,
             "usd": usd_2021,
-            "source": cited_sources,
-            "aggregate": for_aggregates,
+            "not_aggregate": not_for_aggregates,
             "flow_class": flow_classes,
         },
         in_profile=True,

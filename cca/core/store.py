@@ -27,7 +27,7 @@ from cca.core.errors import StoreError
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 4
+FORMAT = 5
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -191,8 +191,11 @@ class Store:
         regions: Iterable[str] | None = None,
         ranges: dict[str, tuple[Any, Any]] | None = None,
         contains: dict[str, Sequence[str]] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[Row]:
-        where, params = self._where(kind, countries, sectors, facets, search, parent, regions, ranges, contains)
+        where, params = self._where(
+            kind, countries, sectors, facets, search, parent, regions, ranges, contains, sources
+        )
         sql = f"SELECT {_COLUMNS} FROM records r WHERE {' AND '.join(where)}"
         sql += " ORDER BY r.id" if order == "id" else " ORDER BY r.sort, r.seq"
         if limit is not None:
@@ -219,6 +222,7 @@ class Store:
         regions: Iterable[str] | None,
         ranges: dict[str, tuple[Any, Any]] | None,
         contains: dict[str, Sequence[str]] | None,
+        sources: Sequence[str] | None = None,
     ) -> tuple[list[str], list[Any]]:
         """The WHERE terms of a filtered listing (every filter through an index)."""
         where = ["r.kind = ?"]
@@ -264,6 +268,10 @@ class Store:
                 bounds.append("value <= ?")
                 params.append(high)
             where.append(f"r.seq IN (SELECT seq FROM facets WHERE {' AND '.join(bounds)})")
+        if sources:  # evidence from these sources, anywhere in the record (its links say so)
+            marks = ",".join("?" * len(sources))
+            where.append(f"r.seq IN (SELECT src FROM links WHERE dst IN ({marks}) AND field = 'evidence.source')")
+            params += list(sources)
         for name, needles in (contains or {}).items():
             likes = " OR ".join("instr(value, ?) > 0" for _ in needles)
             where.append(f"r.seq IN (SELECT seq FROM facets WHERE name = ? AND ({likes}))")
@@ -281,7 +289,7 @@ class Store:
         """
         where, params = self._where(kind, **filters)
         if aggregate_only:
-            where.append("r.seq IN (SELECT seq FROM facets WHERE name = 'aggregate' AND value = 1)")
+            where.append("r.seq NOT IN (SELECT seq FROM facets WHERE name = 'not_aggregate')")
         joins, keys = [], []
         join_params: list[Any] = []
         for number, name in enumerate(by):
@@ -292,6 +300,12 @@ class Store:
             elif name == "sector":
                 joins.append(f"JOIN record_sector {alias} ON {alias}.seq = r.seq AND {alias}.kind = r.kind")
                 keys.append(f"{alias}.sector")
+            elif name == "source":  # each source once per record, however often it is cited
+                joins.append(
+                    f"JOIN (SELECT DISTINCT src, dst FROM links WHERE field = 'evidence.source') {alias} "
+                    f"ON {alias}.src = r.seq"
+                )
+                keys.append(f"{alias}.dst")
             else:
                 joins.append(f"LEFT JOIN facets {alias} ON {alias}.seq = r.seq AND {alias}.name = ?")
                 join_params.append(name)
