@@ -19,41 +19,132 @@ import sys
 from pathlib import Path
 
 COLUMNS = [
-    "AidData Record ID", "Recommended For Aggregates", "AidData Parent ID", "Umbrella",
-    "Financier Country", "Recipient", "Recipient ISO-3", "Recipient Region", "Commitment Year",
-    "Implementation Start Year", "Completion Year", "Title", "Description", "Staff Comments",
-    "Status", "Intent", "Flow Type", "Flow Type Simplified", "OECD ODA Concessionality Threshold",
-    "Flow Class", "Sector Code", "Sector Name", "Infrastructure", "COVID", "Funding Agencies",
-    "Funding Agencies Type", "Co-financed", "Co-financing Agencies", "Co-financing Agencies Type",
-    "Direct Receiving Agencies", "Direct Receiving Agencies Type", "Indirect Receiving Agencies",
-    "Indirect Receiving Agencies Type", "On-lending", "Implementing Agencies",
-    "Implementing Agencies Type", "Guarantee Provided", "Guarantor", "Guarantor Agency Type",
-    "Insurance Provided", "Insurance Provider", "Insurance Provider Agency Type", "Collateralized",
-    "Collateral Provider", "Collateral Provider Agency Type", "Security Agent/Collateral Agent",
-    "Security Agent/Collateral Agent Type", "Collateral", "Amount (Original Currency)",
-    "Original Currency", "Amount Estimated", "Amount (Constant USD 2021)", "Amount (Nominal USD)",
-    "Adjusted Amount (Original Currency)", "Adjusted Amount (Constant USD 2021)",
-    "Adjusted Amount (Nominal USD)", "Financial Distress", "Commitment Date (MM/DD/YYYY)",
-    "Commitment Date Estimated", "Planned Implementation Start Date (MM/DD/YYYY)",
-    "Actual Implementation Start Date (MM/DD/YYYY)", "Actual Implementation Start Date Estimated",
-    "Deviation from Planned Implementation Start Date", "Planned Completion Date (MM/DD/YYYY)",
-    "Actual Completion Date (MM/DD/YYYY)", "Actual Completion Date Estimated",
-    "Deviation from Planned Completion Date", "Maturity", "Interest Rate", "Grace Period",
-    "Management Fee", "Commitment Fee", "Insurance Fee (Percent)", "Insurance Fee (Nominal USD)",
-    "Default Interest Rate", "First Loan Repayment Date", "Last Loan Repayment Date",
-    "Grant Element (OECD Cash-Flow)", "Grant Element (OECD Grant-Equiv)", "Grant Element (IMF)",
-    "Number of Lenders", "Export Buyer's Credit", "Supplier\u2019s Credit/Export Seller\u2019s Credit",
-    "Interest-Free Loan", "Refinancing", "Investment Project Loan", "M&A", "Working Capital",
-    "EPCF", "Lease", "FXSL/BOP", "CC IRS", "RCF", "GCL", "PBC", "PxF/Commodity Prepayment",
-    "Inter-Bank Loan", "Overseas Project Contracting Loan", "DPA", "Project Finance",
-    "Involving Multilateral", "Non-Chinese Financier", "Short-Term", "Rescue",
-    "Project JV/SPV Host Government Ownership", "Project JV/SPV Chinese Government Ownership",
-    "Level of Public Liability", "Total Source Count", "Official Source Count", "Source URLs",
-    "Source Titles", "Source Publishers", "Source Resource Types", "Contact Name",
-    "Contact Position", "ODA Eligible Recipient", "OECD ODA Income Group", "Location Narrative",
-    "Geographic Level of Precision Available", "ADM1 Level Available", "ADM2 Level Available",
-    "Geospatial Feature Available", "Source Quality Score", "Data Completeness Score",
-    "Implementation Detail Score", "Loan Detail Score",
+    "AidData Record ID",
+    "Recommended For Aggregates",
+    "AidData Parent ID",
+    "Umbrella",
+    "Financier Country",
+    "Recipient",
+    "Recipient ISO-3",
+    "Recipient Region",
+    "Commitment Year",
+    "Implementation Start Year",
+    "Completion Year",
+    "Title",
+    "Description",
+    "Staff Comments",
+    "Status",
+    "Intent",
+    "Flow Type",
+    "Flow Type Simplified",
+    "OECD ODA Concessionality Threshold",
+    "Flow Class",
+    "Sector Code",
+    "Sector Name",
+    "Infrastructure",
+    "COVID",
+    "Funding Agencies",
+    "Funding Agencies Type",
+    "Co-financed",
+    "Co-financing Agencies",
+    "Co-financing Agencies Type",
+    "Direct Receiving Agencies",
+    "Direct Receiving Agencies Type",
+    "Indirect Receiving Agencies",
+    "Indirect Receiving Agencies Type",
+    "On-lending",
+    "Implementing Agencies",
+    "Implementing Agencies Type",
+    "Guarantee Provided",
+    "Guarantor",
+    "Guarantor Agency Type",
+    "Insurance Provided",
+    "Insurance Provider",
+    "Insurance Provider Agency Type",
+    "Collateralized",
+    "Collateral Provider",
+    "Collateral Provider Agency Type",
+    "Security Agent/Collateral Agent",
+    "Security Agent/Collateral Agent Type",
+    "Collateral",
+    "Amount (Original Currency)",
+    "Original Currency",
+    "Amount Estimated",
+    "Amount (Constant USD 2021)",
+    "Amount (Nominal USD)",
+    "Adjusted Amount (Original Currency)",
+    "Adjusted Amount (Constant USD 2021)",
+    "Adjusted Amount (Nominal USD)",
+    "Financial Distress",
+    "Commitment Date (MM/DD/YYYY)",
+    "Commitment Date Estimated",
+    "Planned Implementation Start Date (MM/DD/YYYY)",
+    "Actual Implementation Start Date (MM/DD/YYYY)",
+    "Actual Implementation Start Date Estimated",
+    "Deviation from Planned Implementation Start Date",
+    "Planned Completion Date (MM/DD/YYYY)",
+    "Actual Completion Date (MM/DD/YYYY)",
+    "Actual Completion Date Estimated",
+    "Deviation from Planned Completion Date",
+    "Maturity",
+    "Interest Rate",
+    "Grace Period",
+    "Management Fee",
+    "Commitment Fee",
+    "Insurance Fee (Percent)",
+    "Insurance Fee (Nominal USD)",
+    "Default Interest Rate",
+    "First Loan Repayment Date",
+    "Last Loan Repayment Date",
+    "Grant Element (OECD Cash-Flow)",
+    "Grant Element (OECD Grant-Equiv)",
+    "Grant Element (IMF)",
+    "Number of Lenders",
+    "Export Buyer's Credit",
+    "Supplier\u2019s Credit/Export Seller\u2019s Credit",
+    "Interest-Free Loan",
+    "Refinancing",
+    "Investment Project Loan",
+    "M&A",
+    "Working Capital",
+    "EPCF",
+    "Lease",
+    "FXSL/BOP",
+    "CC IRS",
+    "RCF",
+    "GCL",
+    "PBC",
+    "PxF/Commodity Prepayment",
+    "Inter-Bank Loan",
+    "Overseas Project Contracting Loan",
+    "DPA",
+    "Project Finance",
+    "Involving Multilateral",
+    "Non-Chinese Financier",
+    "Short-Term",
+    "Rescue",
+    "Project JV/SPV Host Government Ownership",
+    "Project JV/SPV Chinese Government Ownership",
+    "Level of Public Liability",
+    "Total Source Count",
+    "Official Source Count",
+    "Source URLs",
+    "Source Titles",
+    "Source Publishers",
+    "Source Resource Types",
+    "Contact Name",
+    "Contact Position",
+    "ODA Eligible Recipient",
+    "OECD ODA Income Group",
+    "Location Narrative",
+    "Geographic Level of Precision Available",
+    "ADM1 Level Available",
+    "ADM2 Level Available",
+    "Geospatial Feature Available",
+    "Source Quality Score",
+    "Data Completeness Score",
+    "Implementation Detail Score",
+    "Loan Detail Score",
 ]
 assert len(COLUMNS) == 126
 IDX = {name: i for i, name in enumerate(COLUMNS)}
@@ -62,16 +153,33 @@ IDX = {name: i for i, name in enumerate(COLUMNS)}
 # counts of the real GCDF 3.0 sheet published in a public notebook; the others are rough.
 L, LM, UM = "Low income", "Lower middle income", "Upper middle income"
 _ASIA = [
-    ("Indonesia", "IDN", LM, 437), ("Lao People's Democratic Republic", "LAO", LM, 346),
-    ("Malaysia", "MYS", UM, 176), ("Myanmar", "MMR", LM, 495), ("Cambodia", "KHM", LM, 418),
-    ("Viet Nam", "VNM", LM, 191), ("Thailand", "THA", UM, 116), ("Philippines", "PHL", LM, 267),
-    ("Brunei Darussalam", "BRN", "", 53), ("Timor-Leste", "TLS", LM, 131),
-    ("Pakistan", "PAK", LM, 496), ("Sri Lanka", "LKA", LM, 301), ("Bangladesh", "BGD", LM, 175),
-    ("Nepal", "NPL", L, 222), ("Mongolia", "MNG", LM, 232), ("Kazakhstan", "KAZ", UM, 181),
-    ("Afghanistan", "AFG", L, 169), ("Tajikistan", "TJK", L, 172), ("Kyrgyz Republic", "KGZ", LM, 146),
-    ("Democratic People's Republic of Korea", "PRK", L, 148), ("India", "IND", LM, 113),
-    ("Maldives", "MDV", UM, 101), ("Uzbekistan", "UZB", LM, 196), ("Turkmenistan", "TKM", UM, 53),
-    ("Armenia", "ARM", UM, 52), ("Azerbaijan", "AZE", UM, 53), ("Georgia", "GEO", UM, 52),
+    ("Indonesia", "IDN", LM, 437),
+    ("Lao People's Democratic Republic", "LAO", LM, 346),
+    ("Malaysia", "MYS", UM, 176),
+    ("Myanmar", "MMR", LM, 495),
+    ("Cambodia", "KHM", LM, 418),
+    ("Viet Nam", "VNM", LM, 191),
+    ("Thailand", "THA", UM, 116),
+    ("Philippines", "PHL", LM, 267),
+    ("Brunei Darussalam", "BRN", "", 53),
+    ("Timor-Leste", "TLS", LM, 131),
+    ("Pakistan", "PAK", LM, 496),
+    ("Sri Lanka", "LKA", LM, 301),
+    ("Bangladesh", "BGD", LM, 175),
+    ("Nepal", "NPL", L, 222),
+    ("Mongolia", "MNG", LM, 232),
+    ("Kazakhstan", "KAZ", UM, 181),
+    ("Afghanistan", "AFG", L, 169),
+    ("Tajikistan", "TJK", L, 172),
+    ("Kyrgyz Republic", "KGZ", LM, 146),
+    ("Democratic People's Republic of Korea", "PRK", L, 148),
+    ("India", "IND", LM, 113),
+    ("Maldives", "MDV", UM, 101),
+    ("Uzbekistan", "UZB", LM, 196),
+    ("Turkmenistan", "TKM", UM, 53),
+    ("Armenia", "ARM", UM, 52),
+    ("Azerbaijan", "AZE", UM, 53),
+    ("Georgia", "GEO", UM, 52),
     ("Bhutan", "BTN", LM, 5),
 ]
 _AFRICA = """Angola AGO LM 420|Algeria DZA LM 150|Benin BEN L 160|Botswana BWA UM 110|Burkina Faso BFA L 60|
@@ -115,26 +223,52 @@ def _parse(block: str, region: str) -> list[tuple]:
 
 RECIPIENTS = (
     [(n, iso, "Asia", inc, w) for n, iso, inc, w in _ASIA]
-    + _parse(_AFRICA, "Africa") + _parse(_AMERICA, "America") + _parse(_EUROPE, "Europe")
-    + _parse(_MIDDLE_EAST, "Middle East") + _parse(_OCEANIA, "Oceania")
-    + [("Asia, regional", "", "Asia", "", 54), ("Africa, regional", "", "Africa", "", 120),
-       ("America, regional", "", "America", "", 40), ("Europe, regional", "", "Europe", "", 10),
-       ("Oceania, regional", "", "Oceania", "", 15), ("Multi-Region", "", "Multi-Region", "", 30)]
+    + _parse(_AFRICA, "Africa")
+    + _parse(_AMERICA, "America")
+    + _parse(_EUROPE, "Europe")
+    + _parse(_MIDDLE_EAST, "Middle East")
+    + _parse(_OCEANIA, "Oceania")
+    + [
+        ("Asia, regional", "", "Asia", "", 54),
+        ("Africa, regional", "", "Africa", "", 120),
+        ("America, regional", "", "America", "", 40),
+        ("Europe, regional", "", "Europe", "", 10),
+        ("Oceania, regional", "", "Oceania", "", 15),
+        ("Multi-Region", "", "Multi-Region", "", 30),
+    ]
 )
 
-STATUSES = [("Completion", 14375), ("Pipeline: Commitment", 2854), ("Implementation", 2263),
-            ("Pipeline: Pledge", 1356), ("Cancelled", 92), ("Suspended", 45)]
+STATUSES = [
+    ("Completion", 14375),
+    ("Pipeline: Commitment", 2854),
+    ("Implementation", 2263),
+    ("Pipeline: Pledge", 1356),
+    ("Cancelled", 92),
+    ("Suspended", 45),
+]
 SECTORS = [
-    (110, "EDUCATION", 14), (120, "HEALTH", 16), (130, "POPULATION POLICIES/PROGRAMMES AND REPRODUCTIVE HEALTH", 1),
-    (140, "WATER SUPPLY AND SANITATION", 4), (150, "GOVERNMENT AND CIVIL SOCIETY", 9),
-    (160, "OTHER SOCIAL INFRASTRUCTURE AND SERVICES", 9), (210, "TRANSPORT AND STORAGE", 8),
-    (220, "COMMUNICATIONS", 4), (230, "ENERGY", 7), (240, "BANKING AND FINANCIAL SERVICES", 5),
-    (250, "BUSINESS AND OTHER SERVICES", 2), (310, "AGRICULTURE, FORESTRY, FISHING", 5),
-    (320, "INDUSTRY, MINING, CONSTRUCTION", 5), (330, "TRADE POLICIES AND REGULATIONS", 1),
-    (410, "GENERAL ENVIRONMENT PROTECTION", 1), (430, "OTHER MULTISECTOR", 3),
-    (520, "DEVELOPMENTAL FOOD AID/FOOD SECURITY ASSISTANCE", 2), (600, "ACTION RELATING TO DEBT", 1),
-    (720, "EMERGENCY RESPONSE", 8), (730, "RECONSTRUCTION RELIEF AND REHABILITATION", 1),
-    (740, "DISASTER PREVENTION AND PREPAREDNESS", 1), (998, "UNALLOCATED/UNSPECIFIED", 1),
+    (110, "EDUCATION", 14),
+    (120, "HEALTH", 16),
+    (130, "POPULATION POLICIES/PROGRAMMES AND REPRODUCTIVE HEALTH", 1),
+    (140, "WATER SUPPLY AND SANITATION", 4),
+    (150, "GOVERNMENT AND CIVIL SOCIETY", 9),
+    (160, "OTHER SOCIAL INFRASTRUCTURE AND SERVICES", 9),
+    (210, "TRANSPORT AND STORAGE", 8),
+    (220, "COMMUNICATIONS", 4),
+    (230, "ENERGY", 7),
+    (240, "BANKING AND FINANCIAL SERVICES", 5),
+    (250, "BUSINESS AND OTHER SERVICES", 2),
+    (310, "AGRICULTURE, FORESTRY, FISHING", 5),
+    (320, "INDUSTRY, MINING, CONSTRUCTION", 5),
+    (330, "TRADE POLICIES AND REGULATIONS", 1),
+    (410, "GENERAL ENVIRONMENT PROTECTION", 1),
+    (430, "OTHER MULTISECTOR", 3),
+    (520, "DEVELOPMENTAL FOOD AID/FOOD SECURITY ASSISTANCE", 2),
+    (600, "ACTION RELATING TO DEBT", 1),
+    (720, "EMERGENCY RESPONSE", 8),
+    (730, "RECONSTRUCTION RELIEF AND REHABILITATION", 1),
+    (740, "DISASTER PREVENTION AND PREPAREDNESS", 1),
+    (998, "UNALLOCATED/UNSPECIFIED", 1),
 ]
 INFRA_SECTORS = {140, 210, 220, 230, 320}
 FUNDERS = [
@@ -143,38 +277,79 @@ FUNDERS = [
     ("Bank of China (BOC)", "State-owned Commercial Bank"),
     ("Industrial and Commercial Bank of China (ICBC)", "State-owned Commercial Bank"),
     ("China Construction Bank Corporation (CCB)", "State-owned Commercial Bank"),
-    ("China Ministry of Commerce", "Government Agency"), ("Chinese Embassy", "Government Agency"),
+    ("China Ministry of Commerce", "Government Agency"),
+    ("Chinese Embassy", "Government Agency"),
     ("Unspecified Chinese Government Institution", "Government Agency"),
     ("China International Development Cooperation Agency (CIDCA)", "Government Agency"),
     ("China Communications Construction Co., Ltd. (CCCC)", "State-owned Company"),
 ]
 GRANT_FUNDERS = FUNDERS[5:]
 LOAN_FUNDERS = FUNDERS[:5]
-RECEIVER_TYPES = ["Recipient Government Agency", "Recipient State-owned Company",
-                  "Recipient Joint Venture/Special Purpose Vehicle", "Recipient Private Sector",
-                  "Recipient NGO/CSO/Foundation", "Recipient Miscellaneous Agency Type",
-                  "Recipient State-owned Bank", "Other Joint Venture/Special Purpose Vehicle"]
-IMPLEMENTERS = [("China Railway Group Limited (CREC)", "Chinese State-owned Company"),
-                ("Power Construction Corporation of China (PowerChina)", "Chinese State-owned Company"),
-                ("China Harbour Engineering Co., Ltd.", "Chinese State-owned Company"),
-                ("Huawei Technologies Co., Ltd.", "Chinese Private Sector"),
-                ("China State Construction Engineering Corporation (CSCEC)", "Chinese State-owned Company")]
-RESOURCE_TYPES = ["Media Report", "Donor/Recipient Official Source",
-                  "Implementing/Intermediary Organization Source", "Other",
-                  "Other Official Source (non-Donor, non-Recipient, non-Implementing)",
-                  "Social Media, including Unofficial Blogs", "Academic Journal Article",
-                  "NGO/Civil Society/Advocacy (non-Donor, non-Recipient, non-Implementing)",
-                  "Other Academic (Working Paper, Dissertation)"]
-OFFICIAL = {"Donor/Recipient Official Source",
-            "Other Official Source (non-Donor, non-Recipient, non-Implementing)"}
+RECEIVER_TYPES = [
+    "Recipient Government Agency",
+    "Recipient State-owned Company",
+    "Recipient Joint Venture/Special Purpose Vehicle",
+    "Recipient Private Sector",
+    "Recipient NGO/CSO/Foundation",
+    "Recipient Miscellaneous Agency Type",
+    "Recipient State-owned Bank",
+    "Other Joint Venture/Special Purpose Vehicle",
+]
+IMPLEMENTERS = [
+    ("China Railway Group Limited (CREC)", "Chinese State-owned Company"),
+    ("Power Construction Corporation of China (PowerChina)", "Chinese State-owned Company"),
+    ("China Harbour Engineering Co., Ltd.", "Chinese State-owned Company"),
+    ("Huawei Technologies Co., Ltd.", "Chinese Private Sector"),
+    ("China State Construction Engineering Corporation (CSCEC)", "Chinese State-owned Company"),
+]
+RESOURCE_TYPES = [
+    "Media Report",
+    "Donor/Recipient Official Source",
+    "Implementing/Intermediary Organization Source",
+    "Other",
+    "Other Official Source (non-Donor, non-Recipient, non-Implementing)",
+    "Social Media, including Unofficial Blogs",
+    "Academic Journal Article",
+    "NGO/Civil Society/Advocacy (non-Donor, non-Recipient, non-Implementing)",
+    "Other Academic (Working Paper, Dissertation)",
+]
+OFFICIAL = {"Donor/Recipient Official Source", "Other Official Source (non-Donor, non-Recipient, non-Implementing)"}
 HOSTS = ["example.org", "www.example.org", "example.com", "www.example.com", "news.example.net"]
 # (currency, USD per unit) - rough, invented rates
-CURRENCIES = [("USD", 1.0), ("CNY", 0.15), ("EUR", 1.12), ("MYR", 0.24), ("IDR", 0.00007),
-              ("PKR", 0.0075), ("PHP", 0.019), ("XOF", 0.0017), ("KES", 0.0095), ("LAK", 0.00011)]
-THEMES = ["road", "bridge", "railway", "hospital", "school", "power plant", "water supply system",
-          "port", "stadium", "telecommunications network", "industrial park", "airport terminal"]
-PLACES = ["the capital", "the northern province", "the coastal region", "the border district",
-          "the central highlands", "the southern corridor"]
+CURRENCIES = [
+    ("USD", 1.0),
+    ("CNY", 0.15),
+    ("EUR", 1.12),
+    ("MYR", 0.24),
+    ("IDR", 0.00007),
+    ("PKR", 0.0075),
+    ("PHP", 0.019),
+    ("XOF", 0.0017),
+    ("KES", 0.0095),
+    ("LAK", 0.00011),
+]
+THEMES = [
+    "road",
+    "bridge",
+    "railway",
+    "hospital",
+    "school",
+    "power plant",
+    "water supply system",
+    "port",
+    "stadium",
+    "telecommunications network",
+    "industrial park",
+    "airport terminal",
+]
+PLACES = [
+    "the capital",
+    "the northern province",
+    "the coastal region",
+    "the border district",
+    "the central highlands",
+    "the southern corridor",
+]
 
 
 def _r(x: float) -> str:
@@ -221,14 +396,31 @@ class _Gen:
         for k in range(n):
             host = r.choice(HOSTS)
             scheme = "http" if r.random() < 0.3 else "https"
-            path = r.choice([f"/news/{year}/{rid}-{k}.html", f"/reports/{year}/annual-report.pdf",
-                             f"/article?id={rid * 10 + k}&lang=en", f"/zh/{year}{k:02d}/t{rid}.htm"])
+            path = r.choice(
+                [
+                    f"/news/{year}/{rid}-{k}.html",
+                    f"/reports/{year}/annual-report.pdf",
+                    f"/article?id={rid * 10 + k}&lang=en",
+                    f"/zh/{year}{k:02d}/t{rid}.htm",
+                ]
+            )
             urls.append(f"{scheme}://{host}{path}")
-            titles.append(r.choice([f"Agreement signed for project {rid}", f"Annual Report {year}",
-                                    f"项目签约仪式 {rid}", f"Update on works, phase {k + 1}",
-                                    "Loan, grant and aid statistics"]))
-            pubs.append("" if r.random() < 0.35 else r.choice(["Example News", "Example Ministry",
-                                                                  "Example Bank", "Example Embassy"]))
+            titles.append(
+                r.choice(
+                    [
+                        f"Agreement signed for project {rid}",
+                        f"Annual Report {year}",
+                        f"项目签约仪式 {rid}",
+                        f"Update on works, phase {k + 1}",
+                        "Loan, grant and aid statistics",
+                    ]
+                )
+            )
+            pubs.append(
+                ""
+                if r.random() < 0.35
+                else r.choice(["Example News", "Example Ministry", "Example Bank", "Example Embassy"])
+            )
             types.append(r.choice(RESOURCE_TYPES))
         row[IDX["Source URLs"]] = "|".join(urls)
         row[IDX["Source Titles"]] = "|".join(titles)
@@ -237,8 +429,14 @@ class _Gen:
         row[IDX["Total Source Count"]] = str(n)
         row[IDX["Official Source Count"]] = str(sum(t in OFFICIAL for t in types))
 
-    def record(self, rid: int, group: str = "", umbrella: bool = False,
-               parent_title: int | None = None, like: tuple | None = None) -> list[str]:
+    def record(
+        self,
+        rid: int,
+        group: str = "",
+        umbrella: bool = False,
+        parent_title: int | None = None,
+        like: tuple | None = None,
+    ) -> list[str]:
         r = self.rnd
         row = [""] * len(COLUMNS)
         name, iso, region, income, _w = like[0] if like else self._pick(RECIPIENTS, self.recip_cum)
@@ -286,12 +484,14 @@ class _Gen:
             title = f"中国援建{name}{theme}项目"
         row[IDX["Title"]] = title
 
-        sentences = [f"In {year}, {funder} agreed to support the {theme} in {place} of {name}.",
-                     f'The project is also known as the "{place.title()} {theme.title()}" project.',
-                     "The monetary value, terms, and timing of disbursement are partly unknown."]
+        sentences = [
+            f"In {year}, {funder} agreed to support the {theme} in {place} of {name}.",
+            f'The project is also known as the "{place.title()} {theme.title()}" project.',
+            "The monetary value, terms, and timing of disbursement are partly unknown.",
+        ]
         k = r.random()
         if k < 0.04:
-            desc = "\n".join(sentences)            # multi-line cell (rare; see NOTES.md)
+            desc = "\n".join(sentences)  # multi-line cell (rare; see NOTES.md)
         elif k < 0.06:
             desc = sentences[0] + "_x000D_ _x000D_ " + sentences[2]  # Excel CR escape, as in real data
         else:
@@ -300,13 +500,17 @@ class _Gen:
         if r.random() < 0.4:
             row[IDX["Staff Comments"]] = "1. Synthetic record generated by generate_gcdf.py; not AidData data."
         row[IDX["Status"]] = status
-        row[IDX["Intent"]] = (r.choice(["Commercial", "Mixed", "Development", "Commercial"]) if loan else
-                              r.choice(["Development"] * 8 + ["Representational", "Mixed"]))
+        row[IDX["Intent"]] = (
+            r.choice(["Commercial", "Mixed", "Development", "Commercial"])
+            if loan
+            else r.choice(["Development"] * 8 + ["Representational", "Mixed"])
+        )
         row[IDX["Flow Type"]] = flow_type
         row[IDX["Flow Type Simplified"]] = simplified
         if loan:
             row[IDX["OECD ODA Concessionality Threshold"]] = (
-                "0.25" if year < 2018 else {L: "0.45", LM: "0.15", UM: "0.1"}.get(income, "0.25"))
+                "0.25" if year < 2018 else {L: "0.45", LM: "0.15", UM: "0.1"}.get(income, "0.25")
+            )
             row[IDX["Flow Class"]] = r.choice(["OOF-like"] * 6 + ["ODA-like"] * 3 + ["Vague (Official Finance)"])
         else:
             row[IDX["Flow Class"]] = r.choice(["ODA-like"] * 17 + ["OOF-like", "OOF-like", "Vague (Official Finance)"])
@@ -324,7 +528,9 @@ class _Gen:
             row[IDX["Co-financing Agencies"]] = "Bank of China (BOC)|Standard Example Bank PLC"
             row[IDX["Co-financing Agencies Type"]] = "Chinese State-owned Commercial Bank|Other Private Sector"
         if r.random() < 0.85:
-            row[IDX["Direct Receiving Agencies"]] = f"Government of {name}" if r.random() < 0.6 else f"{place.title()} Authority"
+            row[IDX["Direct Receiving Agencies"]] = (
+                f"Government of {name}" if r.random() < 0.6 else f"{place.title()} Authority"
+            )
             row[IDX["Direct Receiving Agencies Type"]] = r.choice(RECEIVER_TYPES)
         if r.random() < 0.35:
             n_impl = r.randint(1, 3)
@@ -397,9 +603,15 @@ class _Gen:
             if r.random() < 0.1:
                 row[IDX["Collateralized"]] = "Yes"
                 row[IDX["Collateral"]] = "Export revenues deposited in an escrow account, and project assets"
-            for flag, p in (("Export Buyer's Credit", 0.1), ("Investment Project Loan", 0.5),
-                            ("PBC", 0.12), ("Project Finance", 0.1), ("Interest-Free Loan", 0.05),
-                            ("Working Capital", 0.05), ("Refinancing", 0.03)):
+            for flag, p in (
+                ("Export Buyer's Credit", 0.1),
+                ("Investment Project Loan", 0.5),
+                ("PBC", 0.12),
+                ("Project Finance", 0.1),
+                ("Interest-Free Loan", 0.05),
+                ("Working Capital", 0.05),
+                ("Refinancing", 0.03),
+            ):
                 if r.random() < p:
                     row[IDX[flag]] = "Yes"
             if r.random() < 0.6:
@@ -423,13 +635,25 @@ class _Gen:
                 row[IDX["Grant Element (IMF)"]] = _r(round(min(ge * 0.55, 70.0), 4))
             if r.random() < 0.3:
                 row[IDX["Project JV/SPV Host Government Ownership"]] = r.choice(
-                    ["Majority Host Government-Owned", "Minority Host Government-Owned", "No Host Government Ownership"])
+                    ["Majority Host Government-Owned", "Minority Host Government-Owned", "No Host Government Ownership"]
+                )
                 row[IDX["Project JV/SPV Chinese Government Ownership"]] = r.choice(
-                    ["No Chinese Government Ownership", "Minority Chinese Government-Owned",
-                     "No Chinese Government Ownership Information Available"])
+                    [
+                        "No Chinese Government Ownership",
+                        "Minority Chinese Government-Owned",
+                        "No Chinese Government Ownership Information Available",
+                    ]
+                )
             row[IDX["Level of Public Liability"]] = r.choice(
-                ["Central government debt", "Central government-guaranteed debt", "Other public sector debt",
-                 "Potential public sector debt", "Private debt", "Unallocable"])
+                [
+                    "Central government debt",
+                    "Central government-guaranteed debt",
+                    "Other public sector debt",
+                    "Potential public sector debt",
+                    "Private debt",
+                    "Unallocable",
+                ]
+            )
         row[IDX["Non-Chinese Financier"]] = "Yes" if cofin else "No"
 
         self._urls(row, rid, year)
@@ -440,11 +664,14 @@ class _Gen:
             row[IDX["ODA Eligible Recipient"]] = "Yes" if income else "No"
             row[IDX["OECD ODA Income Group"]] = income
         if r.random() < 0.5:
-            row[IDX["Location Narrative"]] = (f"The project is located in {place}. More detailed locational "
-                                              f"information can be found at https://www.example.org/map/{rid}")
+            row[IDX["Location Narrative"]] = (
+                f"The project is located in {place}. More detailed locational "
+                f"information can be found at https://www.example.org/map/{rid}"
+            )
             if r.random() < 0.8:
                 row[IDX["Geographic Level of Precision Available"]] = r.choice(
-                    ["Precise", "Precise", "Admin Level", "Within 5km"])
+                    ["Precise", "Precise", "Admin Level", "Within 5km"]
+                )
                 row[IDX["ADM1 Level Available"]] = "Yes"
                 row[IDX["ADM2 Level Available"]] = r.choice(["Yes", "No"])
                 row[IDX["Geospatial Feature Available"]] = "Yes"

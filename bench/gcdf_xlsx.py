@@ -35,24 +35,47 @@ from openpyxl import Workbook
 SHEET = "GCDF_3.0"
 
 INT_COLUMNS = {
-    "AidData Record ID", "Commitment Year", "Sector Code", "Total Source Count",
-    "Official Source Count", "Source Quality Score", "Data Completeness Score",
+    "AidData Record ID",
+    "Commitment Year",
+    "Sector Code",
+    "Total Source Count",
+    "Official Source Count",
+    "Source Quality Score",
+    "Data Completeness Score",
 }
 YEAR_FLOAT_COLUMNS = {"Implementation Start Year", "Completion Year"}
 FLOAT_COLUMNS = YEAR_FLOAT_COLUMNS | {
-    "OECD ODA Concessionality Threshold", "Amount (Original Currency)",
-    "Amount (Constant USD 2021)", "Amount (Nominal USD)", "Adjusted Amount (Original Currency)",
-    "Adjusted Amount (Constant USD 2021)", "Adjusted Amount (Nominal USD)",
-    "Deviation from Planned Implementation Start Date", "Deviation from Planned Completion Date",
-    "Maturity", "Interest Rate", "Grace Period", "Management Fee", "Commitment Fee",
-    "Insurance Fee (Percent)", "Insurance Fee (Nominal USD)", "Default Interest Rate",
-    "Grant Element (OECD Cash-Flow)", "Grant Element (OECD Grant-Equiv)", "Grant Element (IMF)",
-    "Implementation Detail Score", "Loan Detail Score",
+    "OECD ODA Concessionality Threshold",
+    "Amount (Original Currency)",
+    "Amount (Constant USD 2021)",
+    "Amount (Nominal USD)",
+    "Adjusted Amount (Original Currency)",
+    "Adjusted Amount (Constant USD 2021)",
+    "Adjusted Amount (Nominal USD)",
+    "Deviation from Planned Implementation Start Date",
+    "Deviation from Planned Completion Date",
+    "Maturity",
+    "Interest Rate",
+    "Grace Period",
+    "Management Fee",
+    "Commitment Fee",
+    "Insurance Fee (Percent)",
+    "Insurance Fee (Nominal USD)",
+    "Default Interest Rate",
+    "Grant Element (OECD Cash-Flow)",
+    "Grant Element (OECD Grant-Equiv)",
+    "Grant Element (IMF)",
+    "Implementation Detail Score",
+    "Loan Detail Score",
 }
 DATE_COLUMNS = {
-    "Commitment Date (MM/DD/YYYY)", "Planned Implementation Start Date (MM/DD/YYYY)",
-    "Actual Implementation Start Date (MM/DD/YYYY)", "Planned Completion Date (MM/DD/YYYY)",
-    "Actual Completion Date (MM/DD/YYYY)", "First Loan Repayment Date", "Last Loan Repayment Date",
+    "Commitment Date (MM/DD/YYYY)",
+    "Planned Implementation Start Date (MM/DD/YYYY)",
+    "Actual Implementation Start Date (MM/DD/YYYY)",
+    "Planned Completion Date (MM/DD/YYYY)",
+    "Actual Completion Date (MM/DD/YYYY)",
+    "First Loan Repayment Date",
+    "Last Loan Repayment Date",
 }
 DATE_FORMAT = "mm/dd/yyyy"
 _INT_RE = re.compile(r"^-?\d+(\.0+)?$")
@@ -111,7 +134,7 @@ def csv_to_xlsx(src: Path, dst: Path, leading_sheets: list[str]) -> int:
         cell = ws.cell(row=1, column=c, value=name)
         cell.data_type = "s"
     for r, record in enumerate(body, start=2):
-        for c, (name, text) in enumerate(zip(header, record), start=1):
+        for c, (name, text) in enumerate(zip(header, record, strict=False), start=1):
             if text == "":
                 continue
             value, number_format, is_text = convert(name, text)
@@ -128,8 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("src", type=Path)
     ap.add_argument("dst", type=Path)
-    ap.add_argument("--leading-sheets", default="ReadMe",
-                    help="comma-separated sheet names placed before GCDF_3.0 ('' for none)")
+    ap.add_argument(
+        "--leading-sheets", default="ReadMe", help="comma-separated sheet names placed before GCDF_3.0 ('' for none)"
+    )
     args = ap.parse_args(argv)
     names = [n for n in args.leading_sheets.split(",") if n]
     n = csv_to_xlsx(args.src, args.dst, names)

@@ -110,24 +110,50 @@ def walk_ref(value: Any, steps: tuple[str, ...], path: tuple[Step, ...] = ()) ->
 def walk_evidence(value: Any, path: tuple[Step, ...] = ()) -> list[tuple[dict[str, Any], tuple[Step, ...]]]:
     """Every evidence entry anywhere inside a record, with its path (a record's own before nested ones)."""
     found: list[tuple[dict[str, Any], tuple[Step, ...]]] = []
-    stack: list[tuple[Any, tuple[Step, ...]]] = [(value, path)]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, dict):
-            children: list[tuple[Any, tuple[Step, ...]]] = []
-            for key, item in node.items():
-                if key == "evidence" and isinstance(item, list):
-                    for index, entry in enumerate(item):
-                        if isinstance(entry, dict):
-                            found.append((entry, (*where, key, index)))
-                elif isinstance(item, (dict, list)):
-                    children.append((item, (*where, key)))
-            stack.extend(reversed(children))
-        elif isinstance(node, list):
-            stack.extend(
-                reversed([(item, (*where, index)) for index, item in enumerate(node) if isinstance(item, (dict, list))])
-            )
+    _walk_evidence(value, path, found)
     return found
+
+
+def _walk_evidence(node: Any, where: tuple[Step, ...], found: list[Any]) -> None:
+    """Depth first, each container's own evidence before its children's (the readers cap nesting at 64).
+
+    The items of a list of mappings (status, progress, financing...) are looked at here rather than
+    in a call each: this walk runs once per record of a first load.
+    """
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if isinstance(item, (dict, list)) and item:
+                _walk_evidence(item, (*where, index), found)
+        return
+    if not isinstance(node, dict):
+        return
+    own = node.get("evidence")
+    if isinstance(own, list):
+        for index, entry in enumerate(own):
+            if isinstance(entry, dict):
+                found.append((entry, (*where, "evidence", index)))
+    for key, item in node.items():
+        if isinstance(item, list):
+            if key == "evidence" or not item:
+                continue
+            for index, element in enumerate(item):
+                if isinstance(element, dict):
+                    inner = element.get("evidence")
+                    if isinstance(inner, list):
+                        for number, entry in enumerate(inner):
+                            if isinstance(entry, dict):
+                                found.append((entry, (*where, key, index, "evidence", number)))
+                    for name, value in element.items():
+                        if (
+                            isinstance(value, (dict, list))
+                            and value
+                            and not (name == "evidence" and isinstance(value, list))
+                        ):
+                            _walk_evidence(value, (*where, key, index, name), found)
+                elif isinstance(element, list) and element:
+                    _walk_evidence(element, (*where, key, index), found)
+        elif isinstance(item, dict) and item:
+            _walk_evidence(item, (*where, key), found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +164,20 @@ class Digest:
     evidence: list[tuple[dict[str, Any], tuple[Step, ...]]]
 
 
+_PLANS: dict[tuple[Any, ...], tuple[tuple[str, str | None, str, tuple[str, ...]], ...]] = {}
+
+
 def digest(kind: Kind, record: Any) -> Digest:
-    refs = [(ref.path, ref.target, value, path) for ref in kind.refs for value, path in walk_ref(record, ref.steps)]
-    return Digest(refs, list(walk_evidence(record)))
+    plan = _PLANS.get(kind.refs)
+    if plan is None:  # each ref's top-level field, looked up once per record instead of walked
+        plan = _PLANS[kind.refs] = tuple((ref.path, ref.target, ref.top, ref.steps) for ref in kind.refs)
+    refs = [
+        (path, target, value, where)
+        for path, target, top, steps in plan
+        if top in record
+        for value, where in walk_ref(record, steps)
+    ]
+    return Digest(refs, walk_evidence(record))
 
 
 @dataclass(slots=True)

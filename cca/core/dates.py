@@ -7,14 +7,16 @@ no day is ever invented.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
 _PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
+@functools.lru_cache(maxsize=4096)
 def valid(text: str) -> bool:
-    """True for a real calendar date written YYYY, YYYY-MM or YYYY-MM-DD."""
+    """True for a real calendar date written YYYY, YYYY-MM or YYYY-MM-DD (remembered: dates repeat)."""
     return parse(text) is not None
 
 

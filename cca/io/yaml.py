@@ -477,10 +477,9 @@ _FAST_NUMBER = (
 )
 _NUMBER_TAIL = r"[ \t]*(?=[-+._]*[0-9]|[-+]?\.[iInN])(?!" + _SAME + _END + r")(?=" + _FAST_NUMBER + _END + r")"
 _NUMBERS = [re.compile(pre + _NUMBER_TAIL) for pre in (":", "-", r"\[", ",", r"\{", r"\n", r"\?", r"\t", r"\r")]
-# Each list above as one pattern (one scan of a chunk instead of one per pattern: the same verdicts).
+# _NUMBERS as one pattern: one scan of a chunk instead of nine, the same verdict (measured faster; the
+# feature and structure patterns stay apart, as each starts with a literal the engine finds fast).
 _ANY_NUMBER = re.compile(r"[:\-\[,{\n?\t\r]" + _NUMBER_TAIL)
-_ANY_NUMBER_FEATURE = re.compile("|".join(f"(?:{p.pattern})" for p in _NUMBER_FEATURES))
-_ANY_STRUCTURE = re.compile("|".join(f"(?:{p.pattern})" for p in _STRUCTURE))
 # Long integer literals the reference refuses as out of range (an agreed form yaml_rs would accept).
 _LONG_INT = re.compile(r"[0-9]{19}")
 
@@ -556,14 +555,14 @@ def risky(chunk: str, *, final: bool = False) -> bool:
         return True
     if ("|" in chunk or ">" in chunk) and (_FLOW_BLOCKCHAR.search(chunk) or _tail_block(chunk)):
         return True
-    if _ANY_STRUCTURE.search(chunk):
+    if any(pattern.search(chunk) for pattern in _STRUCTURE):  # separately: each starts with a literal, found fast
         return True
     if ("[" in chunk or "{" in chunk) and _open_flow(chunk):
         return True
     if _long_int(chunk):
         return True
     probe = "\n" + chunk[:80]  # a token at the very start has no delimiter before it
-    if not (_ANY_NUMBER_FEATURE.search(chunk) or _ANY_NUMBER_FEATURE.search(probe)):
+    if not any(p.search(chunk) or p.search(probe) for p in _NUMBER_FEATURES):
         return False
     return bool(_ANY_NUMBER.search(chunk) or _ANY_NUMBER.search(probe))
 
