@@ -31,6 +31,11 @@ def _guard_standard_streams() -> None:
 
 def run() -> None:
     """Console-script entry point: the fast path when it is sure of the command line, else the Typer app."""
+    import gc
+
+    # A run builds many small objects and frees them by reference counting; collection passes over
+    # them are wasted work (20,000 projects as JSON: 0.9 s with the default thresholds). Rarer passes.
+    gc.set_threshold(50_000, 20, 20)
     _guard_standard_streams()
     from cca.cli.edge import install_signal_handlers
 

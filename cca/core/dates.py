@@ -94,6 +94,7 @@ def parse(text: str) -> PartialDate | None:
     return PartialDate(year, month, day)
 
 
+@functools.lru_cache(maxsize=4096)
 def sort_key(text: str | None) -> tuple[int, int, int, int]:
     """Order for optional date text: dated first, by date; undated last."""
     parsed = parse(text) if text else None

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 _STEPS: dict[str, tuple[str, ...]] = {}
+_TOPS: dict[str, str] = {}
 
 
 class Ref(NamedTuple):
@@ -37,7 +38,10 @@ class Ref(NamedTuple):
 
     @property
     def top(self) -> str:
-        return self.path.split(".", 1)[0].removesuffix("[]")
+        found = _TOPS.get(self.path)
+        if found is None:
+            found = _TOPS[self.path] = self.path.split(".", 1)[0].removesuffix("[]")
+        return found
 
 
 class Column(NamedTuple):
