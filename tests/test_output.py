@@ -210,3 +210,15 @@ def test_country_in_a_flat_format_loses_no_section(cca: Any, fmt: str) -> None:
         assert out.splitlines()[0].split(sep) == ["kind", "id", "name"]
         got = {tuple(line.split(sep)[:2]) for line in out.splitlines()[1:]}
     assert got == expected
+
+
+def test_a_piped_document_is_one_record_per_line_and_the_same_json(cca: Any) -> None:
+    """show/country --json in a pipe: each list item on its own line (C encoder), the same value as indented."""
+    from cca.io.formats import json_document
+
+    out = cca("country", "Laos", "--json").stdout
+    value = json.loads(out)
+    assert json.loads(json_document(value, pretty=True)) == value
+    lines = out.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert sum(1 for line in lines if line.startswith('{"id": "china-laos-railway"')) == 1

@@ -260,7 +260,7 @@ def document(
     """
     fmt = out.chosen()
     if fmt == "json":
-        emit(formats.json_text(value, ascii_only=out.ascii_only) + "\n")
+        emit(formats.json_document(value, ascii_only=out.ascii_only, pretty=out.shown.tty) + "\n")
     elif fmt == "jsonl":
         lines = records() if records is not None else [value]
         emit("".join(formats.json_text(line, ascii_only=out.ascii_only, indent=None) + "\n" for line in lines))
