@@ -63,30 +63,18 @@ if TYPE_CHECKING:
     )
     from cca.core.settings import Settings
 
-_LAZY = {
-    "load": "cca.core.api",
-    "KnowledgeBase": "cca.core.kb",
-    "SearchHit": "cca.core.kb",
-    "CountryProfile": "cca.core.kb",
-    "Action": "cca.core.model",
-    "Agreement": "cca.core.model",
-    "Aspect": "cca.core.model",
-    "Country": "cca.core.model",
-    "Event": "cca.core.model",
-    "Figure": "cca.core.model",
-    "Organisation": "cca.core.model",
-    "Person": "cca.core.model",
-    "Place": "cca.core.model",
-    "Sector": "cca.core.model",
-    "Source": "cca.core.model",
-    "Statement": "cca.core.model",
-    "KnowledgeError": "cca.core.errors",
-    "Problem": "cca.core.errors",
-    "QueryError": "cca.core.errors",
-    "Record": "cca.core.model",
-    "Project": "cca.core.model",
-    "Settings": "cca.core.settings",
-}
+#: Where each public name lives: imported on first use (the TYPE_CHECKING block above says the same to mypy).
+_MODULES = {
+    "cca.core.api": ("load",),
+    "cca.core.kb": ("KnowledgeBase", "SearchHit", "CountryProfile"),
+    "cca.core.errors": ("KnowledgeError", "Problem", "QueryError"),
+    "cca.core.settings": ("Settings",),
+    "cca.core.model": (
+        "Record", "Project", "Action", "Agreement", "Aspect", "Country", "Event", "Figure", "Organisation",
+        "Person", "Place", "Sector", "Source", "Statement",
+    ),
+}  # fmt: skip
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:

@@ -116,3 +116,11 @@ def test_only_the_command_line_imports_typer() -> None:
 def test_only_settings_and_the_command_line_read_the_environment() -> None:
     readers = sorted(n for n, path in MODULES.items() if "os.environ" in path.read_text(encoding="utf-8"))
     assert all(n == "cca.core.settings" or n.startswith("cca.cli") for n in readers), readers
+
+
+def test_every_public_name_of_cca_is_exported_and_importable() -> None:
+    import cca
+
+    assert set(cca.__all__) == {*cca._LAZY, "__version__"}
+    for name in cca.__all__:
+        assert getattr(cca, name) is not None, name

@@ -253,9 +253,9 @@ def import_dataset(options: Mapping[str, Any]) -> None:
 
 
 def _list_imports(settings: Any) -> None:
-    from cca.io.importers import _data_files
+    from cca.io.importers import imports
 
-    files = _data_files(settings)
+    files = imports(settings)
     if not files:
         where = settings.data_dir or "(the knowledge directory is off)"
         note(f"no imports in {where}; import one with: cca import aiddata FILE")

@@ -114,8 +114,10 @@ def financing_text(item: dict[str, Any]) -> str:
 
 
 def usd_total(row: dict[str, Any]) -> str:
-    amounts = [f["usd_2021"] for f in row.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))]
-    return money(sum(amounts), "USD", "2021 USD") if amounts else ""
+    from cca.core.kinds import usd_2021  # the sum the --min-usd filter and stats use
+
+    total = usd_2021(row)
+    return money(total[0], "USD", "2021 USD") if total else ""
 
 
 def provenance(row: dict[str, Any]) -> str:

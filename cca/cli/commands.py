@@ -16,7 +16,7 @@ from cca.cli.output import STREAMED, Out, View, document, listing, sections, str
 from cca.cli.stream import emit, note
 from cca.core.errors import AmbiguousError, QueryError
 from cca.core.kb import KnowledgeBase, WorldCountry, suggest
-from cca.core.kinds import KINDS
+from cca.core.kinds import KINDS, usd_2021
 from cca.core.model import Record
 from cca.core.registry import Kind
 from cca.core.text import fold
@@ -86,9 +86,10 @@ def _timeline(first: str, last: str) -> Callable[[dict[str, Any]], str]:
 
 def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
     """The kind's columns, with the pictures that need the whole answer (bar chart, timeline) filled in."""
-    shown = views(kind.columns)
     out: list[View] = []
-    for view in shown:
+    for column, view in zip(kind.columns, views(kind.columns), strict=True):
+        if column.optional and not any(view.cell(row) for row in rows):
+            continue  # nothing to show in this answer (no amounts, no dataset): no empty column
         if view.style == "bars":
             out.append(View(view.key, view.header, view.style, view.priority, bars=_count_bars(view.key, rows)))
         elif view.style == "timeline":
@@ -96,8 +97,6 @@ def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
             first, last = (min(dated), max(dated)) if dated else ("", "")
             header = f"{first[:4]}…{last[:4]}" if dated else view.header
             out.append(View(view.key, header, view.style, view.priority, text=_timeline(first, last)))
-        elif view.style in ("usd", "provenance") and not any(view.cell(row) for row in rows):
-            continue  # no amounts in this answer: no empty money column
         else:
             out.append(view)
     return out
@@ -440,11 +439,9 @@ def _finance_sections(
         lines = []
         total = 0.0
         for other in found:
-            amounts = [
-                f["usd_2021"] for f in other.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))
-            ]
-            total += sum(amounts)
-            money = cells.money(sum(amounts), "USD", "2021 USD") if amounts else "no amount given"
+            amount = usd_2021(other.data)
+            total += sum(amount)
+            money = cells.money(amount[0], "USD", "2021 USD") if amount else "no amount given"
             lines.append((other.id, f"{other.name}: {money}"))
         if total:
             lines.append(("total", cells.money(total, "USD", "2021 USD")))
@@ -466,10 +463,6 @@ def _finance_sections(
         lines += [(str(key), text_of(value)) for key, value in (dataset.get("fields") or {}).items()]
         parts.append(("Dataset row", lines))
     return parts
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:

@@ -7,7 +7,6 @@ from the kind's columns (:mod:`cca.core.kinds`) and :mod:`cca.cli.cells`.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -207,7 +206,7 @@ class _Chunked:
 def stream_listing(
     out: Out, rows: Iterable[dict[str, Any]], valid_fields: Callable[[], Sequence[str]], *, empty: str | None
 ) -> None:
-    """A listing in a machine format, written as the rows come."""
+    """A listing in a machine format, written as the rows come (they are never all held)."""
     fmt = out.chosen()
     chosen = check_fields(out, valid_fields()) if out.fields else None
     count = 0
@@ -216,33 +215,26 @@ def stream_listing(
         nonlocal count
         for row in rows:
             count += 1
-            yield {field: row.get(field) for field in chosen} if chosen else row
+            yield row
 
-    sink = _Chunked()
-    if fmt == "json":
-        formats.write_json_array(counted(), sink, ascii_only=out.ascii_only, pretty=out.shown.tty)  # type: ignore[arg-type]
-    elif fmt == "jsonl":
-        formats.write_jsonl(counted(), sink, ascii_only=out.ascii_only)  # type: ignore[arg-type]
-    else:
-        names = chosen or list(valid_fields())
-        formats.write_delimited(counted(), names, sink, tabs=fmt == "tsv")  # type: ignore[arg-type]
-    sink.flush()
+    machine(out, fmt, counted(), chosen or (list(valid_fields()) if fmt in ("csv", "tsv") else []))
     if count == 0 and empty:
         note(empty)
 
 
-def machine(out: Out, fmt: str, rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> None:
-    picked = formats.pick(rows, fields) if out.fields else list(rows)
-    buffer = io.StringIO()
+def machine(out: Out, fmt: str, rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> None:
+    """Rows in a machine format, handed to stdout a block at a time (YAML is written whole)."""
+    picked = ({field: row.get(field) for field in fields} for row in rows) if out.fields else rows
+    sink = _Chunked()
     if fmt == "json":
-        formats.write_json_array(picked, buffer, ascii_only=out.ascii_only, pretty=out.shown.tty)
+        formats.write_json_array(picked, sink, ascii_only=out.ascii_only, pretty=out.shown.tty)  # type: ignore[arg-type]
     elif fmt == "jsonl":
-        formats.write_jsonl(picked, buffer, ascii_only=out.ascii_only)
+        formats.write_jsonl(picked, sink, ascii_only=out.ascii_only)  # type: ignore[arg-type]
     elif fmt == "yaml":
-        buffer.write(formats.yaml_text(picked, ascii_only=out.ascii_only))
+        sink.write(formats.yaml_text(list(picked), ascii_only=out.ascii_only))
     else:
-        formats.write_delimited(rows, fields, buffer, tabs=fmt == "tsv")
-    emit(buffer.getvalue())
+        formats.write_delimited(rows, fields, sink, tabs=fmt == "tsv")  # type: ignore[arg-type]
+    sink.flush()
 
 
 def document(

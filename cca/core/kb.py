@@ -112,6 +112,15 @@ class CountryProfile(NamedTuple):
     figures: list[Figure]
 
 
+def _named(records: Iterable[R], value: str) -> R | None:
+    """The record ``value`` names by id, name or alias, in any case and spacing."""
+    wanted = fold(value)
+    for record in records:
+        if wanted in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
+            return record
+    return None
+
+
 class SearchHit(NamedTuple):
     record: Record
     score: int
@@ -199,37 +208,9 @@ class KnowledgeBase:
         for row in self.store.iter_rows(kind, order=order):
             yield self._record(row)
 
-    def records(
-        self,
-        kind: str,
-        *,
-        country: str | Sequence[str] | None = None,
-        sector: str | Sequence[str] | None = None,
-        status: str | Sequence[str] | None = None,
-        search: str | Sequence[str] | None = None,
-        parent: str | None = None,
-        limit: int | None = None,
-        region: str | Sequence[str] | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        financier: str | Sequence[str] | None = None,
-        min_usd: float | None = None,
-        source: str | Sequence[str] | None = None,
-    ) -> list[Record]:
-        """Records of ``kind`` matching every filter given; several values of one filter are alternatives.
-
-        ``country`` and ``region`` together are alternatives too: a record matches if it concerns any
-        of the countries, any member of the regions, or names one of the regions itself. ``since``
-        and ``until`` bound the commitment year; ``financier`` matches part of a funder's name;
-        ``min_usd`` is in constant 2021 US dollars; ``source`` keeps records a source's evidence backs.
-        """
-        chosen = self.filters(
-            kind, country=country, sector=sector, status=status, search=search, parent=parent, region=region,
-            since=since, until=until, financier=financier, min_usd=min_usd, source=source,
-        )  # fmt: skip
-        if chosen is None:
-            return []
-        return self._records(self.store.iter_rows(kind, limit=limit, **chosen))
+    def records(self, kind: str, *, limit: int | None = None, **filters: Any) -> list[Record]:
+        """Records of ``kind`` matching every filter given (:meth:`filters` names them)."""
+        return list(self.iter_records(kind, limit=limit, **filters))
 
     def iter_records(self, kind: str, *, limit: int | None = None, **filters: Any) -> Iterator[Record]:
         """:meth:`records`, one at a time: memory stays flat however many match (for streamed output)."""
@@ -255,7 +236,14 @@ class KnowledgeBase:
         min_usd: float | None = None,
         source: str | Sequence[str] | None = None,
     ) -> dict[str, Any] | None:
-        """The store's filter arguments for these values (None: nothing can match)."""
+        """The store's filter arguments for these values (None: nothing can match).
+
+        Several values of one filter are alternatives; different filters must all hold. ``country``
+        and ``region`` together are alternatives too: a record matches if it concerns any of the
+        countries, any member of the regions, or names one of the regions itself. ``since`` and
+        ``until`` bound the commitment year; ``financier`` matches part of a funder's name;
+        ``min_usd`` is in constant 2021 US dollars; ``source`` keeps records a source's evidence backs.
+        """
         country_ids: set[str] | None = None
         region_ids: set[str] | None = None
         if _many(country) or _many(region):
@@ -302,9 +290,9 @@ class KnowledgeBase:
 
     def _source_id(self, value: str) -> str:
         sources = self._reference("source")
-        for record in sources:
-            if fold(value) in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
-                return record.id
+        found = _named(sources, value)
+        if found is not None:
+            return found.id
         raise QueryError(f"no source {value!r}{suggest(value, [s.id for s in sources])} (see: cca sources)")
 
     def stats(self, by: Sequence[str], *, aggregate_only: bool = True, **filters: Any) -> list[tuple[Any, ...]]:
@@ -391,9 +379,9 @@ class KnowledgeBase:
 
     def _person_id(self, value: str) -> str:
         people = self.people()
-        for record in people:
-            if fold(value) in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
-                return record.id
+        found = _named(people, value)
+        if found is not None:
+            return found.id
         raise QueryError(f"no person {value!r}{suggest(value, [p.name for p in people])}")
 
     def organisations(
@@ -596,10 +584,9 @@ class KnowledgeBase:
 
     def resolve_sector(self, value: str) -> Record:
         """The sector ``value`` names, by id or label, case-insensitively."""
-        wanted = fold(value)
-        for record in self._reference("sector"):
-            if wanted in (fold(record.id), fold(record.name), *(fold(a) for a in record.aliases)):
-                return record
+        found = _named(self._reference("sector"), value)
+        if found is not None:
+            return found
         choices = [r.id for r in self._reference("sector")]
         raise QueryError(f"no sector {value!r}{suggest(value, choices)} (see: cca sectors)")
 

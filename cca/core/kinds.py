@@ -226,7 +226,7 @@ KINDS.register(
             Column("countries", "Countries", "list", priority=2),
             Column("status", "Status", "status"),
             Column("progress", "Progress", "progress", priority=3),
-            Column("financing", "Financing", "usd", priority=2),
+            Column("financing", "Financing", "usd", priority=2, optional=True),
             Column("id", "ID", "id", priority=3),
         ),
         derived={
@@ -566,7 +566,7 @@ KINDS.register(
             Column("publisher", "Publisher", "text", priority=2),
             Column("date", "Date", "date"),
             Column("fact_count", "Facts", "count", priority=2),
-            Column("dataset", "Dataset", "provenance", priority=2),
+            Column("dataset", "Dataset", "provenance", priority=2, optional=True),
             Column("id", "ID", "id", priority=3),
         ),
         derived={"fact_count": {**_INT, "description": "Evidence entries citing this source."}},

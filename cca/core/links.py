@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from cca.core.kb import KnowledgeBase
 from cca.core.model import Record
-from cca.core.text import fold
+from cca.core.text import fold, unspaced
 
 #: Words that say nothing about which project a name means.
 _NOISE = frozenset(
@@ -20,7 +20,6 @@ _NOISE = frozenset(
     "ltd of on phase project projects provides the to with".split()
 )
 _WORD = re.compile(r"[^\W_]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class Suggestion(NamedTuple):
@@ -44,8 +43,8 @@ def score(curated: Record, candidate: Record) -> tuple[int, str]:
     theirs = _words(candidate.name)
     best, matched = 0, ""
     for name in _names(curated):
-        if _CJK.search(name) and len(name) >= 3 and fold(name) in fold(candidate.name):
-            return 100, name  # Chinese names have no spaces: the whole name inside the other
+        if unspaced(name) and len(name) >= 3 and fold(name) in fold(candidate.name):
+            return 100, name  # no spaces between words (Chinese, Thai): the whole name inside the other
         mine = _words(name)
         if len(mine) < 2 and not (mine and mine <= theirs and len(theirs) <= 4):
             continue  # one word ('Laos') matches too much

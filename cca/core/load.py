@@ -37,7 +37,8 @@ Report = Callable[[str], None]
 KEEP_STORES = 8
 
 
-def _yaml_files(directory: Path) -> list[Path]:
+def yaml_files(directory: Path) -> list[Path]:
+    """The knowledge files of a directory, by name (hidden files, such as an import in progress, left out)."""
     try:
         entries = sorted(directory.iterdir())
     except OSError as error:
@@ -76,11 +77,11 @@ def discover(settings: Settings) -> list[KnowledgeFile]:
     if settings.bundled:
         add(settings.bundled_file, settings.bundled_file.name)
     if settings.data_dir is not None and _is_dir(settings.data_dir):
-        for path in _yaml_files(settings.data_dir):
+        for path in yaml_files(settings.data_dir):
             add(path, path.name)
     for entry in settings.knowledge:
         if _is_dir(entry):
-            found = _yaml_files(entry)
+            found = yaml_files(entry)
             if not found:
                 raise KnowledgeError(
                     [Problem(label_for(entry), 0, 0, "no knowledge files (*.yaml, *.yml) in this directory")]

@@ -344,7 +344,9 @@ class Statement(Record):
         return [e.quote for e in self.evidence if e.quote is not None]
 
 
-class Organisation(Record):
+class _Located(Record):
+    """A record of some type in one country: organisations and places."""
+
     __slots__ = ()
 
     @property
@@ -356,16 +358,12 @@ class Organisation(Record):
         return _text(self, "country")
 
 
-class Place(Record):
+class Organisation(_Located):
     __slots__ = ()
 
-    @property
-    def type(self) -> str:
-        return str(self.data.get("type", ""))
 
-    @property
-    def country(self) -> str | None:
-        return _text(self, "country")
+class Place(_Located):
+    __slots__ = ()
 
 
 class Event(Record):

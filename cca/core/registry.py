@@ -48,13 +48,15 @@ class Column(NamedTuple):
     """One column of a table for people; ``style`` names how its cells are drawn.
 
     ``priority`` 1 columns are always shown; higher numbers give way first when the
-    terminal is narrow. ``key`` is the output field the column shows.
+    terminal is narrow. ``key`` is the output field the column shows. An ``optional``
+    column is left out of an answer in which every cell of it is empty.
     """
 
     key: str
     header: str
     style: str = "text"
     priority: int = 1
+    optional: bool = False
 
 
 class ViewContext(Protocol):

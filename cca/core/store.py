@@ -159,24 +159,6 @@ class Store:
 
     # -- lists -------------------------------------------------------------------------------------
 
-    def rows(
-        self,
-        kind: str,
-        *,
-        countries: Iterable[str] | None = None,
-        sectors: Iterable[str] | None = None,
-        facets: dict[str, Sequence[Any]] | None = None,
-        search: str | None = None,
-        parent: str | None = None,
-        limit: int | None = None,
-    ) -> list[Row]:
-        """Records of ``kind`` in listing order, narrowed by whatever is given (all given must hold)."""
-        return list(
-            self.iter_rows(
-                kind, countries=countries, sectors=sectors, facets=facets, search=search, parent=parent, limit=limit
-            )
-        )
-
     def iter_rows(
         self,
         kind: str,

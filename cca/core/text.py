@@ -53,6 +53,11 @@ _UNSPACED = (
 )
 
 
+def unspaced(text: str) -> bool:
+    """Whether ``text`` holds a script written without spaces between words (Chinese, Thai, ...)."""
+    return _unspaced_run().search(text) is not None
+
+
 @cache
 def _unspaced_run() -> re.Pattern[str]:
     return re.compile(f"[{_UNSPACED}]+")

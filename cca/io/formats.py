@@ -56,12 +56,6 @@ def cell(value: Any, *, tabs: bool = False) -> str:
     return visible(text, newlines=not tabs)
 
 
-def pick(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] | None) -> list[dict[str, Any]]:
-    if not fields:
-        return [dict(row) for row in rows]
-    return [{field: row.get(field) for field in fields} for row in rows]
-
-
 # -- JSON -------------------------------------------------------------------------------------------------
 
 

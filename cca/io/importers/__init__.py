@@ -46,7 +46,7 @@ def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
     from cca.core.kb import world_countries
     from cca.core.regions import regions
 
-    others = [p for p in _data_files(settings) if p.resolve() != replacing.resolve()]
+    others = [p for p in imports(settings) if p.resolve() != replacing.resolve()]
     kb = load(settings=settings._replace(data_dir=None, knowledge=(*settings.knowledge, *others)))
     countries = {str(c.get("iso3")): c.id for c in kb.countries() if c.get("iso3")}
     world = {w.alpha3: (w.alpha2, w.name, w.other_names) for w in world_countries()}
@@ -64,12 +64,13 @@ def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
     return aiddata.Places(countries, world, selected, sectors, china)
 
 
-def _data_files(settings: Settings) -> list[Path]:
+def imports(settings: Settings) -> list[Path]:
+    """The knowledge files in the user's knowledge directory (imports among them)."""
+    from cca.core.load import yaml_files
+
     if settings.data_dir is None or not settings.data_dir.is_dir():
         return []
-    return sorted(
-        p for p in settings.data_dir.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
-    )
+    return yaml_files(settings.data_dir)
 
 
 def import_aiddata(
@@ -105,15 +106,23 @@ def import_aiddata(
         f"Attribution: {aiddata.ATTRIBUTION}\n"
         "Replace it by importing again; remove it with: cca import --remove " + name
     )
-    text = knowledge_text(imported.document, comment=comment)
+    summary = Summary(
+        destination, imported.rows, imported.imported, imported.skipped, len(imported.document["countries"])
+    )
+    texts = [knowledge_text(imported.document, comment=comment)]
+    del imported  # the rows are in the text now: the load that checks it need not hold both
     if report is not None:
         report(f"writing {destination}")
-    _replace_checked(destination, text, settings, report)
-    return Summary(destination, imported.rows, imported.imported, imported.skipped, len(imported.document["countries"]))
+    _replace_checked(destination, texts, settings, report)
+    return summary
 
 
-def _replace_checked(destination: Path, text: str, settings: Settings, report: Callable[[str], None] | None) -> None:
-    """Put ``text`` at ``destination`` only if the knowledge with it loads; else leave everything as it was.
+def _replace_checked(
+    destination: Path, texts: list[str], settings: Settings, report: Callable[[str], None] | None
+) -> None:
+    """Put the text at ``destination`` only if the knowledge with it loads; else leave everything as it was.
+
+    ``texts`` holds the one text, taken out as it is written so that the load does not hold it too.
 
     The new file is written under a hidden name (never loaded), swapped in by rename, and the
     whole knowledge loaded (which also builds the cache); any failure or signal before that
@@ -133,7 +142,7 @@ def _replace_checked(destination: Path, text: str, settings: Settings, report: C
     try:
         os.fchmod(handle, 0o666 & ~safefile.umask())  # as any file the user makes, not mkstemp's 0600
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+            out.write(texts.pop())  # and let it go before the load
         with safefile.signals_held():
             had_old = destination.exists()
             if had_old:
@@ -158,7 +167,7 @@ def remove(settings: Settings, name: str) -> Path:
     """Remove the import called ``name`` (a regular file in the knowledge directory)."""
     path = target(settings, name)
     if not path.exists() and not path.is_symlink():
-        present = ", ".join(p.stem for p in _data_files(settings)) or "none"
+        present = ", ".join(p.stem for p in imports(settings)) or "none"
         raise QueryError(f"no import {name!r} in {settings.data_dir} (imports: {present})")
     if path.is_symlink() or not path.is_file():
         raise QueryError(f"{path} is not a regular file: cca removes only files it wrote")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
-from cca.io.importers.tables import DEFAULT_SHEET, open_table
+from cca.io.importers.tables import open_table
 
 SOURCE_ID = "aiddata-gcdf-3"
 NAME = "aiddata"
@@ -180,7 +180,6 @@ class Imported(NamedTuple):
     rows: int
     imported: int
     skipped: list[str]
-    sheet: str | None
 
 
 def crs_sectors(table: Path) -> dict[int, str]:
@@ -535,7 +534,7 @@ def read(
         "countries": _countries(records, places),
         "projects": records,
     }
-    return Imported(document, rows, len(records), skipped, table.sheet)
+    return Imported(document, rows, len(records), skipped)
 
 
 def _source(path: Path, rows: int, imported: int, skipped: int, every: bool, sheet: str | None) -> dict[str, Any]:
@@ -585,7 +584,3 @@ def _countries(records: Iterable[dict[str, Any]], places: Places) -> list[dict[s
             iso3, alpha2, name = by_id[country]
             out[country] = {"id": country, "name": name, "official_name": name, "iso2": alpha2, "iso3": iso3}
     return list(out.values())
-
-
-def sheet_default() -> str:
-    return DEFAULT_SHEET
