@@ -98,3 +98,9 @@ def test_search_ranks_names_first(kb: KnowledgeBase) -> None:
     hits = kb.search("China-Laos Railway", limit=3)
     assert hits[0].record.id == "china-laos-railway"
     assert hits[0].score >= hits[-1].score
+
+
+def test_the_country_profile_has_a_field_per_profile_kind() -> None:
+    from cca.core.kinds import profile_sections
+
+    assert CountryProfile._fields == ("country", *(kind.plural for kind in profile_sections()))

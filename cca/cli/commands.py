@@ -16,7 +16,7 @@ from cca.cli.output import STREAMED, Out, View, document, listing, sections, str
 from cca.cli.stream import emit, note
 from cca.core.errors import AmbiguousError, QueryError
 from cca.core.kb import KnowledgeBase, WorldCountry, suggest
-from cca.core.kinds import KINDS, usd_2021
+from cca.core.kinds import KINDS, profile_sections, usd_2021
 from cca.core.model import Record
 from cca.core.registry import Kind
 from cca.core.text import fold
@@ -106,10 +106,6 @@ def fields(kind: str) -> list[str]:
     from cca.core.outschema import fields as kind_fields
 
     return kind_fields(kind)
-
-
-def profile_sections() -> list[Kind]:
-    return [kind for kind in KINDS if kind.in_profile]
 
 
 def list_records(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from cca.core.errors import QueryError
-from cca.core.kinds import KINDS
+from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import (
     STATUSES,
     Action,
@@ -99,7 +99,10 @@ Many = str | Sequence[str] | None
 
 
 class CountryProfile(NamedTuple):
-    """``kb.country(name)``: a country and every record that concerns it, as ``cca country`` shows."""
+    """``kb.country(name)``: a country and every record that concerns it, as ``cca country`` shows.
+
+    One field per kind declared ``in_profile``, typed for editors (a test holds the two together).
+    """
 
     country: Country
     projects: list[Project]
@@ -420,18 +423,8 @@ class KnowledgeBase:
         found = self.resolve_country(name)
         if not isinstance(found, Country):
             raise QueryError(f"the knowledge has no records for {found.name}")
-        only = [found.id]
-        return CountryProfile(
-            country=found,
-            projects=self.projects(country=only),
-            agreements=self.agreements(country=only),
-            people=self.people(country=only),
-            statements=self.statements(country=only),
-            organisations=self.organisations(country=only),
-            places=self.places(country=only),
-            events=self.events(country=only),
-            figures=self.figures(country=only),
-        )
+        sections: dict[str, Any] = {k.plural: self.records(k.name, country=[found.id]) for k in profile_sections()}
+        return CountryProfile(country=found, **sections)
 
     # -- relations -----------------------------------------------------------------------------------
 

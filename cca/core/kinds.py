@@ -600,3 +600,8 @@ KINDS.register(
         by_country=False,
     )
 )
+
+
+def profile_sections() -> list[Kind]:
+    """The kinds `cca country` shows a section of (declared with in_profile), in registry order."""
+    return [kind for kind in KINDS if kind.in_profile]

@@ -12,7 +12,7 @@ import copy
 from functools import cache
 from typing import Any
 
-from cca.core.kinds import KINDS
+from cca.core.kinds import KINDS, profile_sections
 from cca.core.registry import Kind
 from cca.core.schema import knowledge_schema
 from cca.core.views import country_fields
@@ -180,10 +180,6 @@ def show_schema() -> dict[str, Any]:
             "sources": output_schema("source"),
         },
     }
-
-
-def profile_sections() -> list[Kind]:
-    return [kind for kind in KINDS if kind.in_profile]
 
 
 def country_schema() -> dict[str, Any]:
