@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from cca.core.api import load
     from cca.core.errors import KnowledgeError, Problem, QueryError
     from cca.core.kb import CountryProfile, KnowledgeBase, SearchHit
     from cca.core.model import (
@@ -62,10 +61,11 @@ if TYPE_CHECKING:
         Statement,
     )
     from cca.core.settings import Settings
+    from cca.io.load import load
 
 #: Where each public name lives: imported on first use (the TYPE_CHECKING block above says the same to mypy).
 _MODULES = {
-    "cca.core.api": ("load",),
+    "cca.io.load": ("load",),
     "cca.core.kb": ("KnowledgeBase", "SearchHit", "CountryProfile"),
     "cca.core.errors": ("KnowledgeError", "Problem", "QueryError"),
     "cca.core.settings": ("Settings",),

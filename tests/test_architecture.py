@@ -124,3 +124,15 @@ def test_every_public_name_of_cca_is_exported_and_importable() -> None:
     assert set(cca.__all__) == {*cca._LAZY, "__version__"}
     for name in cca.__all__:
         assert getattr(cca, name) is not None, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("cca.core")))
+def test_the_core_never_imports_io(name: str) -> None:
+    """Layers: cca.io (readers, the compiled cache, importers, exporters) builds on cca.core, never the reverse."""
+    assert not any(t.startswith("cca.io") for t in GRAPH[name]), name
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith(("cca.core", "cca.io"))))
+def test_the_library_leaves_process_settings_to_the_command_line(name: str) -> None:
+    """The garbage collector's thresholds are the process's: the command line sets them, the library never."""
+    assert "gc" not in _third_party(name), name

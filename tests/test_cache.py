@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import cca
-from cca.core.load import cached_store
 from cca.core.settings import Settings
+from cca.io.load import cached_store
 
 KNOWLEDGE = """\
 format: 1

@@ -7,7 +7,7 @@ a test), never written by hand. :func:`parse` reads a command line by that gramm
 the way click would, and gives up on anything it is not sure of: help, completion,
 version, an unknown or malformed option, a value click would refuse. Then the Typer
 app reads the same command line, with its messages. What a parsed command runs is
-:mod:`cca.cli.actions`, the same code the Typer app runs.
+:mod:`cca.cli.dispatch`, the same code the Typer app runs.
 """
 
 from __future__ import annotations
@@ -144,17 +144,17 @@ def main(argv: Sequence[str]) -> int | None:
     if parsed is None:
         return None
     global_values, command, values = parsed
-    from cca.cli import actions
+    from cca.cli import dispatch
     from cca.cli.edge import Flags, guarded
 
     Flags.debug = False
 
     def action() -> None:
-        actions.start(global_values)
+        dispatch.start(global_values)
         if command is None:
-            actions.overview({})
+            dispatch.overview({})
         else:
-            actions.run(command, values)
+            dispatch.run(command, values)
 
     return guarded(action)
 

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 import typer.core
 
-from cca.cli import actions as act
 from cca.cli import complete, stream
+from cca.cli import dispatch as act
 from cca.cli.edge import Flags, guarded
 from cca.cli.stream import emit
 from cca.core.errors import EXIT_USAGE

@@ -28,9 +28,19 @@ class Session:
         self.knowledge = self._load(rebuild=True)
 
     def _load(self, rebuild: bool) -> KnowledgeBase:
-        from cca.core.api import load
+        import gc
 
-        return load(settings=self.settings, report=note if stderr_is_terminal() else None, rebuild=rebuild)
+        from cca.io.load import load
+
+        # A first load allocates millions of objects and frees few: collection passes over them are
+        # wasted work (the process's choice, so the command line's, not the library's).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return load(settings=self.settings, report=note if stderr_is_terminal() else None, rebuild=rebuild)
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def stderr_is_terminal() -> bool:

@@ -9,7 +9,7 @@ verbatim in its source.
 Records arrive with a :class:`Loc` (file, section, index, path) and, from the
 reference reader, the positioned node itself. A problem is located at once when the
 node is at hand; otherwise its Loc is resolved later by reading that one file again
-with the reference reader (:mod:`cca.core.load` does this), so every message still
+with the reference reader (:mod:`cca.io.load` does this), so every message still
 reads ``file:line:col``.
 """
 
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from cca.core.errors import Problem
+from cca.core.nodes import Position, YamlList, YamlMap
 from cca.core.registry import Kind, Registry
 from cca.core.text import fold
-from cca.io.yaml import Position, YamlList, YamlMap
 
 #: Deepest a sector or organisation hierarchy may go.
 MAX_HIERARCHY_DEPTH = 32

@@ -29,7 +29,7 @@ from typing import Any
 
 from cca.core import dates
 from cca.core.errors import Problem
-from cca.io.yaml import Position, YamlList, YamlMap
+from cca.core.nodes import Position, YamlList, YamlMap
 
 #: The JSON Schema keywords this interpreter understands (annotations are ignored).
 KEYWORDS = frozenset(

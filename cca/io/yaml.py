@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from cca.core.errors import KnowledgeError, Problem
+from cca.core.nodes import Position, YamlList, YamlMap
 
 #: Deeper than any real knowledge file needs (the format nests about 8 levels).
 MAX_DEPTH = 64
 
-Position = tuple[int, int]  # 1-based line and column
 #: Called with (section, index, item, position) for each item of a top-level list.
 OnItem = Callable[[str, int, Any, Position], None]
 
@@ -53,29 +53,6 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 #: Longest integer literal read as a number; longer ones are refused, not converted (Python caps
 #: decimal conversion at 4,300 digits, and nothing in a knowledge file needs more than 64 bits).
 MAX_INT_DIGITS = 40
-
-
-class YamlMap(dict[Any, Any]):
-    """A mapping that knows where it, its keys and its values start."""
-
-    __slots__ = ("pos", "key_pos", "value_pos")
-
-    def __init__(self, pos: Position) -> None:
-        super().__init__()
-        self.pos = pos
-        self.key_pos: dict[Any, Position] = {}
-        self.value_pos: dict[Any, Position] = {}
-
-
-class YamlList(list[Any]):
-    """A sequence that knows where it and each item start."""
-
-    __slots__ = ("pos", "item_pos")
-
-    def __init__(self, pos: Position) -> None:
-        super().__init__()
-        self.pos = pos
-        self.item_pos: list[Position] = []
 
 
 # -- reading a file ------------------------------------------------------------------------------------

@@ -42,9 +42,9 @@ def target(settings: Settings, name: str) -> Path:
 
 def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
     """What an import needs from the knowledge present, leaving out the file it replaces."""
-    from cca.core.api import load
     from cca.core.kb import world_countries
     from cca.core.regions import regions
+    from cca.io.load import load
 
     others = [p for p in imports(settings) if p.resolve() != replacing.resolve()]
     kb = load(settings=settings._replace(data_dir=None, knowledge=(*settings.knowledge, *others)))
@@ -66,7 +66,7 @@ def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
 
 def imports(settings: Settings) -> list[Path]:
     """The knowledge files in the user's knowledge directory (imports among them)."""
-    from cca.core.load import yaml_files
+    from cca.io.load import yaml_files
 
     if settings.data_dir is None or not settings.data_dir.is_dir():
         return []
@@ -130,7 +130,7 @@ def _replace_checked(
     """
     import tempfile
 
-    from cca.core.api import load
+    from cca.io.load import load
 
     destination.parent.mkdir(parents=True, exist_ok=True)
     safefile.check_target(destination, force=True)

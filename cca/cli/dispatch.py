@@ -60,13 +60,13 @@ def _limit(options: Mapping[str, Any]) -> int | None:
 
 
 def overview(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import overview as show_overview
+    from cca.cli.answers import overview as show_overview
 
     show_overview(kb())
 
 
 def listing(kind_name: str, options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import list_records
+    from cca.cli.answers import list_records
 
     list_records(
         kb(),
@@ -112,7 +112,7 @@ def amount(text: str) -> float:
 
 
 def link(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import link_suggestions
+    from cca.cli.answers import link_suggestions
 
     score = int(options.get("min_score") or 0)
     if not 0 <= score <= 100:
@@ -121,7 +121,7 @@ def link(options: Mapping[str, Any]) -> None:
 
 
 def stats(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import finance_stats
+    from cca.cli.answers import finance_stats
 
     finance_stats(
         kb(),
@@ -140,13 +140,13 @@ def stats(options: Mapping[str, Any]) -> None:
 
 
 def aspects(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import list_aspects
+    from cca.cli.answers import list_aspects
 
     list_aspects(kb(), _out(options), options.get("number"))
 
 
 def actions(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import list_actions
+    from cca.cli.answers import list_actions
 
     list_actions(
         kb(),
@@ -159,31 +159,31 @@ def actions(options: Mapping[str, Any]) -> None:
 
 
 def country(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import country_profile
+    from cca.cli.answers import country_profile
 
     country_profile(kb(), _out(options, fields=False), options["name"])
 
 
 def search(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import search_records
+    from cca.cli.answers import search_records
 
     search_records(kb(), _out(options), options["text"], options.get("kind") or [], _limit(options))
 
 
 def show(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import show_record
+    from cca.cli.answers import show_record
 
     show_record(kb(), _out(options, fields=False), options["record"])
 
 
 def schema(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import print_schema
+    from cca.cli.answers import print_schema
 
     print_schema(options.get("kind") or "knowledge")
 
 
 def export(options: Mapping[str, Any]) -> None:
-    from cca.cli.commands import export as run_export
+    from cca.cli.answers import export as run_export
 
     run_export(
         kb(),
@@ -195,7 +195,7 @@ def export(options: Mapping[str, Any]) -> None:
 
 
 def validate(options: Mapping[str, Any]) -> None:
-    from cca.core.api import load
+    from cca.io.load import load
 
     extra = []
     for entry in options.get("files") or ():

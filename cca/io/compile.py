@@ -10,7 +10,6 @@ the store (:mod:`cca.core.build`) as it comes. Every problem is reported at once
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sqlite3
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 from cca.core.build import Builder
 from cca.core.checks import Checker, Loc, Pending, digest, position_of
 from cca.core.errors import KnowledgeError, Problem
+from cca.core.nodes import Position
 from cca.core.registry import Kind, Registry
 from cca.core.schema import FastCheck, _interpret, knowledge_schema, validate, validate_item
 from cca.core.settings import KnowledgeFile, Settings
@@ -117,17 +117,11 @@ def _compile(
     connection.execute("PRAGMA journal_mode = MEMORY")
     connection.execute("PRAGMA synchronous = OFF")
     connection.execute("PRAGMA cache_size = -65536")
-    collecting = gc.isenabled()
-    gc.disable()  # a load allocates millions of objects and frees few: collection passes are wasted work
-    try:
-        with _slow_note(files, report):
-            compiler = _Compiler(connection, files, settings, sources_dir, kinds)
-            compiler.run()
-            compiler.builder.finish(meta)
-        connection.commit()
-    finally:
-        if collecting:
-            gc.enable()
+    with _slow_note(files, report):
+        compiler = _Compiler(connection, files, settings, sources_dir, kinds)
+        compiler.run()
+        compiler.builder.finish(meta)
+    connection.commit()
 
 
 class _Compiler:
@@ -189,7 +183,7 @@ class _Compiler:
             return False
         return not _interpret(skeleton, self.schema, self.schema)
 
-    def _fast_item(self, section: str, index: int, item: Any, position: yamlio.Position) -> None:
+    def _fast_item(self, section: str, index: int, item: Any, position: Position) -> None:
         if not self.fast.item(section, item):
             raise yamlio.Unsuitable
         loc = Loc(self._file, section, index)
@@ -209,7 +203,7 @@ class _Compiler:
         index = self._file
         properties = self.schema.get("properties", {})
 
-        def item(section: str, number: int, value: Any, position: yamlio.Position) -> None:
+        def item(section: str, number: int, value: Any, position: Position) -> None:
             schema = properties.get(section, {}).get("items") if isinstance(properties.get(section), dict) else None
             if schema is None:
                 return  # the document's own check reports the section
@@ -237,7 +231,7 @@ class _Compiler:
 
     # -- both -------------------------------------------------------------------------------------------
 
-    def _add(self, kind: Kind, record: Any, loc: Loc, node: Any, position: yamlio.Position) -> None:
+    def _add(self, kind: Kind, record: Any, loc: Loc, node: Any, position: Position) -> None:
         nested = self.kinds.nested(kind.name)
         stored = record
         if nested:
@@ -309,7 +303,7 @@ class _Compiler:
             found: dict[tuple[str, int], Any] = {}
 
             def keep(
-                section: str, number: int, value: Any, position: yamlio.Position, keys: Any = keys, found: Any = found
+                section: str, number: int, value: Any, position: Position, keys: Any = keys, found: Any = found
             ) -> None:
                 if (section, number) in keys:
                     found[(section, number)] = value

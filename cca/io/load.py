@@ -22,11 +22,12 @@ import sqlite3
 import stat
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from cca.core.errors import KnowledgeError, Problem, StoreError
+from cca.core.kb import KnowledgeBase
 from cca.core.kinds import KINDS
 from cca.core.registry import Registry
 from cca.core.settings import KnowledgeFile, Settings, label_for
@@ -236,7 +237,7 @@ def load_store(
     except OSError:
         states = None  # a missing file: the reader says which, in its words
     meta = {"fingerprint": _fingerprint(kinds), "files": json.dumps(states)}
-    from cca.core.compile import compile_in_memory, compile_to_file
+    from cca.io.compile import compile_in_memory, compile_to_file
 
     if target is None or states is None:
         return compile_in_memory(files, settings, sources_dir, report, kinds, meta), files
@@ -261,3 +262,37 @@ def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:
         return None
     store.close()
     return target
+
+
+def load(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    settings: Settings | None = None,
+    extra: Iterable[Path | str] = (),
+    bundled: bool | None = None,
+    sources_dir: Path | str | None = None,
+    report: Callable[[str], None] | None = None,
+    rebuild: bool = False,
+) -> KnowledgeBase:
+    """Load and validate knowledge; raise :class:`~cca.KnowledgeError` listing every problem.
+
+    With no arguments: the bundled knowledge, compiled in memory. ``paths`` replaces the
+    file list entirely; ``extra`` adds files or directories; ``settings`` (for instance
+    ``Settings.from_environ()``, as the command line does) says everything else, including
+    where to keep a compiled cache. ``sources_dir`` checks every quote against the
+    source texts there. ``report`` receives notes (a slow first load, a cache not used).
+    """
+    chosen = settings or Settings()
+    if paths is not None:
+        chosen = chosen._replace(knowledge=tuple(Path(p) for p in paths), bundled=False, data_dir=None)
+    if extra:
+        chosen = chosen.with_knowledge(Path(p) for p in extra)
+    if bundled is not None:
+        chosen = chosen._replace(bundled=bundled)
+    store, files = load_store(
+        chosen,
+        sources_dir=Path(sources_dir) if sources_dir is not None else None,
+        report=report,
+        rebuild=rebuild,
+    )
+    return KnowledgeBase(store, [f.label for f in files])
