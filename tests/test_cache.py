@@ -108,7 +108,12 @@ def test_a_cache_damaged_in_its_middle_is_rebuilt(settings: Settings) -> None:
 
 def _poison(target: Path, text: str) -> None:
     with sqlite3.connect(target) as db:
-        db.execute("UPDATE records SET data = replace(data, 'Alpha', ?)", (text,))
+        db.execute(
+            "UPDATE records SET base = replace(base, 'Alpha', ?), view = replace(view, 'Alpha', ?), "
+            "name = replace(name, 'Alpha', ?)",
+            (text, text, text),
+        )
+        assert db.execute("SELECT count(*) FROM records WHERE name = ?", (text,)).fetchone()[0] == 1
 
 
 def test_an_unreadable_record_in_the_cache_means_rebuild(settings: Settings, cca: Any) -> None:
@@ -118,7 +123,7 @@ def test_an_unreadable_record_in_the_cache_means_rebuild(settings: Settings, cca
     target = cached_store(settings)
     assert target is not None
     with sqlite3.connect(target) as db:
-        db.execute("UPDATE records SET data = '{not json' WHERE kind = 'project'")
+        db.execute("UPDATE records SET base = '{not json', view = 'not json' WHERE kind = 'project'")
     result = cca(*args, env=env)
     assert result.exit_code == 0, result.stderr
     assert result.json()[0]["name"] == "Alpha"
@@ -171,7 +176,8 @@ def test_the_cache_holds_data_only(settings: Settings) -> None:
     target = cached_store(settings)
     assert target is not None
     with sqlite3.connect(target) as db:
-        data = [json.loads(row[0]) for row in db.execute("SELECT data FROM records")]
+        data = [json.loads(row[0]) for row in db.execute("SELECT coalesce(data, base) FROM records")]
+        data += [json.loads(row[0]) for row in db.execute("SELECT view FROM records")]
         triggers = db.execute("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchone()[0]
     assert all(isinstance(item, dict) for item in data)
     assert triggers == 0

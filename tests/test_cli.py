@@ -106,7 +106,7 @@ def test_timor_leste_is_known_but_has_no_projects(cca: Any) -> None:
     result = cca("projects", "--country", "East Timor", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == []
-    assert "no projects match" in result.stderr
+    assert "no projects in Timor-Leste" in result.stderr
 
 
 # -- usage errors ----------------------------------------------------------------------------------

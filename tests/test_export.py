@@ -14,7 +14,7 @@ import pytest
 
 from cca.core.kb import KnowledgeBase
 from cca.core.kinds import KINDS
-from cca.core.outschema import fields
+from cca.core.outschema import output_fields as fields
 
 ALL_KINDS = KINDS.names()
 PLURALS = {kind.name: kind.plural for kind in KINDS}

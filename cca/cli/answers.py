@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cca.cli import cells
-from cca.cli.output import STREAMED, Out, View, document, listing, sections, stream_listing, views
+from cca.cli.output import STREAMED, Out, View, document, listing, sections, stream_views, views
 from cca.cli.stream import emit, note
 from cca.core.errors import AmbiguousError, QueryError
-from cca.core.kb import KnowledgeBase, WorldCountry, suggest
-from cca.core.kinds import KINDS, profile_sections, usd_2021
+from cca.core.kb import KnowledgeBase, WorldCountry
+from cca.core.kb import did_you_mean as suggest
+from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import Record
+from cca.core.query import Query
 from cca.core.registry import Kind
 from cca.core.text import fold
 from cca.core.views import record_view
@@ -103,51 +106,27 @@ def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
 
 
 def fields(kind: str) -> list[str]:
-    from cca.core.outschema import fields as kind_fields
+    from cca.core.outschema import output_fields as kind_fields
 
     return kind_fields(kind)
 
 
 def list_records(
-    kb: KnowledgeBase,
-    out: Out,
-    kind_name: str,
-    *,
-    country: Sequence[str] = (),
-    region: Sequence[str] = (),
-    sector: Sequence[str] = (),
-    status: Sequence[str] = (),
-    search: Sequence[str] = (),
-    limit: int | None = None,
-    parent: str | None = None,
-    records: list[Record] | None = None,
-    finance: dict[str, Any] | None = None,
+    kb: KnowledgeBase, out: Out, query: Query, *, keep: Callable[[dict[str, Any]], bool] | None = None
 ) -> None:
-    kind = KINDS[kind_name]
-    missing: list[str] = []
-    if country or region:
-        missing = kb.locate(list(country), list(region)).missing
-    chosen = {
-        "country": country or None,
-        "region": region or None,
-        "sector": sector or None,
-        "status": status or None,
-        "search": search or None,
-        "parent": parent,
-        "limit": limit,
-        **(finance or {}),
-    }
-    if records is None and out.chosen() in STREAMED:
+    """A listing: the query's records in the chosen format, streamed from their stored JSON when it can be."""
+    plan = kb.plan(query)
+    kind = plan.kind
+    _missing(list(plan.missing), kind.plural)
+    if keep is None and out.chosen() in STREAMED:
         # JSON, JSON Lines, CSV and TSV are written as the records come: memory stays flat at any size
-        _missing(missing, kind.plural)
-        streamed = (record_view(r, kb) for r in kb.iter_records(kind.name, **chosen))
-        stream_listing(out, streamed, lambda: fields(kind.name), empty=None if missing else f"no {kind.plural} match")
+        empty = None if plan.missing else plan.empty_note()
+        stream_views(out, kb.views(plan), lambda: fields(kind.name), empty=empty)
         return
-    if records is None:
-        records = kb.records(kind.name, **chosen)
-    rows = [record_view(r, kb) for r in records]
-    _missing(missing, kind.plural)
-    empty = None if missing and not rows else f"no {kind.plural} match"
+    rows = [json.loads(text) for text in kb.views(plan)]
+    if keep is not None:
+        rows = [row for row in rows if keep(row)]
+    empty = None if plan.missing and not rows else plan.empty_note()
     listing(
         out,
         rows,
@@ -161,25 +140,11 @@ def list_records(
 
 
 def list_aspects(kb: KnowledgeBase, out: Out, number: int | None) -> None:
-    aspects = kb.of_kind("aspect")
     if number is not None:
-        chosen = [a for a in aspects if a.get("number") == number]
-        if not chosen:
-            raise QueryError(f"no aspect {number}: choose from {', '.join(str(a.get('number')) for a in aspects)}")
-        aspects = chosen
-    list_records(kb, out, "aspect", records=aspects)
-
-
-def list_actions(
-    kb: KnowledgeBase, out: Out, aspect: int | None, sector: Sequence[str], search: Sequence[str], limit: int | None
-) -> None:
-    parent = None
-    if aspect is not None:
-        parents = [a.id for a in kb.of_kind("aspect") if a.get("number") == aspect]
-        if not parents:
-            raise QueryError(f"no aspect {aspect}")
-        parent = parents[0]
-    list_records(kb, out, "action", sector=sector, search=search, limit=limit, parent=parent)
+        numbers = [a.get("number") for a in kb.aspects()]
+        if number not in numbers:
+            raise QueryError(f"no aspect {number}: choose from {', '.join(str(n) for n in numbers)}")
+    list_records(kb, out, Query("aspect"), keep=None if number is None else lambda row: row.get("number") == number)
 
 
 def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str], limit: int | None) -> None:
@@ -236,57 +201,94 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
     )
 
 
-_STATS_LABELS = {"flow-class": "flow_class"}
+def _json_number(value: Decimal) -> int | float:
+    """An exact sum as a JSON number: whole sums as integers (of any size), others as the nearest float."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
 
 
 def finance_stats(
-    kb: KnowledgeBase, out: Out, by: Sequence[str], filters: dict[str, Any], *, aggregate_only: bool
+    kb: KnowledgeBase,
+    out: Out,
+    query: Query,
+    by: Sequence[str],
+    *,
+    measure: str,
+    all_rows: bool,
+    sort: Sequence[str] = (),
+    descending: bool = False,
 ) -> None:
-    """``cca stats``: projects counted and their financing summed (constant 2021 USD), by the groups asked."""
-    keys = [_STATS_LABELS.get(name, name) for name in by]
-    raw = kb.stats(keys, aggregate_only=aggregate_only, **filters)
-    china = {c.id for c in kb.countries() if c.get("iso2") == "CN"}
+    """``cca stats``: dataset records counted and their amounts added up exactly, by the groups asked."""
+    from cca.core.query import SortKey
+    from cca.core.stats import MEASURES, grouping, measure_of
+
+    chosen = measure_of(measure)
+    stats = kb.stats(query, by, measure=chosen, all_rows=all_rows)
+    keys = list(stats.by)
     rows: list[dict[str, Any]] = []
-    for values in raw:
-        groups, (count, with_amount, total) = values[: len(keys)], values[len(keys) :]
-        if any(key == "country" and value in china for key, value in zip(keys, groups, strict=True)):
-            continue  # every record names China, the financier: by country means by recipient
-        row: dict[str, Any] = {}
-        for key, value in zip(keys, groups, strict=True):
-            row[key] = _stats_label(kb, key, value)
-        row.update(records=count, with_amount=with_amount, usd_2021=round(total, 2) if with_amount else None)
+    for found in stats.rows:
+        row: dict[str, Any] = {
+            key: ("(none)" if value is None else value) for key, value in zip(keys, found.keys, strict=True)
+        }
+        row.update(records=found.records, with_amount=found.with_amount)
+        row[chosen] = _json_number(found.total) if found.total is not None else None
         rows.append(row)
-    rows.sort(key=lambda r: (-(r["usd_2021"] or 0), -r["records"], [str(r[k]) for k in keys]))
-    basis = "rows the dataset recommends for aggregates" if aggregate_only else "every row (umbrellas count twice)"
-    top = max((r["usd_2021"] or 0 for r in rows), default=0)
+    valid = [*keys, "records", "with_amount", chosen]
+    for text in reversed(sort):
+        key = SortKey.parse(text)
+        if key.field not in valid:
+            raise QueryError(
+                f"cannot sort stats by {key.field!r}{suggest(key.field, valid, n=1)}; sort fields: {', '.join(valid)}"
+            )
+        wanted = key.descending or descending
+        present = [r for r in rows if r.get(key.field) is not None]
+        absent = [r for r in rows if r.get(key.field) is None]
+        present.sort(key=lambda r: _sortable(r[key.field]), reverse=wanted)
+        rows = present + absent
+    basis = "rows the dataset recommends for aggregates" if not all_rows else "every row (umbrellas count twice)"
+    top = max((abs(r[chosen]) for r in rows if r[chosen] is not None), default=0)
+    unit = {"usd_2021": "2021 USD", "adjusted_usd_2021": "2021 USD"}.get(chosen)
 
     def bar(row: dict[str, Any]) -> list[tuple[float, str]]:
-        value = row["usd_2021"] or 0
-        return [(value / top if top else 0.0, cells.money(value, "USD") if row["usd_2021"] is not None else "—")]
+        value = row[chosen]
+        if value is None:
+            return [(0.0, "—")]
+        return [(float(Decimal(value) / Decimal(top)) if top else 0.0, cells.money(Decimal(value), "USD"))]
 
-    columns = [View(key, key.replace("_", " ").capitalize(), "text") for key in keys]
+    columns = [
+        View(key, grouping(key).help.capitalize() if False else key.replace("_", " ").capitalize(), "text")
+        for key in keys
+    ]
+    header = {"usd_2021": "Constant 2021 USD", "usd_nominal": "Nominal USD"}.get(
+        chosen, chosen.replace("_", " ").capitalize()
+    )
     columns += [
         View("records", "Records", "count"),
         View("with_amount", "With amount", "count", 3),
-        View("usd_2021", "Constant 2021 USD", "bars", bars=bar),
+        View(chosen, header, "bars", bars=bar),
     ]
+    caption = f"Sums of {MEASURES[chosen]} over {basis}"
+    if stats.not_for_aggregates and not all_rows:
+        caption += (
+            f"; {stats.not_for_aggregates:,} row{'s' if stats.not_for_aggregates != 1 else ''} left out (--all-rows)"
+        )
+    if stats.total is not None:
+        caption += f"; total {cells.money(stats.total, 'USD', unit)} over {stats.records:,} records"
     listing(
         out,
         rows,
-        lambda: [*keys, "records", "with_amount", "usd_2021"],
+        lambda: valid,
         columns,
-        title="Projects and their financing" + (f" by {', '.join(by)}" if by else ""),
-        caption=f"Sums of Amount (Constant USD 2021) over {basis}.",
-        empty="no projects match",
+        title="Dataset records and their financing" + (f" by {', '.join(by)}" if by else ""),
+        caption=caption + ".",
+        empty="no dataset records match" if not query.get("source") else "no records match",
+        footer=lambda: [caption + "."],
     )
 
 
-def _stats_label(kb: KnowledgeBase, key: str, value: Any) -> Any:
-    if value is None:
-        return "(none)"
-    if key in ("country", "sector"):
-        return kb.name_of(str(value))
-    return value
+def _sortable(value: Any) -> Any:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value).casefold())
 
 
 def lookup(kb: KnowledgeBase, text: str) -> Record:
@@ -435,9 +437,9 @@ def _finance_sections(
         lines = []
         total = 0.0
         for other in found:
-            amount = usd_2021(other.data)
-            total += sum(amount)
-            money = cells.money(amount[0], "USD", "2021 USD") if amount else "no amount given"
+            amount = (kb.view(other) or {}).get("usd_2021")
+            total += amount if isinstance(amount, (int, float)) else 0
+            money = cells.money(amount, "USD", "2021 USD") if isinstance(amount, (int, float)) else "no amount given"
             lines.append((other.id, f"{other.name}: {money}"))
         if total:
             lines.append(("total", cells.money(total, "USD", "2021 USD")))
@@ -461,15 +463,20 @@ def _finance_sections(
     return parts
 
 
+def _view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
+    """A record's JSON output: as stored when the store was built (the same function made it)."""
+    return kb.view(record) or record_view(record, kb)
+
+
 def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
     record = lookup(kb, text)
-    view = record_view(record, kb)
+    view = _view(kb, record)
     related = kb.related(record)
     sources = kb.sources_of(record)
     value = {
         "record": view,
         "related": [{"id": r.id, "kind": r.kind, "name": r.name} for r in related],
-        "sources": [record_view(s, kb) for s in sources],
+        "sources": [_view(kb, s) for s in sources],
     }
 
     def human(fmt: str) -> str:
@@ -497,9 +504,9 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
             document(out, {"country": {"name": found.name, "iso2": found.alpha2, "iso3": found.alpha3}}, lambda fmt: "")
         return
     record = found
-    profile: dict[str, Any] = {"country": record_view(record, kb)}
+    profile: dict[str, Any] = {"country": _view(kb, record)}
     for kind in profile_sections():
-        profile[kind.plural] = [record_view(r, kb) for r in kb.records(kind.name, country=[record.id])]
+        profile[kind.plural] = [json.loads(text) for text in kb.views(Query.of(kind.name, country=record.id))]
 
     def human(fmt: str) -> str:
         if fmt == "markdown":
@@ -527,7 +534,24 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
     document(out, profile, human, flat=flat, records=records)
 
 
+def profile_line(kind: Kind, row: dict[str, Any], *, with_id: bool = True) -> str:
+    """How one record reads in a country profile: its declared profile columns (cca.core.kinds), then its id."""
+    by_key = {view.key: view for view in views(kind.columns)}
+    parts: list[str] = []
+    for key in kind.profile:
+        view = by_key.get(key)
+        text = (view.line(row) if view is not None else cells.style("text").text(row, key)).strip()
+        if text and view is not None and view.style == "prose" and parts:
+            text = f"{view.header.lower()}: {text}"  # cca's paraphrase says it is one
+        if text:
+            parts.append(text)
+    return " — ".join(parts) + (f" [{row['id']}]" if with_id else "")
+
+
 def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The profile for a person: the country, then one section per kind declared in the profile."""
+    from cca.cli.terminal import bar
+
     country = profile["country"]
     head = [
         ("official name", country.get("official_name", "")),
@@ -537,38 +561,25 @@ def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str
     if country.get("aliases"):
         head.append(("aliases", "; ".join(country["aliases"])))
     parts: list[tuple[str, list[tuple[str, str]]]] = [(country["name"], head)]
-    projects: list[tuple[str, str]] = []
-    for row in profile["projects"]:
-        status = ", ".join(cells.status_lines(row)) or "status unknown"
-        projects.append(("", f"{row['name']}: {status} [{row['id']}]"))
-        for item in row.get("progress") or ():
-            from cca.cli.terminal import bar
-
-            fraction = item["value"] / 100 if item["unit"] == "percent" else 0
-            projects.append(("", f"  {bar(fraction)} {cells.progress_text(item)}"))
-            projects += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
-        for item in row.get("status_history") or ():
-            projects += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()][:1]
-    parts.append((f"Projects ({len(profile['projects'])})", projects or [("", "none")]))
-    simple: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
-        ("Agreements", "agreements", lambda r: f"{r['name']} [{r['id']}]"),
-        ("Figures", "figures", lambda r: f"{cells.figure_value(r)} — {r['subject']}, {cells.period(r)}"),
-        ("Events", "events", lambda r: f"{r.get('date') or 'undated'}: {r['name']}"),
-        ("People", "people", lambda r: f"{r['name']} [{r['id']}]"),
-        # the quotes follow as evidence lines, so the headline is the summary, called one
-        ("Statements", "statements", lambda r: f"{cells.speaker(r)} ({r.get('form')}), in summary: {r['summary']}"),
-    ]
-    for title, key, text in simple:
+    for kind in profile_sections():
         lines: list[tuple[str, str]] = []
-        for row in profile[key]:
-            lines.append(("", text(row)))
-            lines += [("  ↳", _evidence_line(e)) for e in row.get("evidence") or ()]
-        parts.append((f"{title} ({len(profile[key])})", lines or [("", "none")]))
+        for row in profile[kind.plural]:
+            lines.append(("", profile_line(kind, row)))
+            for item in row.get("progress") or ():
+                fraction = item["value"] / 100 if item["unit"] == "percent" else 0
+                lines.append(("", f"  {bar(fraction)} {cells.progress_text(item)}"))
+                lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+            if row.get("status_history"):
+                for item in row["status_history"]:
+                    lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()][:1]
+            else:
+                lines += [("  ↳", _evidence_line(e)) for e in row.get("evidence") or ()]
+        parts.append((f"{kind.title} ({len(profile[kind.plural])})", lines or [("", "none")]))
     return parts
 
 
 def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
-    """A brief a journalist can paste: headline facts, projects, agreements, statements, numbered citations."""
+    """A brief a journalist can paste: headline facts, projects, every other section, numbered citations."""
     from cca.cli.output import markdown_escape as md
 
     citations: dict[tuple[str, str], int] = {}
@@ -581,7 +592,7 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
         return "".join(f"[{n}]" for n in numbers)
 
     country = profile["country"]
-    projects, agreements = profile["projects"], profile["agreements"]
+    projects = profile["projects"]
     source_dates = sorted({str(s.get("date")) for s in kb.of_kind("source") if s.get("date")})
     count = len(source_dates)
     lines = [f"# {md(country['name'])}: China–ASEAN cooperation", ""]
@@ -590,19 +601,12 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
         f"*Compiled by cca {__version__} from {sources}. Status and progress are as of the dates shown, not today.*"
     )
     lines += ["", "## Headline facts", ""]
-
-    def n(count: int, one: str, many: str) -> str:
-        return f"{count} {one if count == 1 else many}"
-
     counted = [
-        n(len(projects), "project", "projects"),
-        n(len(agreements), "agreement or framework", "agreements or frameworks"),
-        n(len(profile["figures"]), "figure", "figures"),
+        f"{len(profile[k.plural])} {k.name if len(profile[k.plural]) == 1 else k.plural}"
+        for k in profile_sections()
+        if profile[k.plural]
     ]
-    lines.append(
-        f"- {', '.join(counted)} and {n(len(profile['statements']), 'statement', 'statements')} "
-        f"concern {md(country['name'])}."
-    )
+    lines.append(f"- {', '.join(counted) or 'No records'} concern {md(country['name'])}.")
     for row in projects:
         progress = "; ".join(cells.progress_text(p) for p in row.get("progress") or ())
         status = ", ".join(cells.status_lines(row)) or "status unknown"
@@ -612,20 +616,13 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
         status = ", ".join(cells.status_lines(row))
         progress = "<br>".join(md(cells.progress_text(p)) for p in row.get("progress") or ())
         lines.append(f"| {md(row['name'])} | {md(status)} | {progress} | {cite(row)} |")
-    lines += ["", "## Agreements and frameworks", ""]
-    lines += [
-        f"- {md(row['name'])}" + (f" ({md(str(row['date']))})" if row.get("date") else "") + f" {cite(row)}"
-        for row in agreements
-    ] or ["- none recorded"]
-    lines += ["", "## Statements", ""]
-    lines += [
-        f"- **{md(cells.speaker(row))}**: {md(cells.statement_text(row))} {cite(row)}" for row in profile["statements"]
-    ] or ["- none recorded"]
-    lines += ["", "## Figures", ""]
-    lines += [
-        f"- {md(cells.figure_value(row))}: {md(row['subject'])}, {md(cells.period(row))} {cite(row)}"
-        for row in profile["figures"]
-    ] or ["- none recorded"]
+    for kind in profile_sections():
+        if kind.name == "project":
+            continue
+        lines += ["", f"## {md(kind.title)}", ""]
+        lines += [f"- {md(profile_line(kind, row, with_id=False))} {cite(row)}" for row in profile[kind.plural]] or [
+            "- none recorded"
+        ]
     lines += ["", "## Citations", ""]
     references = {s.id: reference(s) for s in kb.of_kind("source")}
     for (source, evidence), number in citations.items():

@@ -76,10 +76,20 @@ def statement_text(statement: dict[str, Any]) -> str:
     return quotes if statement.get("form") == "direct-quote" else f"{statement.get('form') or 'reported'}: {quotes}"
 
 
-def money(value: float, currency: str = "USD", basis: str | None = None) -> str:
-    """'US$ 1.02 bn (2021 USD)': an amount always with its currency, and for dollars their year."""
+def money(value: Any, currency: str = "USD", basis: str | None = None) -> str:
+    """'US$ 1.02 bn (2021 USD)': an amount always with its currency, and for dollars their year.
+
+    Exact sums (decimals) of any size read as numbers too: 'US$ 3.4e+296 tn', never 'inf'.
+    """
+    from decimal import Decimal
+
     sign = "-" if value < 0 else ""
-    size = abs(value)
+    size: Any = abs(value)
+    if isinstance(size, Decimal) and size >= Decimal("1e15") * 1000:
+        text = f"{size / Decimal(10**12):.3g} tn"
+        symbol = "US$" if currency == "USD" else currency
+        return f"{sign}{symbol} {text}" + (f" ({basis})" if basis else "")
+    size = float(size)
     for limit, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
         if size >= limit:
             number = size / limit
@@ -114,10 +124,19 @@ def financing_text(item: dict[str, Any]) -> str:
 
 
 def usd_total(row: dict[str, Any]) -> str:
-    from cca.core.kinds import usd_2021  # the sum the --min-usd filter and stats use
+    """A project's amount in constant 2021 dollars: its usd_2021 field, the one --min-usd and stats read."""
+    total = row.get("usd_2021")
+    return money(total, "USD", "2021 USD") if isinstance(total, (int, float)) else ""
 
-    total = usd_2021(row)
-    return money(total[0], "USD", "2021 USD") if total else ""
+
+def region_names(ids: Any) -> str:
+    """'ASEAN (region-wide)' for a record made with a region as a whole; '' for any other."""
+    if not isinstance(ids, list) or not ids:
+        return ""
+    from cca.core.regions import regions
+
+    names = {region.id: region.name for region in regions()}
+    return "; ".join(names.get(str(i), str(i)) for i in ids) + " (region-wide)"
 
 
 def provenance(row: dict[str, Any]) -> str:
@@ -229,6 +248,7 @@ STYLES: dict[str, Style] = {
     "bars": Style(_field, "never", bars=True),
     "timeline": Style(lambda r, k: str(r.get(k, "")), "never"),
     "usd": Style(lambda r, k: usd_total(r), "never"),
+    "regions": Style(lambda r, k: region_names(r.get(k)), "words"),
     "provenance": Style(lambda r, k: provenance(r), "words", line=lambda r, k: provenance(r).replace("\n", "; ")),
     "money": Style(lambda r, k: money(r[k], "USD", "2021 USD") if isinstance(r.get(k), (int, float)) else "", "never"),
 }

@@ -54,9 +54,35 @@ def _value(choice: Any) -> Any:
 
 def _limit(options: Mapping[str, Any]) -> int | None:
     limit = options.get("limit")
-    if limit is not None and limit < 1:
-        raise QueryError(f"--limit {limit}: give a number of records, 1 or more")
+    if limit is not None and not 1 <= limit <= 2**62:
+        raise QueryError(f"--limit {limit}: give a number of records from 1 to {2**62}")
     return int(limit) if limit is not None else None
+
+
+def query(kind_name: str, options: Mapping[str, Any]) -> Any:
+    """The question a command line asks: the kind, every filter given, the sort, the limit, the fields."""
+    from cca.core.filters import FILTERS
+    from cca.core.kinds import KINDS
+    from cca.core.query import Query, SortKey
+
+    filters: dict[str, Any] = {}
+    for item in FILTERS.for_kind(KINDS[kind_name]):
+        value = options.get(item.name)
+        if value:
+            filters[item.name] = value
+    keys = [SortKey.parse(text) for text in options.get("sort") or ()]
+    if options.get("desc"):
+        if not keys:
+            raise QueryError("--desc sorts the --sort fields descending: give --sort FIELD too")
+        keys = [SortKey(key.field, True) for key in keys]
+    fields = options.get("fields")
+    return Query.of(
+        kind_name,
+        sort=keys,
+        limit=_limit(options),
+        fields=[f.strip() for f in fields.split(",") if f.strip()] if fields else None,
+        **filters,
+    )
 
 
 def overview(options: Mapping[str, Any]) -> None:
@@ -68,47 +94,7 @@ def overview(options: Mapping[str, Any]) -> None:
 def listing(kind_name: str, options: Mapping[str, Any]) -> None:
     from cca.cli.answers import list_records
 
-    list_records(
-        kb(),
-        _out(options),
-        kind_name,
-        country=options.get("country") or (),
-        region=options.get("region") or (),
-        sector=options.get("sector") or (),
-        status=options.get("status") or (),
-        search=options.get("search") or (),
-        limit=_limit(options),
-        finance=_finance(options),
-    )
-
-
-def _finance(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The financing filters of a command line (--since, --until, --financier, --min-usd, --source)."""
-    return {
-        "since": options.get("since"),
-        "until": options.get("until"),
-        "financier": options.get("financier") or None,
-        "min_usd": amount(options["min_usd"]) if options.get("min_usd") else None,
-        "source": options.get("source") or None,
-    }
-
-
-_SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12}
-
-
-def amount(text: str) -> float:
-    """'100e6', '250m', '1.5bn', '2,000,000' as a number of US dollars."""
-    import math
-    import re
-
-    match = re.fullmatch(r"\s*(?:US\$|\$)?\s*([0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
-    scale = _SCALE.get(match.group(2).lower()) if match else None
-    if match is None or scale is None:
-        raise QueryError(f"--min-usd {text!r}: write an amount such as 100e6, 250m or 1.5bn")
-    value = float(match.group(1).replace(",", "").replace("_", "")) * scale
-    if not math.isfinite(value):
-        raise QueryError(f"--min-usd {text!r} is not a finite amount")
-    return value
+    list_records(kb(), _out(options), query(kind_name, options))
 
 
 def link(options: Mapping[str, Any]) -> None:
@@ -123,19 +109,17 @@ def link(options: Mapping[str, Any]) -> None:
 def stats(options: Mapping[str, Any]) -> None:
     from cca.cli.answers import finance_stats
 
+    asked = query("project", {**options, "sort": None, "desc": False})
+    keys = list(options.get("sort") or ())
     finance_stats(
         kb(),
         _out(options, fields=False),
+        asked,
         [str(_value(choice)) for choice in options.get("by") or ()],
-        {
-            "country": options.get("country") or None,
-            "region": options.get("region") or None,
-            "sector": options.get("sector") or None,
-            "status": options.get("status") or None,
-            "search": options.get("search") or None,
-            **_finance(options),
-        },
-        aggregate_only=not options.get("all_rows"),
+        measure=str(options.get("amount") or "usd_2021"),
+        all_rows=bool(options.get("all_rows")),
+        sort=keys,
+        descending=bool(options.get("desc")),
     )
 
 
@@ -143,19 +127,6 @@ def aspects(options: Mapping[str, Any]) -> None:
     from cca.cli.answers import list_aspects
 
     list_aspects(kb(), _out(options), options.get("number"))
-
-
-def actions(options: Mapping[str, Any]) -> None:
-    from cca.cli.answers import list_actions
-
-    list_actions(
-        kb(),
-        _out(options),
-        options.get("aspect"),
-        options.get("sector") or [],
-        options.get("search") or [],
-        _limit(options),
-    )
 
 
 def country(options: Mapping[str, Any]) -> None:
@@ -267,7 +238,6 @@ def _list_imports(settings: Any) -> None:
 #: Commands with an implementation of their own; every other command lists the kind it is named after.
 COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "aspects": aspects,
-    "actions": actions,
     "country": country,
     "search": search,
     "show": show,

@@ -75,7 +75,7 @@ def guarded(action: Callable[[], int | None]) -> int:
         stream.error(invalid.summary())
         return invalid.exit_code
     except CcaError as failure:
-        stream.error(str(failure))
+        stream.error(_message(failure))
         return failure.exit_code
     except stream.StdoutGone:
         _quiet_stdout()
@@ -97,6 +97,19 @@ def guarded(action: Callable[[], int | None]) -> int:
             traceback.print_exc()
         stream.error(f"internal error: {type(bug).__name__}: {bug} (run 'cca --debug ...' for a traceback)")
         return EXIT_INTERNAL
+
+
+def _message(failure: CcaError) -> str:
+    """The library names a filter (``since``); the command line names its option (``--since``)."""
+    from cca.core.filters import FILTERS, FilterError
+
+    if not isinstance(failure, FilterError):
+        return str(failure)
+
+    def option(name: str) -> str:
+        return FILTERS[name].option if name in FILTERS else name
+
+    return failure.render(option)
 
 
 def _flush() -> None:

@@ -22,6 +22,7 @@ from cca.cli import dispatch as act
 from cca.cli.edge import Flags, guarded
 from cca.cli.stream import emit
 from cca.core.errors import EXIT_USAGE
+from cca.core.filters import FILTERS, Filter
 from cca.core.kinds import KINDS
 from cca.core.registry import Kind
 from cca.version import __version__
@@ -260,105 +261,55 @@ FieldsOpt = Annotated[
         autocompletion=complete.fields,
     ),
 ]
-CountryOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--country",
-        "-c",
-        help="Country name, official name, ISO code or alias, or a region such as ASEAN (repeat to OR).",
-        metavar="COUNTRY",
-        autocompletion=complete.country,
-    ),
-]
-RegionOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--region",
-        "-r",
-        help="A region: asean or mekong; its members' records and those about the region (repeat to OR).",
-        metavar="REGION",
-        autocompletion=complete.region,
-    ),
-]
-SectorOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--sector",
-        "-s",
-        help="Sector id or label, with everything below it (repeat to OR).",
-        metavar="SECTOR",
-        autocompletion=complete.sector,
-    ),
-]
-StatusOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        help="Current status: planned, agreed, under-construction, in-progress, completed, operational, "
-        "suspended, cancelled, unknown (repeat to OR).",
-        metavar="STATUS",
-        autocompletion=complete.status,
-    ),
-]
-SearchOpt = Annotated[
-    list[str] | None,
-    typer.Option("--search", "-q", help="Words to look for, or their beginnings (repeat to OR).", metavar="TEXT"),
-]
 LimitOpt = Annotated[
-    int | None, typer.Option("--limit", "-n", help="At most this many records (1 or more).", metavar="N")
+    int | None, typer.Option("--limit", "-n", help="At most this many records (1 or more), after sorting.", metavar="N")
 ]
-SinceOpt = Annotated[
-    int | None, typer.Option("--since", help="Committed in this year or later (financing records).", metavar="YEAR")
-]
-UntilOpt = Annotated[
-    int | None, typer.Option("--until", help="Committed in this year or earlier (financing records).", metavar="YEAR")
-]
-FinancierOpt = Annotated[
+SortOpt = Annotated[
     list[str] | None,
-    typer.Option("--financier", help="Part of a funder's name, e.g. 'China Eximbank' (repeat to OR).", metavar="NAME"),
-]
-MinUsdOpt = Annotated[
-    str | None,
     typer.Option(
-        "--min-usd", help="At least this much in constant 2021 US dollars: 100e6, 250m, 1.5bn.", metavar="AMOUNT"
+        "--sort",
+        help="Sort by this field (a JSON key: usd_2021, commitment_year, date, name...); -FIELD or --desc for "
+        "descending; repeat for ties.",
+        metavar="FIELD",
+        autocompletion=complete.sort_field,
     ),
 ]
-SourceOpt = Annotated[
-    list[str] | None,
-    typer.Option("--source", help="Only records a source backs, e.g. aiddata-gcdf-3 (repeat to OR).", metavar="SOURCE"),
-]
+DescOpt = Annotated[bool, typer.Option("--desc", help="Sort descending (every --sort field).")]
 
 
-# -- listing commands, one per kind ------------------------------------------------------------------
+# -- listing commands, one per kind, with the filters that apply to it ------------------------------------
 
 
-def _parameter(name: str, annotation: Any) -> inspect.Parameter:
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+def _parameter(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def filter_parameter(item: Filter) -> inspect.Parameter:
+    """A filter's command-line option, from its declaration (cca.core.filters)."""
+    if item.value == "flag":
+        return _parameter(item.name, Annotated[bool, typer.Option(*item.flags, help=item.help)], False)
+    option = typer.Option(
+        *item.flags,
+        help=item.help,
+        metavar=item.metavar,
+        autocompletion=complete.source(item.complete) if item.complete else None,
+    )
+    return _parameter(item.name, Annotated[list[str] | None, option])
+
+
+def filter_parameters(kind: Kind) -> list[inspect.Parameter]:
+    return [filter_parameter(item) for item in FILTERS.for_kind(kind)]
 
 
 def _listing_command(kind: Kind) -> Callable[..., None]:
-    """A command listing ``kind``, with the filters its declaration allows."""
-    params = []
-    if kind.by_country:
-        params.append(_parameter("country", CountryOpt))
-        params.append(_parameter("region", RegionOpt))
-    if kind.sectors:
-        params.append(_parameter("sector", SectorOpt))
-    if "status" in kind.facets:
-        params.append(_parameter("status", StatusOpt))
-    if "year" in kind.facets:
-        params += [
-            _parameter("since", SinceOpt),
-            _parameter("until", UntilOpt),
-            _parameter("financier", FinancierOpt),
-            _parameter("min_usd", MinUsdOpt),
-            _parameter("source", SourceOpt),
-        ]
-    params += [
-        _parameter("search", SearchOpt),
+    """A command listing ``kind``, with the filters that apply to it, sorting, a limit and the output options."""
+    params = [
+        *filter_parameters(kind),
+        _parameter("sort", SortOpt),
+        _parameter("desc", DescOpt, False),
         _parameter("limit", LimitOpt),
         _parameter("fmt", FormatOpt),
-        inspect.Parameter("json_", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=JsonOpt),
+        _parameter("json_", JsonOpt, False),
         _parameter("fields", FieldsOpt),
     ]
 
@@ -372,7 +323,7 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
 
 
 #: Kinds whose command takes arguments of its own (defined below).
-_OWN_COMMANDS = {"aspect", "action"}
+_OWN_COMMANDS = {"aspect"}
 
 
 def register_listings() -> None:
@@ -396,35 +347,6 @@ def aspects(
     Example: cca aspects 2
     """
     act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields})
-
-
-@app.command()
-def actions(
-    aspect: Annotated[
-        int | None, typer.Option("--aspect", "-a", help="Only actions of this aspect (1-4).", metavar="NUMBER")
-    ] = None,
-    sector: SectorOpt = None,
-    search: SearchOpt = None,
-    limit: LimitOpt = None,
-    fmt: FormatOpt = None,
-    json_: JsonOpt = False,
-    fields: FieldsOpt = None,
-) -> None:
-    """List the concrete actions of the four new aspects, one per line.
-
-    Example: cca actions --sector finance
-    """
-    act.actions(
-        {
-            "aspect": aspect,
-            "sector": sector,
-            "search": search,
-            "limit": limit,
-            "fmt": fmt,
-            "json_": json_,
-            "fields": fields,
-        }
-    )
 
 
 @app.command()
@@ -558,67 +480,64 @@ def export(
     act.export({"path": path, "fmt": fmt, "force": force, "bom": bom})
 
 
-class StatsBy(StrEnum):
-    country = "country"
-    sector = "sector"
-    year = "year"
-    financier = "financier"
-    flow_class = "flow-class"
-    status = "status"
-    source = "source"
+def _stats_command() -> Callable[..., None]:
+    """``cca stats``: the project filters, the groupings and the amount to add up."""
+    from cca.core.stats import GROUPINGS, MEASURES
 
-
-@app.command()
-def stats(
-    by: Annotated[
-        list[StatsBy] | None,
-        typer.Option(
-            "--by",
-            "-b",
-            help="Group by country, sector, year, financier, flow-class, status or source (repeat: nested).",
-            case_sensitive=False,
-            metavar="FIELD",
+    groupings = ", ".join(name.replace("_", "-") for name in GROUPINGS)
+    params = [
+        _parameter(
+            "by",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--by",
+                    "-b",
+                    help=f"Group by {groupings} (repeat: nested groups).",
+                    metavar="FIELD",
+                    autocompletion=complete.source("grouping"),
+                ),
+            ],
         ),
-    ] = None,
-    country: CountryOpt = None,
-    region: RegionOpt = None,
-    sector: SectorOpt = None,
-    status: StatusOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    financier: FinancierOpt = None,
-    min_usd: MinUsdOpt = None,
-    source: SourceOpt = None,
-    search: SearchOpt = None,
-    all_rows: Annotated[
-        bool,
-        typer.Option("--all-rows", help="Also rows the dataset says not to sum (umbrellas: they count twice)."),
-    ] = False,
-    fmt: FormatOpt = None,
-    json_: JsonOpt = False,
-) -> None:
-    """Count projects and sum their financing (constant 2021 USD) by country, sector, year or financier.
+        _parameter(
+            "amount",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--amount",
+                    help="What to add up: " + ", ".join(m.replace("_", "-") for m in MEASURES) + " (default usd-2021).",
+                    metavar="AMOUNT",
+                    autocompletion=complete.source("measure"),
+                ),
+            ],
+        ),
+        *filter_parameters(KINDS["project"]),
+        _parameter(
+            "all_rows",
+            Annotated[
+                bool,
+                typer.Option("--all-rows", help="Also rows the dataset says not to sum (umbrellas: they count twice)."),
+            ],
+            False,
+        ),
+        _parameter("sort", SortOpt),
+        _parameter("desc", DescOpt, False),
+        _parameter("fmt", FormatOpt),
+        _parameter("json_", JsonOpt, False),
+    ]
 
-    Example: cca stats --by country --since 2015
-    """
-    act.stats(
-        {
-            "by": by,
-            "country": country,
-            "region": region,
-            "sector": sector,
-            "status": status,
-            "since": since,
-            "until": until,
-            "financier": financier,
-            "min_usd": min_usd,
-            "source": source,
-            "search": search,
-            "all_rows": all_rows,
-            "fmt": fmt,
-            "json_": json_,
-        }
+    def stats(**options: Any) -> None:
+        act.stats(options)
+
+    stats.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    stats.__doc__ = (
+        "Count dataset records and add up their amounts, by country, sector, year or financier.\n\n"
+        "Example: cca stats --by country --since 2015"
     )
+    return stats
+
+
+app.command("stats")(_stats_command())
 
 
 class LinkAction(StrEnum):

@@ -7,6 +7,7 @@ from the kind's columns (:mod:`cca.core.kinds`) and :mod:`cca.cli.cells`.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,12 +16,10 @@ from typing import Any, NamedTuple
 from cca.cli import cells
 from cca.cli.stream import emit, note, stdout_is_unicode
 from cca.core.errors import QueryError
-from cca.core.kb import suggest
+from cca.core.kb import did_you_mean as suggest
 from cca.core.registry import Column
-from cca.core.text import visible
+from cca.core.text import json_safe, visible
 from cca.io import formats
-
-FORMATS = ("table", "plain", "json", "jsonl", "csv", "tsv", "yaml", "markdown")
 
 
 class Screen(NamedTuple):
@@ -203,21 +202,40 @@ class _Chunked:
             self.parts, self.held = [], 0
 
 
-def stream_listing(
-    out: Out, rows: Iterable[dict[str, Any]], valid_fields: Callable[[], Sequence[str]], *, empty: str | None
+def stream_views(
+    out: Out, texts: Iterable[str], valid_fields: Callable[[], Sequence[str]], *, empty: str | None
 ) -> None:
-    """A listing in a machine format, written as the rows come (they are never all held)."""
+    """A listing in a machine format from the records' stored JSON, written as it comes (never all held).
+
+    JSON in a pipe and JSON Lines take the stored text as it is (only what may not reach a terminal
+    raw is escaped); anything else (fields picked, CSV, an indented array, an ASCII stdout) decodes it.
+    """
     fmt = out.chosen()
     chosen = check_fields(out, valid_fields()) if out.fields else None
     count = 0
 
-    def counted() -> Iterator[dict[str, Any]]:
+    def counted() -> Iterator[str]:
         nonlocal count
-        for row in rows:
-            count += 1
-            yield row
+        for text in texts:
+            if not (text.startswith("{") and text.endswith("}")):
+                from cca.core.errors import StoreError
 
-    machine(out, fmt, counted(), chosen or (list(valid_fields()) if fmt in ("csv", "tsv") else []))
+                raise StoreError("a stored record is not a JSON object")
+            count += 1
+            yield text
+
+    raw = fmt in ("json", "jsonl") and not chosen and not out.ascii_only and not (fmt == "json" and out.shown.tty)
+    if raw:
+        sink = _Chunked()
+        if fmt == "json":
+            formats.write_json_texts(counted(), sink)  # type: ignore[arg-type]
+        else:
+            for text in counted():
+                sink.write(json_safe(text) + "\n")
+        sink.flush()
+    else:
+        rows = (json.loads(text) for text in counted())
+        machine(out, fmt, rows, chosen or (list(valid_fields()) if fmt in ("csv", "tsv") else []))
     if count == 0 and empty:
         note(empty)
 

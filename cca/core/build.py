@@ -1,8 +1,13 @@
-"""Fill a store (:mod:`cca.core.store`) with validated records, then derive its indexes.
+"""Fill a store (:mod:`cca.core.store`) file by file, then derive what the changed files touch.
 
-Records are inserted as they stream in (one file at a time, in file order); the
-indexes that need every record (countries concerned through other records, the
-sector tree, counts, full-text search) are built once at the end, in SQL.
+A store is built the same way whether it is new or a cached one being brought up to date:
+each changed file's rows are removed (:meth:`Builder.remove_file`) and its records inserted
+again as they stream in (:meth:`Builder.add`); :meth:`Builder.finish` then merges
+``updates:``, derives links, countries, sectors, typed facts, parties and search text, and
+renders the JSON output of every record whose output may have changed: the records of the
+changed files, the records they name and the records that name them, and the small
+reference kinds whose counts move with everything. Records of unchanged files keep their
+rows, so editing a five-line file beside a large import costs about five lines of work.
 """
 
 from __future__ import annotations
@@ -10,17 +15,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cca.core import dates
 from cca.core.checks import Digest, digest, walk_evidence
 from cca.core.registry import Kind, Registry
-from cca.core.store import INDEXES, SCHEMA
-from cca.core.text import index_text
+from cca.core.store import SCHEMA, Store, chunks, facts_schema, facts_table
+from cca.core.text import fold, index_text, json_safe
 
+#: Fields an update appends to; ``notes`` are joined; anything else replaces.
 _LIST_FIELDS = ("evidence", "status", "progress", "aliases", "same_as")
+#: Records per file position: ``ord`` is position * 2**32 + index, so load order survives replacement.
+_SPAN = 1 << 32
 
 
 def display_name(kind: Kind, record: Mapping[str, Any]) -> str:
@@ -50,54 +57,121 @@ def encode(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _evidence_field(entry: Mapping[str, Any]) -> str:
+    if entry.get("quote") is not None:
+        return "evidence.quote"
+    if entry.get("record") is not None:
+        return "evidence.record"
+    return "evidence.url"
+
+
+def ref_rows(found: Digest) -> Iterator[tuple[str, str, str | None, str]]:
+    """(field, id, target kind, path) of every reference in a record: fields, then evidence sources."""
+    for path, target, value, where in found.refs:
+        yield path, value, target, json.dumps(where)
+    for entry, where in found.evidence:
+        source = entry.get("source")
+        if isinstance(source, str):
+            yield _evidence_field(entry), source, "source", json.dumps([*where, "source"])
+
+
+def merge(base: Mapping[str, Any], updates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A record with its ``updates:`` merged in, in load order."""
+    data = dict(base)
+    for update in updates:
+        for key in _LIST_FIELDS:
+            if key in update:
+                data[key] = [*data.get(key, []), *update[key]]
+        if "notes" in update:
+            data["notes"] = "\n".join(filter(None, [data.get("notes"), update["notes"]]))
+    return data
+
+
 class Builder:
-    """Writes records into a fresh store database and derives its indexes."""
+    """Writes records into a store database, file by file, and derives what changed."""
 
     def __init__(self, connection: sqlite3.Connection, kinds: Registry) -> None:
-        self.connection = connection
+        self.db = connection
         self.kinds = kinds
-        self.citations: Counter[str] = Counter()
-        self._file_citations: Counter[str] = Counter()
-        self._seq = 0
-        self._file_start = 1
-        connection.executescript(SCHEMA)
-        self._insert_record = (
-            "INSERT INTO records (seq, kind, id, name, file, line, col, parent, sort, data) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?)"
-        )
+        self.fresh = connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'records'").fetchone()[0] == 0
+        if self.fresh:  # statement by statement: executescript would end the caller's transaction
+            for statement in (SCHEMA + facts_schema(kinds)).split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+        self._seq = int(connection.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
+        self._update_seq = int(connection.execute("SELECT coalesce(max(seq), 0) FROM updates").fetchone()[0])
+        #: Ids whose records or updates were added or removed: everything derived from them is redone.
+        self.changed: set[str] = set()
+        #: Sequence numbers of records whose derived rows were removed already (inserted afresh).
+        self._bare: set[int] = set()
         self._records: list[tuple[Any, ...]] = []
-        self._links: list[tuple[int, str, str]] = []
-        self._facets: list[tuple[str, Any, int]] = []
-        self._search: list[tuple[Any, ...]] = []
+        self._links: list[tuple[Any, ...]] = []
+        self._index = 0
+        self._position = 0
+        self._file = 0
+        self._file_start = 0
+        self._file_update_start = 0
 
     # -- files -----------------------------------------------------------------------------------
 
-    def add_file(self, index: int, path: str, label: str, name: str) -> None:
-        self.connection.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?)", (index, os.fsencode(path), os.fsencode(label), os.fsencode(name))
-        )
+    def files(self) -> dict[str, tuple[int, str | None]]:
+        """Each stored file's absolute path -> (its number, the state it was compiled at)."""
+        return Store(self.db).file_states()
 
-    def begin_file(self) -> None:
+    def place_file(self, file: int, position: int, label: str, name: str) -> None:
+        """Keep an unchanged file, at ``position`` in the load order (its records keep their rows)."""
+        old = self.db.execute("SELECT position FROM files WHERE file = ?", (file,)).fetchone()
+        self.db.execute("UPDATE files SET position = ?, label = ?, name = ? WHERE file = ?",
+                        (position, os.fsencode(label), os.fsencode(name), file))  # fmt: skip
+        if old is not None and old[0] != position:
+            for table in ("records", "updates"):
+                self.db.execute(
+                    f"UPDATE {table} SET ord = ? + (ord % ?) WHERE file = ?", (position * _SPAN, _SPAN, file)
+                )
+
+    def remove_file(self, file: int) -> None:
+        """Take every row of a file out (it changed, or is gone)."""
+        self._forget(file)
+        self.db.execute("DELETE FROM files WHERE file = ?", (file,))
+
+    def begin_file(self, position: int, path: str, label: str, name: str) -> int:
+        """A file about to be read; returns its number (records name it)."""
         self._flush()
+        found = self.db.execute("SELECT coalesce(max(file), -1) + 1 FROM files").fetchone()
+        file = int(found[0])
+        self.db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, NULL)",
+            (file, position, os.fsencode(path), os.fsencode(label), os.fsencode(name)),
+        )
+        self._file, self._position, self._index = file, position, 0
         self._file_start = self._seq + 1
-        self._file_citations = Counter()
+        self._file_update_start = self._update_seq + 1
+        return file
 
     def discard_file(self) -> None:
-        """Forget every record added since :meth:`begin_file` (the file is being read again)."""
+        """Forget the records added since :meth:`begin_file` (the file is being read again)."""
         self._records.clear()
         self._links.clear()
-        self._facets.clear()
-        self._search.clear()
-        start = self._file_start
-        for table, column in (("records", "seq"), ("links", "src"), ("facets", "seq"), ("search_text", "seq")):
-            self.connection.execute(f"DELETE FROM {table} WHERE {column} >= ?", (start,))
-        self._seq = start - 1
-        self._file_citations = Counter()
+        self._forget(self._file)
+        self._index = 0
 
-    def end_file(self) -> None:
+    def end_file(self, state: str | None) -> None:
         self._flush()
-        self.citations.update(self._file_citations)
-        self._file_citations = Counter()
+        self.db.execute("UPDATE files SET state = ? WHERE file = ?", (state, self._file))
+
+    def _forget(self, file: int) -> None:
+        self._flush()
+        db = self.db
+        self.changed.update(row[0] for row in db.execute("SELECT id FROM records WHERE file = ?", (file,)))
+        self.changed.update(row[0] for row in db.execute("SELECT id FROM updates WHERE file = ?", (file,)))
+        seqs = [row[0] for row in db.execute("SELECT seq FROM records WHERE file = ?", (file,))]
+        for part in chunks(seqs):
+            self._drop_derived(part)
+            marks = ",".join("?" * len(part))
+            db.execute(f"DELETE FROM links WHERE src IN ({marks})", part)
+        db.execute("DELETE FROM records WHERE file = ?", (file,))
+        db.execute("DELETE FROM update_refs WHERE src IN (SELECT seq FROM updates WHERE file = ?)", (file,))
+        db.execute("DELETE FROM updates WHERE file = ?", (file,))
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -105,39 +179,172 @@ class Builder:
         self,
         kind: Kind,
         record: Mapping[str, Any],
-        file: int,
         line: int,
         column: int,
+        loc: Sequence[Any],
         parent: str | None = None,
         found: Digest | None = None,
     ) -> None:
-        """One validated record; raises ValueError for a value the store cannot hold (NaN, infinity)."""
-        data = encode(record)
+        """One record as written; raises ValueError for a value the store cannot hold (NaN, infinity)."""
+        base = encode(record)
         self._seq += 1
         seq = self._seq
         name = display_name(kind, record)
         self._records.append(
-            (seq, kind.name, record["id"], name, file, line, column, parent, _sort_key(kind, record, name), data)
-        )
-        self._derive(kind, record, seq, name, found or digest(kind, record))
+            (seq, kind.name, record["id"], name, self._file, line, column, json.dumps(list(loc)), parent,
+             self._position * _SPAN + self._index, _sort_key(kind, record, name), base)
+        )  # fmt: skip
+        self._index += 1
+        for field, value, target, path in ref_rows(found or digest(kind, record)):
+            self._links.append((seq, field, value, target, path))
+        self.changed.add(record["id"])
+        self._bare.add(seq)
         if len(self._records) >= 2000:
             self._flush()
 
-    def _derive(self, kind: Kind, record: Mapping[str, Any], seq: int, name: str, found: Digest) -> None:
-        for path, _, target_id, _ in found.refs:
-            self._links.append((seq, path, target_id))
-        quotes = []
-        for entry, _ in found.evidence:
-            source = entry.get("source")
-            if isinstance(source, str):
-                self._links.append((seq, "evidence.source", source))
-                self._file_citations[source] += 1
-            quote = entry.get("quote")
-            if isinstance(quote, str):
-                quotes.append(quote)
-        for facet, values in kind.facets.items():
-            for facet_value in values(record):
-                self._facets.append((facet, facet_value, seq))
+    def add_update(self, update: Mapping[str, Any], line: int, column: int, loc: Sequence[Any], found: Digest) -> None:
+        """One ``updates:`` entry; its references are kept apart (``update_refs``) to be checked."""
+        self._flush()
+        self._update_seq += 1
+        self.db.execute(
+            "INSERT INTO updates VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self._update_seq, self._file, self._position * _SPAN + self._index, update["id"], encode(update),
+             line, column, json.dumps(list(loc))),
+        )  # fmt: skip
+        self._index += 1
+        self.db.executemany(
+            "INSERT INTO update_refs VALUES (?, ?, ?, ?, ?)",
+            [(self._update_seq, field, value, target, path) for field, value, target, path in ref_rows(found)],
+        )
+        self.changed.add(update["id"])
+
+    def _flush(self) -> None:
+        if self._records:
+            self.db.executemany(
+                "INSERT INTO records (seq, kind, id, name, file, line, col, loc, parent, ord, sort, base) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._records,
+            )
+            self._records.clear()
+        if self._links:
+            self.db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)", self._links)
+            self._links.clear()
+
+    # -- deriving ---------------------------------------------------------------------------------
+
+    def _drop_derived(self, seqs: Sequence[int]) -> None:
+        """Remove what was derived from these records (their search entries from the index too)."""
+        marks = ",".join("?" * len(seqs))
+        db = self.db
+        old = db.execute(
+            f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})", seqs
+        )
+        db.executemany(
+            "INSERT INTO search (search, rowid, names, aliases, body, notes, quotes) "
+            "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+            old.fetchall(),
+        )
+        for table in ("search_text", "record_country", "record_sector", "parties"):
+            db.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", seqs)
+        for kind in self.kinds:
+            if kind.facts:
+                db.execute(f"DELETE FROM {facts_table(kind)} WHERE seq IN ({marks})", seqs)
+
+    def finish(self, meta: Mapping[str, str], analyse: bool = False) -> None:
+        """Merge updates and derive everything the changed records touch; then write ``meta``."""
+        self._flush()
+        db = self.db
+        affected = self._affected()
+        self._merge(affected)
+        self._derive(affected)
+        self._via()
+        self._trees()
+        self._render(affected)
+        db.execute("DELETE FROM meta")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        if self.fresh or analyse:
+            # Statistics for the query planner: with them it drives a filtered listing from the
+            # small side (the 600 projects of one country) instead of scanning every project.
+            db.execute("PRAGMA analysis_limit = 1000")
+            db.execute("ANALYZE")
+        self.changed.clear()
+        self._bare.clear()
+
+    def _affected(self) -> list[tuple[int, str, str]]:
+        """(seq, kind, id) of the records whose ids changed (or all, in a new store)."""
+        if self.fresh:
+            return [(int(s), str(k), str(i)) for s, k, i in self.db.execute("SELECT seq, kind, id FROM records")]
+        out: list[tuple[int, str, str]] = []
+        for part in chunks(sorted(self.changed)):
+            marks = ",".join("?" * len(part))
+            out += self.db.execute(f"SELECT seq, kind, id FROM records WHERE id IN ({marks})", part).fetchall()
+        return out
+
+    def _merge(self, affected: Sequence[tuple[int, str, str]]) -> None:
+        """``data``: each affected record's base with the updates that name it, in load order."""
+        db = self.db
+        targets = {row[0] for row in db.execute("SELECT DISTINCT id FROM updates")}
+        for seq, kind_name, record_id in affected:
+            if record_id not in targets:
+                db.execute("UPDATE records SET data = NULL WHERE seq = ? AND data IS NOT NULL", (seq,))
+                continue
+            base = json.loads(db.execute("SELECT base FROM records WHERE seq = ?", (seq,)).fetchone()[0])
+            found = db.execute("SELECT data FROM updates WHERE id = ? ORDER BY ord", (record_id,)).fetchall()
+            merged = merge(base, (json.loads(text) for (text,) in found))
+            db.execute("UPDATE records SET data = ? WHERE seq = ?", (encode(merged), seq))
+            # its links are those of the merged record: what the updates name, the record names
+            db.execute("DELETE FROM links WHERE src = ?", (seq,))
+            kind = self.kinds[kind_name]
+            db.executemany(
+                "INSERT INTO links VALUES (?, ?, ?, ?, ?)",
+                [(seq, *row) for row in ref_rows(digest(kind, merged))],
+            )
+
+    def _derive(self, affected: Sequence[tuple[int, str, str]]) -> None:
+        """Countries, sectors and search text of each affected record, from its merged data."""
+        db = self.db
+        stale = [seq for seq, _, _ in affected if seq not in self._bare]
+        for part in chunks(stale):
+            self._drop_derived(part)
+        countries = {kind.name: frozenset(kind.countries) for kind in self.kinds}
+        sectors = {kind.name: frozenset(kind.sectors) for kind in self.kinds}
+        country_rows: list[tuple[str, str, int, int]] = []
+        sector_rows: list[tuple[str, str, int]] = []
+        search_rows: list[tuple[Any, ...]] = []
+        for part in chunks(affected):
+            seqs = [seq for seq, _, _ in part]
+            marks = ",".join("?" * len(seqs))
+            links: dict[int, list[tuple[str, str]]] = {}
+            for src, field, dst in db.execute(f"SELECT src, field, dst FROM links WHERE src IN ({marks})", seqs):
+                links.setdefault(src, []).append((field, dst))
+            rows = db.execute(
+                f"SELECT seq, kind, id, name, coalesce(data, base) FROM records WHERE seq IN ({marks})", seqs
+            )
+            for seq, kind_name, record_id, name, text in rows:
+                for field, dst in links.get(seq, ()):
+                    if field in countries[kind_name]:
+                        country_rows.append((dst, kind_name, seq, 0))
+                    elif field in sectors[kind_name]:
+                        sector_rows.append((dst, kind_name, seq))
+                if kind_name == "country":
+                    country_rows.append((record_id, kind_name, seq, 0))
+                search_rows.append(self._search_row(self.kinds[kind_name], seq, name, json.loads(text)))
+        db.executemany("INSERT OR IGNORE INTO record_country VALUES (?, ?, ?, ?)", country_rows)
+        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?)", sector_rows)
+        db.executemany("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?)", search_rows)
+        if self.fresh:
+            db.execute("INSERT INTO search(search) VALUES ('rebuild')")
+        else:
+            for part in chunks([row[0] for row in search_rows]):
+                marks = ",".join("?" * len(part))
+                db.execute(
+                    "INSERT INTO search (rowid, names, aliases, body, notes, quotes) "
+                    f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})",
+                    part,
+                )
+
+    @staticmethod
+    def _search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any]) -> tuple[Any, ...]:
         columns: dict[str, list[str]] = {
             "names": [name],
             "aliases": [str(record["id"]).replace("-", " ")],
@@ -145,122 +352,43 @@ class Builder:
             "notes": [],
         }
         for field, column in kind.search.items():
-            value = record.get(field)
+            value = _at(record, field)
             if isinstance(value, str):
                 if value != name or column != "names":
                     columns[column].append(value)
             elif isinstance(value, list):
                 columns[column].extend(str(item) for item in value if isinstance(item, (str, int, float)))
-        self._search.append(
-            (
-                seq,
-                index_text("\n".join(columns["names"])),
-                index_text("\n".join(columns["aliases"])),
-                index_text("\n".join(columns["body"])),
-                index_text("\n".join(columns["notes"])),
-                index_text("\n".join(quotes)),
-            )
+        quotes = [e["quote"] for e, _ in walk_evidence(record) if isinstance(e.get("quote"), str)]
+        return (
+            seq,
+            index_text("\n".join(columns["names"])),
+            index_text("\n".join(columns["aliases"])),
+            index_text("\n".join(columns["body"])),
+            index_text("\n".join(columns["notes"])),
+            index_text("\n".join(quotes)),
         )
 
-    def _flush(self) -> None:
-        execute = self.connection.executemany
-        if self._records:
-            execute(self._insert_record, self._records)
-            self._records.clear()
-        if self._links:
-            execute("INSERT INTO links VALUES (?, ?, ?)", self._links)
-            self._links.clear()
-        if self._facets:
-            execute("INSERT INTO facets VALUES (?, ?, ?)", self._facets)
-            self._facets.clear()
-        if self._search:
-            execute("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?)", self._search)
-            self._search.clear()
-
-    def update(self, update: Mapping[str, Any]) -> None:
-        """Merge an ``updates:`` entry into the record it names (validated: the record exists)."""
-        self._flush()
-        found = self.connection.execute("SELECT seq, kind, data FROM records WHERE id = ?", (update["id"],)).fetchone()
-        if found is None:
-            return
-        seq, kind_name, text = found
-        data = json.loads(text)
-        for key in _LIST_FIELDS:
-            if key in update:
-                data[key] = [*data.get(key, []), *update[key]]
-        if "notes" in update:
-            data["notes"] = "\n".join(filter(None, [data.get("notes"), update["notes"]]))
-        kind = self.kinds[kind_name]
-        name = display_name(kind, data)
-        self.connection.execute("UPDATE records SET data = ? WHERE seq = ?", (encode(data), seq))
-        for table, column in (("links", "src"), ("facets", "seq"), ("search_text", "seq")):
-            self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (seq,))
-        for entry, _ in walk_evidence(update):
-            if isinstance(entry.get("source"), str):
-                self.citations[entry["source"]] += 1
-        saved = self._file_citations
-        self._file_citations = Counter()  # the record's own citations are counted already
-        self._derive(kind, data, seq, name, digest(kind, data))
-        self._file_citations = saved
-        self._flush()
-
-    # -- the end -----------------------------------------------------------------------------------
-
-    def finish(self, meta: Mapping[str, str]) -> None:
-        self._flush()
-        db = self.connection
-        db.executescript(INDEXES)
-        direct = [(kind.name, path) for kind in self.kinds for path in kind.countries]
+    def _via(self) -> None:
+        """Countries a record concerns through the records it names (a statement about a project)."""
+        db = self.db
         via = [(kind.name, path) for kind in self.kinds for path in kind.via]
-        sectors = [(kind.name, path) for kind in self.kinds for path in kind.sectors]
-        db.execute("INSERT INTO record_country SELECT id, kind, seq FROM records WHERE kind = 'country'")
-        if direct:
-            db.execute(
-                "INSERT OR IGNORE INTO record_country SELECT l.dst, r.kind, l.src FROM links l "
-                "JOIN records r ON r.seq = l.src JOIN records c ON c.id = l.dst AND c.kind = 'country' "
-                f"WHERE (r.kind, l.field) IN (VALUES {_pairs(direct)})",
-                _flat(direct),
-            )
+        db.execute("DELETE FROM record_country WHERE via = 1")
         if via:
             db.execute(
-                "INSERT OR IGNORE INTO record_country SELECT rc.country, r.kind, l.src FROM links l "
+                "INSERT OR IGNORE INTO record_country SELECT rc.country, r.kind, l.src, 1 FROM links l "
                 "JOIN records r ON r.seq = l.src JOIN records t ON t.id = l.dst "
-                "JOIN record_country rc ON rc.seq = t.seq "
-                f"WHERE (r.kind, l.field) IN (VALUES {_pairs(via)})",
-                _flat(via),
+                "JOIN record_country rc ON rc.seq = t.seq AND rc.via = 0 "
+                f"WHERE (r.kind, l.field) IN (VALUES {', '.join('(?, ?)' for _ in via)})",
+                [item for pair in via for item in pair],
             )
-        if sectors:
-            db.execute(
-                "INSERT OR IGNORE INTO record_sector SELECT l.dst, r.kind, l.src FROM links l "
-                "JOIN records r ON r.seq = l.src JOIN records s ON s.id = l.dst AND s.kind = 'sector' "
-                f"WHERE (r.kind, l.field) IN (VALUES {_pairs(sectors)})",
-                _flat(sectors),
-            )
-        self._trees()
-        db.execute("INSERT INTO kind_counts SELECT kind, count(*) FROM records GROUP BY kind")
-        db.execute(
-            "INSERT INTO country_counts SELECT country, kind, count(*) FROM record_country "
-            "WHERE kind != 'country' GROUP BY country, kind"
-        )
-        db.execute(
-            "INSERT INTO sector_counts SELECT t.ancestor, count(DISTINCT rs.seq) FROM sector_tree t "
-            "JOIN record_sector rs ON rs.sector = t.sector GROUP BY t.ancestor"
-        )
-        db.executemany("INSERT INTO citations VALUES (?, ?)", sorted(self.citations.items()))
-        db.execute("INSERT INTO search(search) VALUES ('rebuild')")
-        db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-        # Statistics for the query planner: with them it drives a filtered listing from the
-        # small side (the 600 projects of one country) instead of scanning every project.
-        db.execute("PRAGMA analysis_limit = 1000")
-        db.execute("ANALYZE")
 
     def _trees(self) -> None:
         """Tree order for kinds listed as trees, and the sector closure (ancestor, sector, depth)."""
         for kind in self.kinds:
             if kind.order != "tree":
                 continue
-            rows = self.connection.execute(
-                "SELECT seq, id, name, data FROM records WHERE kind = ?", (kind.name,)
+            rows = self.db.execute(
+                "SELECT seq, id, name, coalesce(data, base) FROM records WHERE kind = ?", (kind.name,)
             ).fetchall()
             parents: dict[str, str | None] = {}
             names: dict[str, str] = {}
@@ -278,18 +406,113 @@ class Builder:
                 while current is not None and current in parents and current not in chain:
                     chain.append(current)
                     current = parents[current]
-                depth = len(chain) - 1
-                closure += [(ancestor, record_id, depth) for ancestor in chain]
+                closure += [(ancestor, record_id, len(chain) - 1) for ancestor in chain]
                 path = "\x1f".join(names[node].casefold() + "\x1e" + node for node in reversed(chain))
                 sort.append((path, seqs[record_id]))
-            self.connection.executemany("UPDATE records SET sort = ? WHERE seq = ?", sort)
+            self.db.executemany("UPDATE records SET sort = ? WHERE seq = ?", sort)
             if kind.name == "sector":
-                self.connection.executemany("INSERT OR IGNORE INTO sector_tree VALUES (?, ?, ?)", closure)
+                self.db.execute("DELETE FROM sector_tree")
+                self.db.executemany("INSERT OR IGNORE INTO sector_tree VALUES (?, ?, ?)", closure)
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def _render_set(self, affected: Sequence[tuple[int, str, str]]) -> list[int]:
+        """Records whose output may have changed: the affected ones, what they name, what names them,
+        their parents (an aspect shows its actions) and the reference kinds (they show counts)."""
+        db = self.db
+        if self.fresh:
+            return [row[0] for row in db.execute("SELECT seq FROM records")]
+        out: set[int] = {seq for seq, _, _ in affected}
+        ids = sorted({record_id for _, _, record_id in affected} | self.changed)
+        for part in chunks(ids):
+            marks = ",".join("?" * len(part))
+            out.update(row[0] for row in db.execute(f"SELECT src FROM links WHERE dst IN ({marks})", part))
+            out.update(
+                row[0]
+                for row in db.execute(
+                    f"SELECT r.seq FROM records r JOIN records c ON c.parent = r.id WHERE c.id IN ({marks})", part
+                )
+            )
+        for part in chunks(sorted(seq for seq, _, _ in affected)):
+            marks = ",".join("?" * len(part))
+            out.update(
+                row[0]
+                for row in db.execute(
+                    f"SELECT r.seq FROM links l JOIN records r ON r.id = l.dst WHERE l.src IN ({marks})", part
+                )
+            )
+        reference = [kind.name for kind in self.kinds if kind.reference_data]
+        if reference:
+            marks = ",".join("?" * len(reference))
+            out.update(row[0] for row in db.execute(f"SELECT seq FROM records WHERE kind IN ({marks})", reference))
+        return sorted(out)
+
+    def _render(self, affected: Sequence[tuple[int, str, str]]) -> None:
+        """Each record's JSON output, its typed facts and its parties, from the views (one rule each)."""
+        from cca.core.kb import KnowledgeBase
+        from cca.core.views import record_view
+
+        seqs = self._render_set(affected)
+        if not seqs:
+            return
+        db = self.db
+        kb = KnowledgeBase(Store(db, self.kinds), [])
+        facts = {kind.name: kind for kind in self.kinds if kind.facts}
+        if not self.fresh:
+            for part in chunks(seqs):
+                marks = ",".join("?" * len(part))
+                db.execute(f"DELETE FROM parties WHERE seq IN ({marks})", part)
+                for kind in facts.values():
+                    db.execute(f"DELETE FROM {facts_table(kind)} WHERE seq IN ({marks})", part)
+        views: list[tuple[str, int]] = []
+        party_rows: list[tuple[Any, ...]] = []
+        fact_rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in facts}
+        for part in chunks(seqs):
+            for seq, record in kb.records_at(part):
+                view = record_view(record, kb)
+                views.append((encode_view(view), seq))
+                typed = facts.get(record.kind)
+                if typed is not None:
+                    fact_rows[typed.name].append((seq, *(_fact(view.get(name)) for name in typed.facts)))
+                for party in view.get("parties") or ():
+                    if isinstance(party, dict) and isinstance(party.get("name"), str):
+                        party_rows.append(
+                            (
+                                seq,
+                                str(party.get("role") or ""),
+                                party["name"],
+                                fold(party["name"]),
+                                party.get("agency_type"),
+                            )
+                        )
+            db.executemany("UPDATE records SET view = ? WHERE seq = ?", views)
+            views.clear()
+        db.executemany("INSERT INTO parties VALUES (?, ?, ?, ?, ?)", party_rows)
+        for name, rows in fact_rows.items():
+            kind = facts[name]
+            marks = ",".join("?" * (len(kind.facts) + 1))
+            db.executemany(f"INSERT INTO {facts_table(kind)} VALUES ({marks})", rows)
 
 
-def _pairs(pairs: Iterable[tuple[str, str]]) -> str:
-    return ", ".join("(?, ?)" for _ in pairs)
+def _at(record: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (``dataset.fields.Staff Comments``), or None."""
+    value: Any = record
+    for step in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(step)
+    return value
 
 
-def _flat(pairs: Iterable[tuple[str, str]]) -> list[str]:
-    return [item for pair in pairs for item in pair]
+def _fact(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float, str)) or value is None:
+        return value
+    return None
+
+
+def encode_view(view: Mapping[str, Any]) -> str:
+    """A record's JSON output as stored: one line, UTF-8, as a listing prints it in a pipe (the output
+    path escapes what a terminal must not see, and re-encodes for an ASCII stdout or a person)."""
+    return json_safe(json.dumps(view, ensure_ascii=False, allow_nan=False))

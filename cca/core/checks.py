@@ -16,8 +16,10 @@ reads ``file:line:col``.
 from __future__ import annotations
 
 import difflib
+import json
 import re
-from collections.abc import Iterator, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,14 +182,6 @@ def digest(kind: Kind, record: Any) -> Digest:
     return Digest(refs, walk_evidence(record))
 
 
-@dataclass(slots=True)
-class _Ref:
-    value: str
-    field: str
-    target: str | None
-    where: Where
-
-
 _SPACE = re.compile(r"[\s\u00a0]+")
 #: Words that mark a guess: a name resting on one is no alias (it stays in the notes).
 _HEDGES = re.compile(
@@ -206,67 +200,31 @@ def fold_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-class Checker:
-    """Collects what it needs as records stream in; :meth:`finish` says what is wrong."""
+class RecordChecker:
+    """What can be told of each record on its own, as the records of a file stream in.
 
-    def __init__(self, kinds: Registry, labels: list[str], sources_dir: Path | None = None) -> None:
-        self.kinds = kinds
+    Evidence must be a quote or a locator; statements are attributed as their form
+    requires; aliases never rest on a guess and sourced prose never holds general
+    knowledge; regions are the ones cca knows. With a sources directory, every quote is
+    kept for :func:`check_quotes`. What needs other records is :func:`cross_checks`' job.
+    """
+
+    def __init__(self, labels: Mapping[int, str], sources_dir: Path | None = None) -> None:
         self.labels = labels
         self.sources_dir = sources_dir
         self.pending: list[Pending] = []
-        self.ids: dict[str, tuple[str, Where]] = {}
-        self._deferred: list[_Ref] = []
-        self._parents: dict[str, dict[str, tuple[str, Where]]] = {}
-        self._updates: list[tuple[Mapping[str, Any], Where, Where | None, Where | None]] = []
-        self._quotes: list[tuple[str, str, Where]] = []
-        self._source_files: dict[str, tuple[str | None, Where]] = {}
-        self._codes: dict[tuple[str, str], tuple[str, Where]] = {}
-        self._names: dict[str, tuple[str, Where]] = {}
-        self._project_countries: dict[str, set[str]] = {}
-        self._figure_about: list[tuple[set[str], list[str], Where]] = []
-        self._datasets: dict[str, Where] = {}
-        self._locators: list[tuple[str, Where]] = []
+        self.quotes: list[tuple[str, str, Where]] = []
+        self._mark = (0, 0)
 
     # -- files -------------------------------------------------------------------------------------
 
     def begin_file(self) -> None:
         """Remember the state, so that a file read again (by the reference reader) can start afresh."""
-        self._mark = (
-            {name: len(value) for name, value in self._dicts().items()},
-            {kind: len(parents) for kind, parents in self._parents.items()},
-            {name: len(value) for name, value in self._lists().items()},
-        )
+        self._mark = (len(self.pending), len(self.quotes))
 
     def discard_file(self) -> None:
-        dict_sizes, parent_sizes, list_sizes = self._mark
-        for name, value in self._dicts().items():
-            for key in list(value)[dict_sizes[name] :]:
-                del value[key]
-        for kind, parents in self._parents.items():
-            for key in list(parents)[parent_sizes.get(kind, 0) :]:
-                del parents[key]
-        for name, items in self._lists().items():
-            del items[list_sizes[name] :]
-
-    def _dicts(self) -> dict[str, dict[Any, Any]]:
-        return {
-            "ids": self.ids,
-            "sources": self._source_files,
-            "codes": self._codes,
-            "names": self._names,
-            "projects": self._project_countries,
-            "datasets": self._datasets,
-        }
-
-    def _lists(self) -> dict[str, list[Any]]:
-        return {
-            "pending": self.pending,
-            "deferred": self._deferred,
-            "updates": self._updates,
-            "quotes": self._quotes,
-            "figures": self._figure_about,
-            "locators": self._locators,
-        }
+        del self.pending[self._mark[0] :]
+        del self.quotes[self._mark[1] :]
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -289,93 +247,31 @@ class Checker:
     ) -> None:
         """Take one record (``node``: the same record from the reference reader, with positions)."""
         found = found or digest(kind, record)
-        record_id = record["id"]
-        id_where = self._where(loc, node, "id")
-        first = self.ids.get(record_id)
-        if first is not None:
-            self.problem(id_where, f"duplicate id {record_id!r} (first defined at {{}})", first[1])
-        else:
-            self.ids[record_id] = (kind.name, id_where)
         for _, target, value, path in found.refs:
-            self._reference(value, path[-1] if isinstance(path[-1], str) else str(path[-2]), target, loc, node, path)
+            if target == "region":
+                self._region(value, str(path[-2]) if isinstance(path[-1], int) else str(path[-1]), loc, node, path)
         for entry, path in found.evidence:
             self._evidence(entry, loc, node, path)
-        for ref in kind.refs:
-            if ref.path == "parent" and ref.target == kind.name and isinstance(record.get("parent"), str):
-                self._parents.setdefault(kind.name, {})[record_id] = (
-                    record["parent"],
-                    self._where(loc, node, "parent"),
-                )
-        if kind.name == "source" and isinstance(record.get("dataset"), Mapping):
-            self._datasets[record_id] = id_where
-        elif kind.name == "source":
-            self._source_files[record_id] = (
-                record.get("file"),
-                self._where(loc, node, "file" if "file" in record else "id"),
-            )
-        if kind.name == "country":
-            self._country(record, loc, node)
         if kind.name == "statement":
             self._statement(record, loc, node)
         self._faithful(record, loc, node)
-        if kind.name == "project" and isinstance(record.get("countries"), list):
-            self._project_countries[record_id] = set(record["countries"])
-        if kind.name == "figure" and isinstance(record.get("countries"), list) and record.get("about"):
-            self._figure_about.append(
-                (set(record["countries"]), list(record["about"]), self._where(loc, node, "countries"))
+
+    def add_update(self, update: Mapping[str, Any], loc: Loc, node: Any = None) -> None:
+        for entry, path in walk_evidence(update):
+            self._evidence(entry, loc, node, path)
+        for index, other in enumerate(update.get("same_as") or ()):
+            if other == update.get("id"):
+                self.problem(self._where(loc, node, "same_as", index), f"same_as: {other!r} is the record itself")
+
+    def _region(self, value: str, field: str, loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
+        from cca.core import regions
+
+        known = sorted(regions.ids())
+        if value not in known:
+            self.problem(
+                self._where(loc, node, *path),
+                f"{field}: unknown region {value!r}{_hint(value, known)}; regions: {', '.join(known)}",
             )
-
-    def _reference(
-        self, value: str, field: str, target: str | None, loc: Loc, node: Any, path: tuple[Step, ...]
-    ) -> None:
-        if target == "region":  # regions are reference data (data/regions.tsv), not records
-            from cca.core import regions
-
-            known = sorted(regions.ids())
-            if value not in known:
-                self.problem(
-                    self._where(loc, node, *path),
-                    f"{field}: unknown region {value!r}{_hint(value, known)}; regions: {', '.join(known)}",
-                )
-            return
-        found = self.ids.get(value)
-        if found is not None and (target is None or found[0] == target):
-            return
-        self._deferred.append(_Ref(value, field, target, self._where(loc, node, *path)))
-
-    def _country(self, record: Mapping[str, Any], loc: Loc, node: Any) -> None:
-        record_id = record["id"]
-        for key in ("iso2", "iso3"):
-            code = record.get(key)
-            if not isinstance(code, str):
-                continue
-            seen = self._codes.get((key, code.upper()))
-            if seen is not None and seen[0] != record_id:
-                other, other_where = seen
-                self.problem(
-                    self._where(loc, node, key),
-                    f"{key}: {code!r} is also the code of country {other!r} (defined at {{}})",
-                    other_where,
-                )
-            else:
-                self._codes[(key, code.upper())] = (record_id, self._where(loc, node, key))
-        names: list[tuple[tuple[Step, ...], Any]] = [(("name",), record.get("name"))]
-        names.append((("official_name",), record.get("official_name")))
-        names += [(("aliases", i), alias) for i, alias in enumerate(record.get("aliases") or ())]
-        for path, name in names:
-            if not isinstance(name, str) or not fold(name):
-                continue
-            seen = self._names.get(fold(name))
-            if seen is not None and seen[0] != record_id:
-                other, other_where = seen
-                self.problem(
-                    self._where(loc, node, *path),
-                    f"{name!r} also names country {other!r} (defined at {{}}): names and aliases must tell "
-                    "countries apart",
-                    other_where,
-                )
-            elif seen is None:
-                self._names[fold(name)] = (record_id, self._where(loc, node, *path))
 
     def _faithful(self, record: Mapping[str, Any], loc: Loc, node: Any) -> None:
         """Aliases that rest on a guess in the notes, and general knowledge in sourced prose, are refused."""
@@ -408,27 +304,11 @@ class Checker:
         elif form != "narration" and "person" not in record:
             self.problem(self._where(loc, node), f"missing required field 'person' (a {form} statement is a person's)")
 
-    def add_update(self, update: Mapping[str, Any], loc: Loc, node: Any = None) -> None:
-        self._updates.append(
-            (
-                update,
-                self._where(loc, node, "id"),
-                self._where(loc, node, "status") if "status" in update else None,
-                self._where(loc, node, "progress") if "progress" in update else None,
-            )
-        )
-        for entry, path in walk_evidence(update):
-            self._evidence(entry, loc, node, path)
-        for index, other in enumerate(update.get("same_as") or ()):
-            if isinstance(other, str):
-                self._reference(other, "same_as", "project", loc, node, ("same_as", index))
-
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
-        """A quote from a text, or a locator (record, url) into a dataset: one of the two, and resolvable."""
+        """A quote from a text, or a locator (record, url) into a dataset: one of the two."""
         source = entry.get("source")
         if not isinstance(source, str):
             return
-        self._reference(source, "source", "source", loc, node, (*path, "source"))
         quote, record = entry.get("quote"), entry.get("record")
         if quote is None and record is None:
             self.problem(
@@ -436,115 +316,304 @@ class Checker:
             )
         elif quote is not None and (record is not None or entry.get("url") is not None):
             self.problem(self._where(loc, node, *path), "evidence is a quote or a locator (record, url), not both")
-        elif record is not None:
-            self._locators.append((source, self._where(loc, node, *path, "record")))
         elif self.sources_dir is not None and isinstance(quote, str):
-            self._quotes.append((source, quote, self._where(loc, node, *path, "quote")))
+            self.quotes.append((source, quote, self._where(loc, node, *path, "quote")))
 
-    # -- across records -----------------------------------------------------------------------------
 
-    def finish(self) -> list[Pending]:
-        for ref in self._deferred:
-            self._resolve_reference(ref)
-        for kind_name, parents in self._parents.items():
-            self._hierarchy(kind_name, parents)
-        for update, id_where, status_where, progress_where in self._updates:
-            target = self.ids.get(update["id"])
-            if target is None:
-                self.problem(
-                    id_where, f"update of unknown record {update['id']!r}{_hint(update['id'], list(self.ids))}"
-                )
-            elif target[0] != "project" and (status_where or progress_where):
-                self.problem(
-                    id_where,
-                    f"status and progress can only be added to projects; {update['id']!r} is {_a(target[0])}",
-                )
-        for countries, about, where in self._figure_about:
-            for subject in about:
-                project = self._project_countries.get(subject)
-                if project is not None and not project <= countries:
-                    missing = ", ".join(sorted(project - countries))
-                    self.problem(
-                        where, f"countries: the figure is about project {subject!r}, which also concerns {missing}"
-                    )
-        for source, where in self._locators:
-            if source in self.ids and source not in self._datasets:
-                self.problem(where, f"record: source {source!r} is not a dataset; a text is cited by a quote")
-        if self.sources_dir is not None:
-            self._check_quotes(self.sources_dir)
-        return self.pending
+# -- across records and files: questions asked of the store -------------------------------------------------
 
-    def _resolve_reference(self, ref: _Ref) -> None:
-        found = self.ids.get(ref.value)
-        if found is not None and (ref.target is None or found[0] == ref.target):
-            return
-        wanted = "record" if ref.target is None else ref.target
-        if found is not None:
-            message = f"{ref.field}: {ref.value!r} is {_a(found[0])}, not {_a(wanted)}"
+
+def _loc(file: int, stored: str, *more: Step) -> Loc:
+    steps = json.loads(stored)
+    return Loc(file, str(steps[0]), int(steps[1]), (*steps[2:], *more))
+
+
+def cross_checks(db: sqlite3.Connection, kinds: Registry, scope: Iterable[str] | None = None) -> list[Pending]:
+    """What needs more than one record: unique ids, references, updates, hierarchies, country names
+    and codes, figures about projects, and locators into datasets. Asked of the store's small index
+    tables, so that a changed file is checked against the others without reading them again.
+
+    ``scope``: the ids of the records (and update targets) that changed; ids and references that
+    touch none of them were checked when they were added, and are not checked again.
+    """
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS scope (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DELETE FROM temp.scope")
+    if scope is not None:
+        db.executemany("INSERT OR IGNORE INTO temp.scope VALUES (?)", ((value,) for value in scope))
+    within = scope is not None
+    try:
+        found: list[Pending] = []
+        found += _duplicates(db, within)
+        found += _references(db, within)
+        found += _updates(db)
+        for kind in kinds:
+            if any(ref.path == "parent" and ref.target == kind.name for ref in kind.refs):
+                found += _hierarchy(db, kind.name)
+        found += _countries(db)
+        found += _figures(db)
+        return found
+    finally:
+        db.execute("DELETE FROM temp.scope")
+
+
+def _duplicates(db: sqlite3.Connection, within: bool) -> list[Pending]:
+    out = []
+    narrow = "WHERE id IN (SELECT id FROM temp.scope)" if within else ""
+    rows = db.execute(
+        "SELECT r.id, r.file, r.loc FROM records r JOIN files f ON f.file = r.file "
+        f"WHERE r.id IN (SELECT id FROM records {narrow} GROUP BY id HAVING count(*) > 1) "
+        "ORDER BY r.id, f.position, r.ord"
+    ).fetchall()
+    first: dict[str, Loc] = {}
+    for record_id, file, loc in rows:
+        where = _loc(file, loc, "id")
+        if record_id in first:
+            out.append(Pending(where, f"duplicate id {record_id!r} (first defined at {{}})", (first[record_id],)))
         else:
-            pool = [i for i, (k, _) in self.ids.items() if ref.target is None or k == ref.target]
-            message = f"{ref.field}: unknown {wanted} {ref.value!r}{_hint(ref.value, pool)}"
-        self.problem(ref.where, message)
+            first[record_id] = where
+    return out
 
-    def _hierarchy(self, kind_name: str, parents: dict[str, tuple[str, Where]]) -> None:
-        """Self-parents, cycles and depth, in one pass over the parent links (linear time)."""
-        depth: dict[str, int] = {}
-        reported: set[str] = set()
-        for start in parents:
-            if start in depth:
+
+def _reference_problem(field: str, value: str, target: str | None, found: str | None, pool: list[str]) -> str:
+    wanted = "record" if target is None else target
+    if found is not None:
+        return f"{_field_name(field)}: {value!r} is {_a(found)}, not {_a(wanted)}"
+    return f"{_field_name(field)}: unknown {wanted} {value!r}{_hint(value, pool)}"
+
+
+def _field_name(field: str) -> str:
+    if field.startswith("evidence."):
+        return "source"
+    last = field.rsplit(".", 1)[-1]
+    return last.removesuffix("[]")
+
+
+def _ids_of(db: sqlite3.Connection, target: str | None) -> list[str]:
+    if target is None:
+        return [row[0] for row in db.execute("SELECT id FROM records")]
+    return [row[0] for row in db.execute("SELECT id FROM records WHERE kind = ?", (target,))]
+
+
+_BROKEN = (
+    "(l.target IS NULL OR l.target != 'region') AND NOT EXISTS "
+    "(SELECT 1 FROM records t WHERE t.id = l.dst AND (l.target IS NULL OR t.kind = l.target))"
+)
+
+
+def _references(db: sqlite3.Connection, within: bool) -> list[Pending]:
+    """Every reference names a record of the kind it must; locators name a dataset source."""
+    out: list[Pending] = []
+    pools: dict[str | None, list[str]] = {}
+    narrow = " AND (r.id IN (SELECT id FROM temp.scope) OR l.dst IN (SELECT id FROM temp.scope))" if within else ""
+    queries = (
+        "SELECT r.file, r.loc, l.field, l.dst, l.target, l.path FROM links l JOIN records r ON r.seq = l.src "
+        f"WHERE {_BROKEN}{narrow}",
+        "SELECT r.file, r.loc, l.field, l.dst, l.target, l.path FROM update_refs l JOIN updates r ON r.seq = l.src "
+        f"WHERE {_BROKEN}",
+    )
+    for sql in queries:
+        for file, loc, field, dst, target, path in db.execute(sql).fetchall():
+            if target not in pools:
+                pools[target] = _ids_of(db, target)
+            kind = db.execute("SELECT kind FROM records WHERE id = ? LIMIT 1", (dst,)).fetchone()
+            message = _reference_problem(field, dst, target, kind[0] if kind else None, pools[target])
+            out.append(Pending(_loc(file, loc, *json.loads(path)), message))
+    # a locator (record, url) cites a dataset; a quote cites a text
+    rows = db.execute(
+        "SELECT r.file, r.loc, l.dst, l.path FROM links l JOIN records r ON r.seq = l.src "
+        "JOIN records s ON s.id = l.dst AND s.kind = 'source' "
+        "WHERE l.field = 'evidence.record' AND json_extract(coalesce(s.data, s.base), '$.dataset') IS NULL" + narrow
+    ).fetchall()
+    for file, loc, dst, path in rows:
+        steps = json.loads(path)
+        out.append(
+            Pending(
+                _loc(file, loc, *steps[:-1], "record"),
+                f"record: source {dst!r} is not a dataset; a text is cited by a quote",
+            )
+        )
+    return out
+
+
+def _updates(db: sqlite3.Connection) -> list[Pending]:
+    out = []
+    rows = db.execute(
+        "SELECT u.file, u.loc, u.id, u.data, (SELECT kind FROM records WHERE id = u.id ORDER BY ord LIMIT 1) "
+        "FROM updates u"
+    ).fetchall()
+    pool: list[str] | None = None
+    for file, loc, record_id, text, kind in rows:
+        where = _loc(file, loc, "id")
+        if kind is None:
+            if pool is None:
+                pool = _ids_of(db, None)
+            out.append(Pending(where, f"update of unknown record {record_id!r}{_hint(record_id, pool)}"))
+            continue
+        update = json.loads(text)
+        if kind != "project" and ("status" in update or "progress" in update):
+            out.append(
+                Pending(where, f"status and progress can only be added to projects; {record_id!r} is {_a(kind)}")
+            )
+    return out
+
+
+def _hierarchy(db: sqlite3.Connection, kind_name: str) -> list[Pending]:
+    """Self-parents, cycles and depth, in one pass over the parent links (linear time)."""
+    parents: dict[str, tuple[str, Where]] = {}
+    kinds: dict[str, str] = {}
+    for record_id, file, loc, parent in db.execute(
+        "SELECT id, file, loc, json_extract(coalesce(data, base), '$.parent') FROM records WHERE kind = ?", (kind_name,)
+    ):
+        kinds[record_id] = kind_name
+        if isinstance(parent, str):
+            parents[record_id] = (parent, _loc(file, loc, "parent"))
+    out: list[Pending] = []
+    depth: dict[str, int] = {}
+    reported: set[str] = set()
+    for start in parents:
+        if start in depth:
+            continue
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in depth:
+            if node in on_chain:  # a cycle: every member of it is reported once
+                cycle = chain[chain.index(node) :]
+                for member in cycle:
+                    parent, where = parents[member]
+                    if member not in reported:
+                        reported.add(member)
+                        if parent == member:
+                            out.append(Pending(where, f"{kind_name} {member!r} is its own parent"))
+                        else:
+                            out.append(Pending(where, f"{kind_name} parents form a cycle through {parent!r}"))
+                    depth[member] = 0
+                break
+            chain.append(node)
+            on_chain.add(node)
+            link = parents.get(node)
+            node = link[0] if link is not None and link[0] in kinds else None
+        base = depth.get(node, -1) if node is not None else -1
+        for member in reversed(chain):
+            if member in depth:
+                base = depth[member]
                 continue
-            chain: list[str] = []
-            on_chain: set[str] = set()
-            node: str | None = start
-            while node is not None and node not in depth:
-                if node in on_chain:  # a cycle: every member of it is reported once
-                    cycle = chain[chain.index(node) :]
-                    for member in cycle:
-                        parent, where = parents[member]
-                        if member not in reported:
-                            reported.add(member)
-                            if parent == member:
-                                self.problem(where, f"{kind_name} {member!r} is its own parent")
-                            else:
-                                self.problem(where, f"{kind_name} parents form a cycle through {parent!r}")
-                        depth[member] = 0
-                    break
-                chain.append(node)
-                on_chain.add(node)
-                link = parents.get(node)
-                node = link[0] if link is not None and self.ids.get(link[0], ("",))[0] == kind_name else None
-            base = depth.get(node, -1) if node is not None else -1
-            for member in reversed(chain):
-                if member in depth:
-                    base = depth[member]
-                    continue
-                base += 1
-                depth[member] = base
-                if base == MAX_HIERARCHY_DEPTH and member in parents and member not in reported:
-                    reported.add(member)
-                    self.problem(
+            base += 1
+            depth[member] = base
+            if base == MAX_HIERARCHY_DEPTH and member in parents and member not in reported:
+                reported.add(member)
+                out.append(
+                    Pending(
                         parents[member][1],
                         f"{kind_name} hierarchy is deeper than {MAX_HIERARCHY_DEPTH} levels at {member!r}",
                     )
+                )
+    return out
 
-    def _check_quotes(self, sources_dir: Path) -> None:
-        texts: dict[str, str | None] = {}
-        for source_id, (name, where) in self._source_files.items():
-            if name is None:
-                self.problem(where, f"source {source_id!r} names no text file: add 'file' to check its quotes")
-                texts[source_id] = None
+
+def _countries(db: sqlite3.Connection) -> list[Pending]:
+    """ISO codes and names (and aliases) tell countries apart."""
+    out: list[Pending] = []
+    codes: dict[tuple[str, str], tuple[str, Where]] = {}
+    names: dict[str, tuple[str, Where]] = {}
+    rows = db.execute(
+        "SELECT r.id, r.file, r.loc, coalesce(r.data, r.base) FROM records r JOIN files f ON f.file = r.file "
+        "WHERE r.kind = 'country' ORDER BY f.position, r.ord"
+    ).fetchall()
+    for record_id, file, loc, text in rows:
+        record = json.loads(text)
+        for key in ("iso2", "iso3"):
+            code = record.get(key)
+            if not isinstance(code, str):
                 continue
-            path = sources_dir / name
-            try:
-                texts[source_id] = fold_space(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as error:
-                reason = getattr(error, "strerror", None) or str(error)
-                self.problem(where, f"cannot read source text {path}: {reason}")
-                texts[source_id] = None
-        for source, quote, where in self._quotes:
-            text = texts.get(source)
-            if text is not None and fold_space(quote) not in text:
-                self.problem(where, f"quote not found verbatim in source {source!r}: {_preview(quote)}")
+            where = _loc(file, loc, key)
+            seen = codes.get((key, code.upper()))
+            if seen is not None and seen[0] != record_id:
+                out.append(
+                    Pending(
+                        where, f"{key}: {code!r} is also the code of country {seen[0]!r} (defined at {{}})", (seen[1],)
+                    )
+                )
+            elif seen is None:
+                codes[(key, code.upper())] = (record_id, where)
+        candidates: list[tuple[tuple[Step, ...], Any]] = [(("name",), record.get("name"))]
+        candidates.append((("official_name",), record.get("official_name")))
+        candidates += [(("aliases", i), alias) for i, alias in enumerate(record.get("aliases") or ())]
+        for path, name in candidates:
+            if not isinstance(name, str) or not fold(name):
+                continue
+            seen = names.get(fold(name))
+            if seen is not None and seen[0] != record_id:
+                out.append(
+                    Pending(
+                        _loc(file, loc, *path),
+                        f"{name!r} also names country {seen[0]!r} (defined at {{}}): names and aliases must tell "
+                        "countries apart",
+                        (seen[1],),
+                    )
+                )
+            elif seen is None:
+                names[fold(name)] = (record_id, _loc(file, loc, *path))
+    return out
+
+
+def _figures(db: sqlite3.Connection) -> list[Pending]:
+    """A figure about a project concerns at least the project's countries."""
+    out: list[Pending] = []
+    rows = db.execute(
+        "SELECT file, loc, coalesce(data, base) FROM records WHERE kind = 'figure' "
+        "AND json_extract(coalesce(data, base), '$.about') IS NOT NULL "
+        "AND json_extract(coalesce(data, base), '$.countries') IS NOT NULL"
+    ).fetchall()
+    for file, loc, text in rows:
+        record = json.loads(text)
+        countries = set(record.get("countries") or ())
+        for subject in record.get("about") or ():
+            found = db.execute(
+                "SELECT coalesce(data, base) FROM records WHERE id = ? AND kind = 'project' LIMIT 1", (subject,)
+            ).fetchone()
+            if found is None:
+                continue
+            project = set(json.loads(found[0]).get("countries") or ())
+            if not project <= countries:
+                missing = ", ".join(sorted(project - countries))
+                out.append(
+                    Pending(
+                        _loc(file, loc, "countries"),
+                        f"countries: the figure is about project {subject!r}, which also concerns {missing}",
+                    )
+                )
+    return out
+
+
+def check_quotes(db: sqlite3.Connection, quotes: Sequence[tuple[str, str, Where]], sources_dir: Path) -> list[Pending]:
+    """Every quote verbatim in its source's text (the sources' ``file`` under ``sources_dir``)."""
+    out: list[Pending] = []
+    texts: dict[str, str | None] = {}
+    rows = db.execute(
+        "SELECT id, file, loc, coalesce(data, base) FROM records WHERE kind = 'source' "
+        "AND json_extract(coalesce(data, base), '$.dataset') IS NULL"
+    ).fetchall()
+    for source_id, file, loc, text in rows:
+        record = json.loads(text)
+        name = record.get("file")
+        where = _loc(file, loc, "file" if "file" in record else "id")
+        if name is None:
+            out.append(Pending(where, f"source {source_id!r} names no text file: add 'file' to check its quotes"))
+            texts[source_id] = None
+            continue
+        path = sources_dir / name
+        try:
+            texts[source_id] = fold_space(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            out.append(Pending(where, f"cannot read source text {path}: {reason}"))
+            texts[source_id] = None
+    for source, quote, at in quotes:
+        text = texts.get(source)
+        if text is not None and fold_space(quote) not in text:
+            out.append(Pending(at, f"quote not found verbatim in source {source!r}: {_preview(quote)}"))
+    return out
 
 
 def _preview(text: str) -> str:

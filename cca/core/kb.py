@@ -1,23 +1,27 @@
-"""The knowledge base: typed questions asked of a store.
+"""The knowledge base: questions (:class:`~cca.core.query.Query`) answered from a store.
 
-:class:`KnowledgeBase` turns rows into records and answers what the commands ask:
-filtered listings, one record, search, a country's records, counts. Every
-answer comes through the store's indexes; nothing here prints, and a value that
-names nothing raises :class:`~cca.core.errors.QueryError` with suggestions.
+:meth:`KnowledgeBase.plan` resolves a query once: each filter's values become ids and an
+SQL clause (:mod:`cca.core.filters`), each sort key an SQL term over the kind's typed facts
+or its stored JSON output; :meth:`select`, :meth:`views`, :meth:`count` and :meth:`stats`
+answer from that plan through the store's indexes. The typed helpers (``projects()``,
+``agreements()``, ...) are thin wrappers that take every filter the command line has.
+Nothing here prints; a value that names nothing raises :class:`~cca.core.errors.QueryError`
+with suggestions.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from cca.core.errors import QueryError
+from cca.core.filters import FILTERS, FilterError, Places, Resolved
 from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import (
-    STATUSES,
     Action,
     Agreement,
     Aspect,
@@ -34,9 +38,11 @@ from cca.core.model import (
     Source,
     Statement,
 )
-from cca.core.registry import Registry
+from cca.core.query import FilterValue, Query, SortKey
+from cca.core.registry import Kind, Registry
 from cca.core.settings import bundled_data_dir, label_for
-from cca.core.store import Row, Store
+from cca.core.stats import Grouping, Stats, StatsRow, add_up, grouping, measure_of, order_rows
+from cca.core.store import Clause, Order, Row, Store
 from cca.core.text import compact, fold, match_query, query_words
 
 R = TypeVar("R", bound=Record)
@@ -53,7 +59,7 @@ class WorldCountry(NamedTuple):
 
 @cache
 def world_countries(data_root: Path | None = None) -> tuple[WorldCountry, ...]:
-    """Every ISO 3166-1 country, from the bundled table."""
+    """Every ISO 3166-1 country (and the codes datasets use beside them, such as XKX), from the bundled table."""
     rows = []
     table = (data_root or bundled_data_dir()) / "iso3166.tsv"
     for line in table.read_text(encoding="utf-8").splitlines():
@@ -64,7 +70,7 @@ def world_countries(data_root: Path | None = None) -> tuple[WorldCountry, ...]:
     return tuple(rows)
 
 
-def suggest(value: str, choices: Iterable[str], n: int = 3) -> str:
+def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:
     """' — did you mean X?' for the closest of ``choices``, or ''."""
     pool = list(dict.fromkeys(choices))
     by_norm = {fold(choice): choice for choice in pool}
@@ -74,28 +80,29 @@ def suggest(value: str, choices: Iterable[str], n: int = 3) -> str:
     return " — did you mean " + " or ".join(by_norm[c] for c in close) + "?"
 
 
-def resolve_status(value: str) -> str:
-    wanted = value.strip().lower().replace(" ", "-").replace("_", "-")
-    if wanted in STATUSES:
-        return wanted
-    raise QueryError(f"no status {value!r}: choose from {', '.join(STATUSES)}")
-
-
-def _many(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(dict.fromkeys(value))
-
-
-class Places(NamedTuple):
-    """What a country or region filter names: country record ids, region ids, and real countries without records."""
-
-    countries: set[str]
-    regions: set[str]
-    missing: list[str]
-
-
 Many = str | Sequence[str] | None
+Years = int | Sequence[int] | None
+Amount = float | str | None
+
+
+class Plan(NamedTuple):
+    """A query resolved: the kind, its clauses and order, and what the answer should say about it."""
+
+    query: Query
+    kind: Kind
+    where: tuple[Clause, ...]
+    order: tuple[Order, ...]
+    #: Nothing can match (a search with no words, a country with no records).
+    never: bool
+    #: Real countries named that the knowledge has no records for.
+    missing: tuple[str, ...]
+    #: How each filter describes itself: "in Laos", "committed since 2015".
+    described: tuple[str, ...]
+
+    def empty_note(self) -> str:
+        """What to say when nothing matches: 'no projects in Laos committed since 2015'."""
+        words = " ".join(self.described)
+        return f"no {self.kind.plural} {words}".strip() if words else f"no {self.kind.plural} match"
 
 
 class CountryProfile(NamedTuple):
@@ -152,11 +159,13 @@ class KnowledgeBase:
 
     def __init__(self, store: Store, files: Sequence[str], kinds: Registry = KINDS) -> None:
         self.store = store
+        if store.kinds is None:
+            store.kinds = kinds
         self.kinds = kinds
-        self._labels: dict[int, tuple[str, str]] = {}
         self.files = list(files)
-        for seq, path, _label, name in store.files():
-            self._labels[seq] = (label_for(Path(path)), name)
+        self._labels: dict[int, tuple[str, str]] = {
+            file: (label_for(Path(path)), name) for file, path, _label, name in store.files()
+        }
         self._small: dict[str, list[Record]] = {}
         self._source_dates: dict[str, str] | None = None
         self._country_codes: dict[str, tuple[str, str | None]] | None = None
@@ -172,11 +181,21 @@ class KnowledgeBase:
     def _records(self, rows: Iterable[Row]) -> list[Record]:
         return [self._record(row) for row in rows]
 
+    def records_at(self, seqs: Sequence[int]) -> list[tuple[int, Record]]:
+        """(seq, record) for stored records by their sequence numbers (rendering a store)."""
+        marks = ",".join("?" * len(seqs))
+        rows = self.store._rows(
+            "SELECT r.seq, r.kind, r.id, r.name, r.file, r.line, r.col, r.parent, coalesce(r.data, r.base), r.view "
+            f"FROM records r WHERE r.seq IN ({marks})",
+            list(seqs),
+        )
+        return [(row.seq, self._record(row)) for row in rows]
+
     def _reference(self, kind: str) -> list[Record]:
         """Every record of a small reference kind (countries, sectors, sources), read once."""
         found = self._small.get(kind)
         if found is None:
-            found = self._small[kind] = self._records(self.store.iter_rows(kind))
+            found = self._small[kind] = self._records(self.store.select(kind))
         return found
 
     # -- single records -------------------------------------------------------------------------------
@@ -184,6 +203,14 @@ class KnowledgeBase:
     def get(self, record_id: str) -> Record | None:
         row = self.store.get(record_id)
         return self._record(row) if row is not None else None
+
+    def view(self, record: Record) -> dict[str, Any] | None:
+        """The record's JSON output as stored (rendered when the store was built)."""
+        row = self.store.get(record.id)
+        if row is None or row.view is None:
+            return None
+        value: dict[str, Any] = json.loads(row.view)
+        return value
 
     def __len__(self) -> int:
         return sum(self.counts().values())
@@ -198,116 +225,162 @@ class KnowledgeBase:
     def all_ids(self) -> list[str]:
         return self.store.all_ids()
 
-    # -- listings -------------------------------------------------------------------------------------
+    # -- questions ------------------------------------------------------------------------------------
 
-    def of_kind(self, kind: str) -> list[Record]:
-        """Every record of ``kind``, in listing order."""
-        if kind in ("country", "sector", "source"):
-            return list(self._reference(kind))
-        return self._records(self.store.iter_rows(kind))
+    def kind(self, name: str) -> Kind:
+        found = self.kinds.lookup(name)
+        if found is None:
+            names = self.kinds.names()
+            raise QueryError(f"no kind {name!r}{did_you_mean(name, names, n=1)}; kinds: {', '.join(names)}")
+        return found
 
-    def iter_kind(self, kind: str, order: str = "listing") -> Iterator[Record]:
-        """Every record of ``kind``, one at a time (for exports: memory stays flat)."""
-        for row in self.store.iter_rows(kind, order=order):
-            yield self._record(row)
+    def plan(self, query: Query) -> Plan:
+        """The query resolved once: filters to clauses (ids, codes, subtrees), sort keys to SQL."""
+        kind = self.kind(query.kind)
+        applicable = {item.name: item for item in FILTERS.for_kind(kind)}
+        where: list[Clause] = []
+        described: list[str] = []
+        missing: list[str] = []
+        never = False
+        groups: dict[str, list[Resolved]] = {}
+        for name, values in query.filters.items():
+            item = applicable.get(name)
+            if item is None:
+                known = sorted(applicable)
+                hint = did_you_mean(name, known, n=1) if name not in FILTERS else f" ({kind.plural} have no {name})"
+                raise QueryError(f"no filter {name!r} for {kind.plural}{hint}; filters: {', '.join(known)}")
+            resolved = item.resolve(self, kind, tuple(item.coerce(v) for v in values))
+            missing += resolved.missing
+            if resolved.description:
+                described.append(resolved.description)
+            if item.group is not None:
+                groups.setdefault(item.group, []).append(resolved)
+                continue
+            if resolved.never:
+                never = True
+            elif resolved.clause is not None:
+                where.append(resolved.clause)
+        for members in groups.values():
+            clauses = [r.clause for r in members if r.clause is not None]
+            if not clauses:
+                never = True
+                continue
+            where.append(
+                Clause("(" + " OR ".join(c.sql for c in clauses) + ")", tuple(p for c in clauses for p in c.params))
+            )
+        self._check_range(query)
+        order = tuple(self._order(kind, key) for key in query.sort)
+        return Plan(query, kind, tuple(where), order, never, tuple(dict.fromkeys(missing)), tuple(described))
 
-    def records(self, kind: str, *, limit: int | None = None, **filters: Any) -> list[Record]:
-        """Records of ``kind`` matching every filter given (:meth:`filters` names them)."""
-        return list(self.iter_records(kind, limit=limit, **filters))
+    @staticmethod
+    def _check_range(query: Query) -> None:
+        since, until = query.get("since"), query.get("until")
+        if since and until and min(int(v) for v in since) > max(int(v) for v in until):
+            last = max(int(v) for v in until)
+            raise FilterError("since", min(int(v) for v in since), f"is after {{0}} {last}", ("until",))
 
-    def iter_records(self, kind: str, *, limit: int | None = None, **filters: Any) -> Iterator[Record]:
-        """:meth:`records`, one at a time: memory stays flat however many match (for streamed output)."""
-        chosen = self.filters(kind, **filters)
-        if chosen is None:
+    def sort_fields(self, kind: Kind) -> list[str]:
+        """The fields a kind's records can be sorted by: every scalar field of its output, and lists by their first."""
+        from cca.core.outschema import sort_paths
+
+        return list(sort_paths(kind.name))
+
+    def _order(self, kind: Kind, key: SortKey) -> Order:
+        from cca.core.outschema import sort_paths
+
+        paths = sort_paths(kind.name)
+        fields = list(paths)
+        if key.field not in fields:
+            raise QueryError(
+                f"cannot sort {kind.plural} by {key.field!r}{did_you_mean(key.field, fields, n=1)}; "
+                f"sort fields: {', '.join(fields)}"
+            )
+        if key.field == "id":
+            return Order("r.id", key.descending)
+        if key.field == "name":
+            return Order("r.name COLLATE NOCASE", key.descending)
+        if key.field in kind.facts:
+            collate = " COLLATE NOCASE" if kind.facts[key.field] == "string" else ""
+            return Order(f'f."{key.field}"{collate}', key.descending)
+        path = paths[key.field].replace("'", "''")
+        return Order(f"json_extract(r.view, '{path}')", key.descending)
+
+    def select(self, query: Query | Plan) -> Iterator[Record]:
+        """The records answering ``query``, in its order, one at a time (memory stays flat)."""
+        plan = query if isinstance(query, Plan) else self.plan(query)
+        if plan.never:
             return
-        for row in self.store.iter_rows(kind, limit=limit, **chosen):
+        for row in self.store.select(plan.kind.name, plan.where, plan.order, plan.query.limit):
             yield self._record(row)
 
-    def filters(
-        self,
-        kind: str,
-        *,
-        country: str | Sequence[str] | None = None,
-        sector: str | Sequence[str] | None = None,
-        status: str | Sequence[str] | None = None,
-        search: str | Sequence[str] | None = None,
-        parent: str | None = None,
-        region: str | Sequence[str] | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        financier: str | Sequence[str] | None = None,
-        min_usd: float | None = None,
-        source: str | Sequence[str] | None = None,
-    ) -> dict[str, Any] | None:
-        """The store's filter arguments for these values (None: nothing can match).
+    def select_with_views(self, query: Query | Plan) -> Iterator[tuple[Record, str]]:
+        """Each record answering ``query`` with its stored JSON output (exports want both)."""
+        plan = query if isinstance(query, Plan) else self.plan(query)
+        if plan.never:
+            return
+        for row in self.store.select(plan.kind.name, plan.where, plan.order, plan.query.limit):
+            if row.view is None:
+                from cca.core.errors import StoreError
 
-        Several values of one filter are alternatives; different filters must all hold. ``country``
-        and ``region`` together are alternatives too: a record matches if it concerns any of the
-        countries, any member of the regions, or names one of the regions itself. ``since`` and
-        ``until`` bound the commitment year; ``financier`` matches part of a funder's name;
-        ``min_usd`` is in constant 2021 US dollars; ``source`` keeps records a source's evidence backs.
+                raise StoreError(f"record {row.id!r} has no rendered output")
+            yield self._record(row), row.view
+
+    def views(self, query: Query | Plan) -> Iterator[str]:
+        """The stored JSON output of the records answering ``query``, as text, in its order."""
+        plan = query if isinstance(query, Plan) else self.plan(query)
+        if plan.never:
+            return
+        yield from self.store.views(plan.kind.name, plan.where, plan.order, plan.query.limit)
+
+    def count(self, query: Query | Plan) -> int:
+        plan = query if isinstance(query, Plan) else self.plan(query)
+        return 0 if plan.never else self.store.count(plan.kind.name, plan.where)
+
+    def stats(
+        self, query: Query, by: Sequence[str] = (), *, measure: str = "usd_2021", all_rows: bool = False
+    ) -> Stats:
+        """Records counted and their amounts added up exactly, by the groupings asked.
+
+        The population is the dataset rows the query selects (with a ``source`` filter, every record
+        it selects); without ``all_rows``, rows the dataset says would count twice (umbrellas) are
+        left out. ``measure``: usd_2021 (default), usd_nominal, adjusted_usd_2021, adjusted_usd_nominal.
         """
-        country_ids: set[str] | None = None
-        region_ids: set[str] | None = None
-        if _many(country) or _many(region):
-            places = self.locate(_many(country), _many(region))
-            country_ids, region_ids = places.countries, places.regions or None
-        sector_ids: set[str] | None = None
-        if _many(sector):
-            sector_ids = {self.resolve_sector(value).id for value in _many(sector)}
-        facets: dict[str, Sequence[Any]] = {}
-        statuses = [resolve_status(value) for value in _many(status)]
-        if statuses:
-            facets["status"] = statuses
-        sources = [self._source_id(value) for value in _many(source)] or None
-        ranges: dict[str, tuple[Any, Any]] = {}
-        if since is not None or until is not None:
-            if since is not None and until is not None and since > until:
-                raise QueryError(f"--since {since} is after --until {until}")
-            ranges["year"] = (since, until)
-        if min_usd is not None:
-            if min_usd < 0 or min_usd != min_usd:
-                raise QueryError("--min-usd takes an amount of 0 or more (US dollars, e.g. 100e6)")
-            ranges["usd"] = (min_usd, None)
-        contains: dict[str, Sequence[str]] = {}
-        wanted = [fold(value) for value in _many(financier) if fold(value)]
-        if _many(financier) and not wanted:
-            raise QueryError("--financier needs part of a financier's name")
-        if wanted:
-            contains["financier"] = wanted
-        terms = [t for t in _many(search) if query_words(t)]
-        if _many(search) and not terms:
-            return None
-        match = " OR ".join(f"({match_query(query_words(t), prefix=True)})" for t in terms) if terms else None
-        return {
-            "countries": country_ids,
-            "regions": region_ids,
-            "sectors": sector_ids,
-            "facets": facets,
-            "search": match,
-            "parent": parent,
-            "ranges": ranges,
-            "contains": contains,
-            "sources": sources,
-        }
+        plan = self.plan(query)
+        chosen = measure_of(measure)
+        groups: list[Grouping] = []
+        for name in by:
+            found = grouping(name)
+            if found in groups:
+                raise QueryError(f"grouping {name!r} is given twice")
+            groups.append(found)
+        where = list(plan.where)
+        if not query.get("source"):
+            where.append(Clause("f.for_aggregates IS NOT NULL"))
+        left_out = 0
+        if not all_rows:
+            if not plan.never:
+                left_out = self.store.count(plan.kind.name, [*where, Clause("f.for_aggregates = 0")])
+            where.append(Clause("(f.for_aggregates IS NULL OR f.for_aggregates = 1)"))
+        if plan.never:
+            return Stats(tuple(g.name for g in groups), chosen, [], 0, None, 0)
+        joins = tuple(join for g in groups for join in g.joins)
+        raw = list(self.store.grouped(plan.kind.name, where, [g.key for g in groups], joins, chosen))
+        rows = order_rows(add_up(self, groups, raw), groups)
+        whole = add_up(self, [], [(row[-2], row[-1]) for row in raw])
+        total = whole[0] if whole else StatsRow((), 0, 0, None)
+        return Stats(tuple(g.name for g in groups), chosen, rows, total.records, total.total, left_out)
 
-    def _source_id(self, value: str) -> str:
-        sources = self._reference("source")
-        found = _named(sources, value)
-        if found is not None:
-            return found.id
-        raise QueryError(f"no source {value!r}{suggest(value, [s.id for s in sources])} (see: cca sources)")
+    # -- typed helpers: thin wrappers over select --------------------------------------------------
 
-    def stats(self, by: Sequence[str], *, aggregate_only: bool = True, **filters: Any) -> list[tuple[Any, ...]]:
-        """Projects counted and their constant-2021-USD amounts summed, by country, sector, year, financier,
-        flow class or status; ``filters`` as :meth:`records` takes them."""
-        chosen = self.filters("project", **filters)
-        if chosen is None:
-            return []
-        return self.store.stats("project", by, chosen, aggregate_only)
+    def _typed(
+        self, cls: type[R], kind: str, limit: int | None, sort: Iterable[SortKey | str], filters: Mapping[str, Any]
+    ) -> list[R]:
+        query = Query.of(kind, sort=sort, limit=limit, **filters)
+        return [record for record in self.select(query) if isinstance(record, cls)]
 
-    def _typed(self, cls: type[R], kind: str, **filters: Any) -> list[R]:
-        return [record for record in self.records(kind, **filters) if isinstance(record, cls)]
+    def records(self, kind: str, *, limit: int | None = None, sort: Iterable[str] = (), **filters: Any) -> list[Record]:
+        """Records of ``kind`` matching every filter given (see :data:`cca.core.filters.FILTERS`)."""
+        return list(self.select(Query.of(kind, sort=sort, limit=limit, **filters)))
 
     def projects(
         self,
@@ -318,11 +391,24 @@ class KnowledgeBase:
         limit: int | None = None,
         *,
         region: Many = None,
+        since: int | None = None,
+        until: int | None = None,
+        financier: Many = None,
+        cofinancier: Many = None,
+        min_usd: Amount = None,
+        max_usd: Amount = None,
+        flow_class: Many = None,
+        source: Many = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Project]:
         """Projects matching every filter given; several values of one filter are alternatives."""
-        return self._typed(
-            Project, "project", country=country, region=region, sector=sector, status=status, search=search, limit=limit
-        )
+        filters = dict(
+            country=country, sector=sector, status=status, search=search, region=region, since=since, until=until,
+            financier=financier, cofinancier=cofinancier, min_usd=min_usd, max_usd=max_usd, flow_class=flow_class,
+            source=source, **more,
+        )  # fmt: skip
+        return self._typed(Project, "project", limit, sort, filters)
 
     def agreements(
         self,
@@ -331,16 +417,20 @@ class KnowledgeBase:
         region: Many = None,
         sector: Many = None,
         search: Many = None,
+        no_regional: bool = False,
         limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Agreement]:
-        """Agreements, declarations and frameworks; ``region`` also finds those made with a region as a whole."""
-        return self._typed(
-            Agreement, "agreement", country=country, region=region, sector=sector, search=search, limit=limit
-        )
+        """Agreements, declarations and frameworks; with a country, those made with its region as a whole too."""
+        filters = dict(country=country, region=region, sector=sector, search=search, **more)
+        if no_regional:
+            filters["no_regional"] = True
+        return self._typed(Agreement, "agreement", limit, sort, filters)
 
     def aspects(self, *, search: Many = None) -> list[Aspect]:
         """The "four new aspects", in their order."""
-        return self._typed(Aspect, "aspect", search=search)
+        return self._typed(Aspect, "aspect", None, (), {"search": search})
 
     def actions(
         self,
@@ -349,64 +439,87 @@ class KnowledgeBase:
         sector: Many = None,
         search: Many = None,
         limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
     ) -> list[Action]:
         """Concrete actions, of one aspect (its number or id) or of all."""
-        parent = None
-        if aspect is not None:
-            found = [a for a in self.aspects() if aspect in (a.number, a.id, str(a.number))]
-            if not found:
-                raise QueryError(f"no aspect {aspect!r}")
-            parent = found[0].id
-        return self._typed(Action, "action", sector=sector, search=search, limit=limit, parent=parent)
+        return self._typed(Action, "action", limit, sort, {"aspect": aspect, "sector": sector, "search": search})
 
     def people(
-        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
-    ) -> list[Person]:
-        return self._typed(Person, "person", country=country, region=region, search=search, limit=limit)
-
-    def statements(
         self,
         *,
-        person: str | None = None,
         country: Many = None,
         region: Many = None,
         search: Many = None,
         limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
+    ) -> list[Person]:
+        return self._typed(Person, "person", limit, sort, dict(country=country, region=region, search=search, **more))
+
+    def statements(
+        self,
+        *,
+        person: Many = None,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Statement]:
         """Statements; ``person`` is a person's id or name (the source's narration has none)."""
-        found = self._typed(Statement, "statement", country=country, region=region, search=search)
-        if person is not None:
-            wanted = self._person_id(person)
-            found = [statement for statement in found if statement.person == wanted]
-        return found[:limit] if limit is not None else found
-
-    def _person_id(self, value: str) -> str:
-        people = self.people()
-        found = _named(people, value)
-        if found is not None:
-            return found.id
-        raise QueryError(f"no person {value!r}{suggest(value, [p.name for p in people])}")
+        filters = dict(person=person, country=country, region=region, search=search, **more)
+        return self._typed(Statement, "statement", limit, sort, filters)
 
     def organisations(
-        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+        self,
+        *,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Organisation]:
-        return self._typed(Organisation, "organisation", country=country, region=region, search=search, limit=limit)
+        filters = dict(country=country, region=region, search=search, **more)
+        return self._typed(Organisation, "organisation", limit, sort, filters)
 
     def places(
-        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+        self,
+        *,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Place]:
         """Places: cities, provinces, ports, regions named by the sources."""
-        return self._typed(Place, "place", country=country, region=region, search=search, limit=limit)
+        return self._typed(Place, "place", limit, sort, dict(country=country, region=region, search=search, **more))
 
     def events(
-        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+        self,
+        *,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Event]:
-        return self._typed(Event, "event", country=country, region=region, search=search, limit=limit)
+        return self._typed(Event, "event", limit, sort, dict(country=country, region=region, search=search, **more))
 
     def figures(
-        self, *, country: Many = None, region: Many = None, search: Many = None, limit: int | None = None
+        self,
+        *,
+        country: Many = None,
+        region: Many = None,
+        search: Many = None,
+        limit: int | None = None,
+        sort: Iterable[SortKey | str] = (),
+        **more: FilterValue | Sequence[FilterValue] | None,
     ) -> list[Figure]:
-        return self._typed(Figure, "figure", country=country, region=region, search=search, limit=limit)
+        return self._typed(Figure, "figure", limit, sort, dict(country=country, region=region, search=search, **more))
 
     def countries(self) -> list[Country]:
         return [record for record in self._reference("country") if isinstance(record, Country)]
@@ -418,21 +531,33 @@ class KnowledgeBase:
     def sources(self) -> list[Source]:
         return [record for record in self._reference("source") if isinstance(record, Source)]
 
+    def of_kind(self, kind: str) -> list[Record]:
+        """Every record of ``kind``, in listing order."""
+        if kind in ("country", "sector", "source"):
+            return list(self._reference(kind))
+        return self._records(self.store.select(kind))
+
+    def iter_kind(self, kind: str) -> Iterator[Record]:
+        """Every record of ``kind``, one at a time (for exports: memory stays flat)."""
+        for row in self.store.select(kind):
+            yield self._record(row)
+
     def country(self, name: str) -> CountryProfile:
         """Everything about one country (a name, code or alias); :class:`QueryError` if it has no records."""
         found = self.resolve_country(name)
         if not isinstance(found, Country):
             raise QueryError(f"the knowledge has no records for {found.name}")
-        sections: dict[str, Any] = {k.plural: self.records(k.name, country=[found.id]) for k in profile_sections()}
+        sections: dict[str, Any] = {
+            k.plural: list(self.select(Query.of(k.name, country=found.id))) for k in profile_sections()
+        }
         return CountryProfile(country=found, **sections)
 
     # -- relations -----------------------------------------------------------------------------------
 
     def children(self, record: Record) -> list[Record]:
-        nested = [kind for kind in self.kinds if kind.nested_in is not None and kind.nested_in[0] == record.kind]
         out: list[Record] = []
-        for kind in nested:
-            out += self._records(self.store.iter_rows(kind.name, parent=record.id))
+        for kind in self.kinds.nested(record.kind):
+            out += self._records(self.store.children(record.id, kind.name))
         return out
 
     def referrers(self, record_id: str, kind: str, field: str) -> list[Record]:
@@ -501,7 +626,7 @@ class KnowledgeBase:
     def citations(self, source_id: str) -> int:
         return self.store.citations(source_id)
 
-    # -- names to records -------------------------------------------------------------------------------
+    # -- names to records (the filters' resolver: cca.core.filters.Resolver) -------------------------------
 
     def resolve_country(self, value: str) -> Record | WorldCountry:
         """The country ``value`` names: a country record, else a real country with no record.
@@ -511,7 +636,7 @@ class KnowledgeBase:
         """
         wanted = compact(value)
         if not wanted:
-            raise QueryError("--country needs a name or code")
+            raise FilterError("country", value, "give a name or code")
         countries = self._reference("country")
         for record in countries:
             keys = [
@@ -531,18 +656,10 @@ class KnowledgeBase:
                         return record
                 return world
         names = [record.name for record in countries] + [w.name for w in world_countries()]
-        raise QueryError(f"no country {value!r}{suggest(value, names)}")
-
-    def country_ids(self, values: Sequence[str]) -> tuple[set[str], list[str]]:
-        """Resolve ``--country`` values: ids of country records, and real countries that have none.
-
-        A value may name a region (``ASEAN``): it stands for its member countries.
-        """
-        places = self.locate(values)
-        return places.countries, places.missing
+        raise QueryError(f"no country {value!r}{did_you_mean(value, names)}")
 
     def locate(self, countries: Sequence[str] = (), regions: Sequence[str] = ()) -> Places:
-        """Countries and regions named by ``--country`` (which may name a region too) and ``--region`` values."""
+        """Countries and regions named by country values (which may name a region too) and region values."""
         from cca.core import regions as region_table
 
         ids: set[str] = set()
@@ -553,7 +670,7 @@ class KnowledgeBase:
             region = region_table.find(value)
             if region is None:
                 names = [r.name for r in region_table.regions()]
-                raise QueryError(f"no region {value!r}{suggest(value, names)}; regions: {', '.join(names)}")
+                raise QueryError(f"no region {value!r}{did_you_mean(value, names)}; regions: {', '.join(names)}")
             wanted_regions.append(region)
         for value in dict.fromkeys(countries):
             try:
@@ -571,9 +688,15 @@ class KnowledgeBase:
                 ids.add(found.id)
         for region in wanted_regions:
             region_ids.add(region.id)
-            codes = region.codes
-            ids |= {r.id for r in self._reference("country") if r.get("iso2") in codes}
-        return Places(ids, region_ids, missing)
+            ids |= {r.id for r in self._reference("country") if r.get("iso2") in region.codes}
+        return Places(frozenset(ids), frozenset(region_ids), tuple(missing))
+
+    def regions_of(self, country_ids: Sequence[str]) -> set[str]:
+        """The regions any of these countries belongs to (ASEAN for Malaysia)."""
+        from cca.core import regions as region_table
+
+        codes = {code for cid in country_ids if (code := self.country_codes(cid)[1])}
+        return {region.id for region in region_table.regions() if region.codes & codes}
 
     def resolve_sector(self, value: str) -> Record:
         """The sector ``value`` names, by id or label, case-insensitively."""
@@ -581,11 +704,31 @@ class KnowledgeBase:
         if found is not None:
             return found
         choices = [r.id for r in self._reference("sector")]
-        raise QueryError(f"no sector {value!r}{suggest(value, choices)} (see: cca sectors)")
+        raise QueryError(f"no sector {value!r}{did_you_mean(value, choices)} (the sectors: cca sectors)")
 
-    def sector_tree(self) -> list[Record]:
-        """Sectors in tree order: each parent followed by its children, alphabetically."""
-        return self.of_kind("sector")
+    def source_id(self, value: str) -> str:
+        sources = self._reference("source")
+        found = _named(sources, value)
+        if found is not None:
+            return found.id
+        raise QueryError(
+            f"no source {value!r}{did_you_mean(value, [s.id for s in sources])} (the sources: cca sources)"
+        )
+
+    def person_id(self, value: str) -> str:
+        people = self._records(self.store.select("person"))
+        found = _named(people, value)
+        if found is not None:
+            return found.id
+        raise QueryError(f"no person {value!r}{did_you_mean(value, [p.name for p in people])}")
+
+    def aspect_id(self, value: FilterValue) -> str:
+        aspects = self._records(self.store.select("aspect"))
+        for aspect in aspects:
+            if value in (aspect.get("number"), aspect.id, str(aspect.get("number"))):
+                return aspect.id
+        numbers = ", ".join(str(a.get("number")) for a in aspects)
+        raise QueryError(f"no aspect {value!r}: choose from {numbers}")
 
     # -- search ------------------------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cca.core import dates
 from cca.core.model import (
     STATUSES,
     Action,
@@ -80,57 +80,63 @@ def _derive_project(record: Record, ctx: ViewContext, out: dict[str, Any]) -> No
         }
         for p in record.progress
     ]
+    _derive_money(record, ctx, out)
 
 
-def current_status(data: Mapping[str, Any]) -> list[str]:
-    """A project's latest status as written (the store's status facet)."""
-    observations = [o for o in data.get("status") or () if isinstance(o, dict)]
-    if not observations:
-        return []
-    if len(observations) == 1:
-        return [str(observations[0]["value"])]
-    latest = max(
-        enumerate(observations),
-        key=lambda pair: (dates.sort_key(pair[1].get("as_of") or pair[1].get("reported")), pair[0]),
+#: Party roles that put money in (a record's funders, as the dataset or the source names them).
+FUNDER_ROLES = frozenset({"funder", "lender", "investor"})
+
+
+def _total(items: Sequence[Mapping[str, Any]], key: str) -> float | int | None:
+    """The sum of ``key`` over items that give it (None if none does): exact for one item, else fsum."""
+    values = [
+        item[key] for item in items if isinstance(item.get(key), (int, float)) and not isinstance(item[key], bool)
+    ]
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else math.fsum(values)
+
+
+def _derive_money(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
+    """Money as plain fields (what --fields, CSV, stats and the SQLite export's typed columns read)."""
+    financing = [f for f in record.get("financing") or () if isinstance(f, dict)]
+    out["usd_2021"] = _total(financing, "usd_2021")
+    out["usd_nominal"] = _total(financing, "usd_nominal")
+    currencies = {f.get("currency") for f in financing if f.get("amount") is not None}
+    single = len(currencies) == 1 and None not in currencies
+    out["amount_original"] = _total(financing, "amount") if single else None
+    out["currency"] = next(iter(currencies)) if single else None
+    adjusted = [f["adjusted"] for f in financing if isinstance(f.get("adjusted"), dict)]
+    out["adjusted_usd_2021"] = _total(adjusted, "usd_2021")
+    out["adjusted_usd_nominal"] = _total(adjusted, "usd_nominal")
+    committed = (record.get("dates") or {}).get("commitment")
+    out["commitment_date"] = committed if isinstance(committed, str) else None
+    years = sorted({f["year"] for f in financing if isinstance(f.get("year"), int)})
+    out["commitment_year"] = (
+        int(committed[:4]) if isinstance(committed, str) and committed[:4].isdigit() else (years[0] if years else None)
     )
-    return [str(latest[1]["value"])]
+    out["flow_class"] = "; ".join(sorted({str(f["flow_class"]) for f in financing if f.get("flow_class")})) or None
+    parties = [p for p in record.get("parties") or () if isinstance(p, dict) and isinstance(p.get("name"), str)]
+    funders = [p["name"] for p in parties if p.get("role") in FUNDER_ROLES]
+    funders += [f["party"] for f in financing if isinstance(f.get("party"), str) and f["party"] not in funders]
+    out["funders"] = list(dict.fromkeys(funders))
+    out["cofinanciers"] = list(dict.fromkeys(p["name"] for p in parties if p.get("role") == "co-financier"))
+    dataset = record.get("dataset")
+    aggregate = dataset.get("aggregate") if isinstance(dataset, dict) else None
+    out["for_aggregates"] = aggregate if isinstance(aggregate, bool) else None
+    out["recipient"] = _recipient(record, ctx, dataset)
 
 
-#: Party roles that put money in: what --financier matches.
-FINANCIER_ROLES = frozenset({"funder", "lender", "investor", "co-financier"})
-
-
-def commitment_year(data: Mapping[str, Any]) -> list[int]:
-    """The year a project's financing was committed (the store's year facet, for --since/--until)."""
-    committed = (data.get("dates") or {}).get("commitment")
-    if isinstance(committed, str) and committed[:4].isdigit():
-        return [int(committed[:4])]
-    years = {item.get("year") for item in data.get("financing") or () if isinstance(item.get("year"), int)}
-    return sorted(years)
-
-
-def financiers(data: Mapping[str, Any]) -> list[str]:
-    """Who put money in, folded for matching (--financier 'China Eximbank' finds 'Export-Import Bank ...')."""
-    from cca.core.text import fold
-
-    names = {p["name"] for p in data.get("parties") or () if p.get("role") in FINANCIER_ROLES and p.get("name")}
-    names |= {f["party"] for f in data.get("financing") or () if f.get("party")}
-    return sorted(fold(name) for name in names)
-
-
-def usd_2021(data: Mapping[str, Any]) -> list[float]:
-    """The financing in constant 2021 US dollars (the store's usd facet: --min-usd and stats)."""
-    amounts = [f["usd_2021"] for f in data.get("financing") or () if isinstance(f.get("usd_2021"), (int, float))]
-    return [float(sum(amounts))] if amounts else []
-
-
-def not_for_aggregates(data: Mapping[str, Any]) -> list[int]:
-    """[1] when the dataset says the row must not be summed (an umbrella record would count twice)."""
-    return [1] if (data.get("dataset") or {}).get("aggregate") is False else []
-
-
-def flow_classes(data: Mapping[str, Any]) -> list[str]:
-    return sorted({f["flow_class"] for f in data.get("financing") or () if f.get("flow_class")})
+def _recipient(record: Record, ctx: ViewContext, dataset: Any) -> str | None:
+    """A dataset row's recipient country as cca names it (China, the financier, is not the recipient)."""
+    if not isinstance(dataset, dict):
+        return None
+    for country in record.get("countries") or ():
+        name, code = ctx.country_codes(country)
+        if code != "CN":
+            return name
+    recipient = dataset.get("recipient")
+    return str(recipient) if recipient else None
 
 
 def _derive_aspect(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
@@ -195,6 +201,31 @@ def _derive_source(record: Record, ctx: ViewContext, out: dict[str, Any]) -> Non
     out["fact_count"] = ctx.citations(record.id)
 
 
+_NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
+_STRINGS: dict[str, Any] = {"type": "array", "items": _STR}
+#: A project's money as plain fields: each a sum over its financing (null: none given).
+_MONEY_OUT: dict[str, Mapping[str, Any]] = {
+    "usd_2021": {**_NUMBER_OR_NULL, "description": "Amount in constant 2021 US dollars (the dataset's; null: none)."},
+    "usd_nominal": {**_NUMBER_OR_NULL, "description": "Amount in nominal US dollars (current at commitment)."},
+    "amount_original": {**_NUMBER_OR_NULL, "description": "Amount in the original currency (see currency)."},
+    "currency": {**_STR_OR_NULL, "description": "ISO 4217 code of amount_original."},
+    "adjusted_usd_2021": {
+        **_NUMBER_OR_NULL,
+        "description": "The dataset's adjusted amount (overlaps with other records removed), constant 2021 USD.",
+    },
+    "adjusted_usd_nominal": {**_NUMBER_OR_NULL, "description": "The adjusted amount in nominal US dollars."},
+    "commitment_year": {"type": ["integer", "null"], "description": "Year the financing was committed."},
+    "commitment_date": {**_STR_OR_NULL, "description": "Date the financing was committed, as precise as known."},
+    "flow_class": {**_STR_OR_NULL, "description": "The dataset's flow class (ODA-like, OOF-like, ...)."},
+    "funders": {**_STRINGS, "description": "Funding agencies (lenders, investors), as the source writes them."},
+    "cofinanciers": {**_STRINGS, "description": "Co-financing agencies, as the source writes them."},
+    "for_aggregates": {
+        "type": ["boolean", "null"],
+        "description": "Whether the dataset recommends the record for sums (null: not a dataset row).",
+    },
+    "recipient": {**_STR_OR_NULL, "description": "A dataset row's recipient country (null: not a dataset row)."},
+}
+
 _OBSERVATION_OUT = {
     "as_of": {**_STR_OR_NULL, "description": "When it held, as precisely as the source says (null: not said)."},
     "reported": {**_STR_OR_NULL, "description": "When the source reported it (its publication date unless given)."},
@@ -247,18 +278,27 @@ KINDS.register(
                 "$observation": "progress",
                 "description": "Progress figures, oldest first, each with its dates and source.",
             },
+            **_MONEY_OUT,
         },
         derived_required=("countries", "country_codes", "sectors", "status", "status_as_of", "progress"),
         derive=_derive_project,
-        facets={
-            "status": current_status,
-            "year": commitment_year,
-            "financier": financiers,
-            "usd": usd_2021,
-            "not_aggregate": not_for_aggregates,
-            "flow_class": flow_classes,
+        facts={
+            "status": "string",
+            "status_as_of": "string",
+            "commitment_year": "integer",
+            "commitment_date": "string",
+            "usd_2021": "number",
+            "usd_nominal": "number",
+            "amount_original": "number",
+            "currency": "string",
+            "adjusted_usd_2021": "number",
+            "adjusted_usd_nominal": "number",
+            "flow_class": "string",
+            "for_aggregates": "boolean",
+            "recipient": "string",
         },
         in_profile=True,
+        profile=("name", "status"),
         record_class=Project,
     )
 )
@@ -275,10 +315,12 @@ KINDS.register(
         countries=("countries[]",),
         sectors=("sectors[]",),
         search={**_NAMED, "summary": "body", "topics": "body", "type": "body"},
+        profile=("name", "regions"),
         columns=(
             Column("name", "Agreement", "name"),
             Column("type", "Type", "enum", priority=3),
             Column("countries", "Countries", "list", priority=2),
+            Column("regions", "Region-wide", "regions", priority=2, optional=True),
             Column("date", "Date", "date", priority=2),
             Column("id", "ID", "id", priority=3),
         ),
@@ -393,6 +435,7 @@ KINDS.register(
         },
         derive=_derive_statement,
         in_profile=True,
+        profile=("speaker", "summary"),
     )
 )
 
@@ -420,6 +463,7 @@ KINDS.register(
             Column("id", "ID", "id", priority=3),
         ),
         in_profile=True,
+        profile=("name", "country"),
     )
 )
 
@@ -441,6 +485,7 @@ KINDS.register(
             Column("id", "ID", "id", priority=3),
         ),
         in_profile=True,
+        profile=("name", "country"),
     )
 )
 
@@ -464,6 +509,7 @@ KINDS.register(
         ),
         order="date",
         in_profile=True,
+        profile=("date", "name"),
     )
 )
 
@@ -489,6 +535,7 @@ KINDS.register(
         derived=_OBSERVATION_OUT,
         derive=_derive_figure,
         in_profile=True,
+        profile=("value", "subject", "period"),
     )
 )
 

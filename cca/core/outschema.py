@@ -153,9 +153,37 @@ def _document(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def fields(kind: str) -> list[str]:
+def output_fields(kind: str) -> list[str]:
     """The JSON keys of ``kind``'s output, in order: what --fields accepts."""
     return list(output_schema(kind)["items"]["properties"])
+
+
+_SCALARS = frozenset({"string", "integer", "number", "boolean", "null"})
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    found = schema.get("type")
+    return {found} if isinstance(found, str) else set(found or ())
+
+
+@cache
+def sort_paths(kind_name: str) -> dict[str, str]:
+    """What a kind's records can be sorted by: field -> JSON path into its output.
+
+    Every scalar field (text, numbers, dates, flags), every list of scalars (by its first item,
+    so projects sort by their first country) and the kind's own sort keys (``Kind.sorts``).
+    """
+    kind = KINDS[kind_name]
+    out: dict[str, str] = {}
+    for name, schema in output_schema(kind_name)["items"]["properties"].items():
+        quoted = '$."' + name.replace('"', '""') + '"'
+        types = _types(schema)
+        if types and types <= _SCALARS:
+            out[name] = quoted
+        elif types == {"array"} and _types(schema.get("items") or {}) and _types(schema["items"]) <= _SCALARS:
+            out[name] = quoted + "[0]"
+    out.update(kind.sorts)
+    return out
 
 
 def show_schema() -> dict[str, Any]:

@@ -11,7 +11,7 @@ entry (the ``schema`` field, for a kind that is not in ``knowledge.schema.json``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -114,8 +114,11 @@ class Kind(NamedTuple):
     derived: Mapping[str, Mapping[str, Any]] = _EMPTY
     derived_required: tuple[str, ...] = ()
     derive: Derive | None = None
-    #: Values listings filter on, kept in the store's facet index: name -> values of a record.
-    facets: Mapping[str, Callable[[Mapping[str, Any]], Iterable[Any]]] = _EMPTY
+    #: Output fields kept as plain typed columns in the store (and the SQLite export): name -> JSON type
+    #: (string, integer, number, boolean). Filters, sorts and sums read them with plain SQL.
+    facts: Mapping[str, str] = _EMPTY
+    #: Sort keys beyond the output's scalar fields: name -> JSON path into the output (latest progress).
+    sorts: Mapping[str, str] = _EMPTY
     #: For a kind held inside another kind's records: (parent kind, field), e.g. actions in aspects.
     nested_in: tuple[str, str] | None = None
     #: Countries, sectors and sources are reference data: their evidence is optional.
@@ -125,6 +128,8 @@ class Kind(NamedTuple):
     #: Whether the listing command takes --country, and whether `cca country` shows a section.
     by_country: bool = True
     in_profile: bool = False
+    #: How a record reads in `cca country`'s profile: the keys of its columns shown, in order (then its id).
+    profile: tuple[str, ...] = ("name",)
     #: The knowledge-file JSON Schema of one record, for a kind that knowledge.schema.json lacks.
     schema: Mapping[str, Any] | None = None
     record_class: type[Record] | None = None
@@ -133,9 +138,6 @@ class Kind(NamedTuple):
     def section(self) -> str:
         """The top-level key of a knowledge file that lists this kind (its plural)."""
         return self.plural
-
-    def refs_to(self, target: str) -> tuple[Ref, ...]:
-        return tuple(ref for ref in self.refs if ref.target == target)
 
 
 class Registry:
@@ -190,6 +192,6 @@ class Registry:
             parts.append(
                 f"{kind.name}/{kind.plural}/{kind.display}/{[r.path + ':' + str(r.target) for r in kind.refs]}/"
                 f"{kind.countries}/{kind.via}/{kind.sectors}/{sorted(kind.search.items())}/{kind.nested_in}/{kind.order}/"
-                f"{sorted(kind.facets)}"
+                f"{sorted(kind.facts.items())}/{sorted(kind.search)}"
             )
         return "|".join(parts)

@@ -1,16 +1,23 @@
 """The store: every record in SQLite, indexed for the questions cca answers.
 
-One database holds the validated records (JSON text, as written, with updates
-merged), and indexes derived from the kind registry:
+One database holds the validated records and what is derived from them:
 
-* ``links``: every reference, both directions (``src`` record, ``field``, ``dst`` id);
-* ``record_country`` / ``record_sector``: which countries and sectors each record concerns;
-* ``facets``: values listings filter on (a project's current status, ...);
-* ``kind_counts``, ``country_counts``, ``citations``: counts kept at build time;
+* ``records``: each record as written (``base``), with updates merged (``data``), and its
+  JSON output (``view``), rendered once when the store is built, so listings stream text;
+* ``files``: the knowledge files the records came from, each with the state it was compiled
+  at, so that a changed file is compiled again on its own (its rows replaced in place);
+* ``links``: every reference, both directions (``src`` record, ``field``, ``dst`` id, the
+  ``target`` kind it must name), and ``update_refs`` for the references of ``updates:``;
+* ``record_country`` / ``record_sector`` / ``sector_tree``: which countries and sectors each
+  record concerns (directly, or through the records it names);
+* ``facts_<kind>``: plain typed columns for what is asked of a kind (a project's status,
+  amounts, commitment year, recipient, aggregate flag), declared by the kind;
+* ``parties``: one row per record and party (funder, co-financier, ...) with its role;
 * ``search``: an FTS5 index over names, other names, prose, notes and quotes
   (see :mod:`cca.core.text` for how words and unspaced scripts are tokenised).
 
-Commands ask narrow questions of it; nothing reads every record to answer one.
+Questions are :class:`Clause` terms over the record alias ``r`` (the filter registry,
+:mod:`cca.core.filters`, makes them); nothing reads every record to answer a narrow one.
 Reading errors of any kind (a damaged or foreign file) surface as
 :class:`~cca.core.errors.StoreError`, which means "rebuild", never a failure.
 """
@@ -24,14 +31,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from cca.core.errors import StoreError
+from cca.core.registry import Kind, Registry
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 5
+FORMAT = 6
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (seq INTEGER PRIMARY KEY, path BLOB NOT NULL, label BLOB NOT NULL, name BLOB NOT NULL);
+CREATE TABLE files (
+    file INTEGER PRIMARY KEY, position INTEGER NOT NULL,
+    path BLOB NOT NULL, label BLOB NOT NULL, name BLOB NOT NULL, state TEXT
+);
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -40,38 +51,47 @@ CREATE TABLE records (
     file INTEGER NOT NULL,
     line INTEGER NOT NULL,
     col INTEGER NOT NULL,
+    loc TEXT NOT NULL,
     parent TEXT,
+    ord INTEGER NOT NULL,
     sort TEXT,
-    data TEXT NOT NULL
+    base TEXT NOT NULL,
+    data TEXT,
+    view TEXT
 );
-CREATE TABLE links (src INTEGER NOT NULL, field TEXT NOT NULL, dst TEXT NOT NULL);
-CREATE TABLE facets (name TEXT NOT NULL, value, seq INTEGER NOT NULL);
+CREATE TABLE updates (
+    seq INTEGER PRIMARY KEY, file INTEGER NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
+    data TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, loc TEXT NOT NULL
+);
+CREATE TABLE links (src INTEGER NOT NULL, field TEXT NOT NULL, dst TEXT NOT NULL, target TEXT, path TEXT NOT NULL);
+CREATE TABLE update_refs (
+    src INTEGER NOT NULL, field TEXT NOT NULL, dst TEXT NOT NULL, target TEXT, path TEXT NOT NULL
+);
+CREATE TABLE parties (
+    seq INTEGER NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, folded TEXT NOT NULL, agency_type TEXT
+);
 CREATE TABLE record_country (country TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
-                             PRIMARY KEY (country, kind, seq)) WITHOUT ROWID;
+                             via INTEGER NOT NULL, PRIMARY KEY (country, kind, seq)) WITHOUT ROWID;
 CREATE TABLE record_sector (sector TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
                             PRIMARY KEY (sector, kind, seq)) WITHOUT ROWID;
 CREATE TABLE sector_tree (ancestor TEXT NOT NULL, sector TEXT NOT NULL, depth INTEGER NOT NULL,
                           PRIMARY KEY (ancestor, sector)) WITHOUT ROWID;
-CREATE TABLE kind_counts (kind TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE country_counts (country TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
-                             PRIMARY KEY (country, kind)) WITHOUT ROWID;
-CREATE TABLE sector_counts (sector TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE citations (source TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE search_text (seq INTEGER PRIMARY KEY, names TEXT, aliases TEXT, body TEXT, notes TEXT, quotes TEXT);
 CREATE VIRTUAL TABLE search USING fts5(
     names, aliases, body, notes, quotes,
     content='search_text', content_rowid='seq', tokenize='{FTS_TOKENIZER}', prefix='2 3'
 );
-"""
-
-INDEXES = """
-CREATE UNIQUE INDEX records_id ON records (id);
-CREATE INDEX records_kind ON records (kind, sort, seq);
+CREATE INDEX records_id ON records (id);
+CREATE INDEX records_kind ON records (kind, sort, ord);
+CREATE INDEX records_file ON records (file);
 CREATE INDEX records_parent ON records (parent) WHERE parent IS NOT NULL;
+CREATE INDEX updates_id ON updates (id);
+CREATE INDEX updates_file ON updates (file);
+CREATE INDEX update_refs_src ON update_refs (src);
 CREATE INDEX links_src ON links (src);
 CREATE INDEX links_dst ON links (dst, field);
-CREATE INDEX facets_value ON facets (name, value, seq);
-CREATE INDEX facets_seq ON facets (seq, name);
+CREATE INDEX parties_seq ON parties (seq);
+CREATE INDEX parties_role ON parties (role, folded);
 CREATE INDEX record_country_seq ON record_country (seq);
 CREATE INDEX record_sector_seq ON record_sector (seq);
 """
@@ -79,9 +99,48 @@ CREATE INDEX record_sector_seq ON record_sector (seq);
 #: Column weights for ranking: names, other names, prose, notes, quotes.
 WEIGHTS = (10.0, 8.0, 4.0, 2.0, 1.0)
 
+#: Link fields that say a source backs a record: a quote, a dataset row, a report.
+EVIDENCE_FIELDS = ("evidence.quote", "evidence.record", "evidence.url")
+
+_SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+
+
+def facts_table(kind: Kind) -> str:
+    return f"facts_{kind.name.replace('-', '_')}"
+
+
+def facts_schema(kinds: Registry) -> str:
+    """The typed facts tables the kinds declare (``Kind.facts``: output field -> JSON type)."""
+    parts = []
+    for kind in kinds:
+        if kind.facts:
+            columns = ", ".join(f"{_quote(name)} {_SQL_TYPES[kind_type]}" for name, kind_type in kind.facts.items())
+            parts.append(f"CREATE TABLE {facts_table(kind)} (seq INTEGER PRIMARY KEY, {columns});")
+            for name in kind.facts:
+                parts.append(f"CREATE INDEX {facts_table(kind)}_{name} ON {facts_table(kind)} ({_quote(name)});")
+    return "\n".join(parts)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Clause(NamedTuple):
+    """A condition on the record ``r`` (SQL with ``?`` parameters)."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+class Order(NamedTuple):
+    """One sort term: an SQL expression over ``r`` (and ``f``, the kind's facts row), and its direction."""
+
+    sql: str
+    descending: bool = False
+
 
 class Row(NamedTuple):
-    """One record as stored."""
+    """One record as stored (``data``: with updates merged; ``view``: its JSON output)."""
 
     seq: int
     kind: str
@@ -92,25 +151,31 @@ class Row(NamedTuple):
     col: int
     parent: str | None
     data: str
+    view: str | None
 
     def decoded(self) -> dict[str, Any]:
-        try:
-            value = json.loads(self.data)
-        except (ValueError, RecursionError) as error:
-            raise StoreError(f"record {self.id!r} is not readable: {error}") from None
-        if not isinstance(value, dict):
-            raise StoreError(f"record {self.id!r} is not an object")
-        return value
+        return decode(self.data, self.id)
 
 
-_COLUMNS = "r.seq, r.kind, r.id, r.name, r.file, r.line, r.col, r.parent, r.data"
+def decode(text: str, record_id: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise StoreError(f"record {record_id!r} is not readable: {error}") from None
+    if not isinstance(value, dict):
+        raise StoreError(f"record {record_id!r} is not an object")
+    return value
+
+
+_COLUMNS = "r.seq, r.kind, r.id, r.name, r.file, r.line, r.col, r.parent, coalesce(r.data, r.base), r.view"
 
 
 class Store:
     """Questions asked of one store database; every answer comes through an index."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, kinds: Registry | None = None) -> None:
         self.connection = connection
+        self.kinds = kinds
 
     def close(self) -> None:
         self.connection.close()
@@ -124,15 +189,33 @@ class Store:
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [Row(*row) for row in self._all(sql, params)]
 
+    def _stream(self, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+        try:
+            cursor = self.connection.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(500)
+                if not batch:
+                    return
+                yield from batch
+        except (sqlite3.Error, ValueError, OverflowError) as error:
+            raise StoreError(str(error)) from None
+
     def meta(self) -> dict[str, str]:
         return dict(self._all("SELECT key, value FROM meta"))
 
     def files(self) -> list[tuple[int, str, str, str]]:
-        """(seq, path, label, name) of each file; stored as bytes, since a file name need not be UTF-8."""
+        """(file, path, label, name) of each file, in load order; stored as bytes (a name need not be UTF-8)."""
         return [
-            (int(seq), os.fsdecode(path), os.fsdecode(label), os.fsdecode(name))
-            for seq, path, label, name in self._all("SELECT seq, path, label, name FROM files ORDER BY seq")
+            (int(file), os.fsdecode(path), os.fsdecode(label), os.fsdecode(name))
+            for file, path, label, name in self._all("SELECT file, path, label, name FROM files ORDER BY position")
         ]
+
+    def file_states(self) -> dict[str, tuple[int, str | None]]:
+        """Each file's absolute path -> (its number, the state it was compiled at)."""
+        return {
+            os.fsdecode(path): (int(file), state)
+            for file, path, state in self._all("SELECT file, path, state FROM files")
+        }
 
     # -- single records ----------------------------------------------------------------------------
 
@@ -140,178 +223,75 @@ class Store:
         found = self._rows(f"SELECT {_COLUMNS} FROM records r WHERE r.id = ?", (record_id,))
         return found[0] if found else None
 
-    def get_many(self, ids: Iterable[str]) -> list[Row]:
-        wanted = list(dict.fromkeys(ids))
-        out: list[Row] = []
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            out += self._rows(f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({marks}) ORDER BY r.seq", part)
-        return out
-
     def name_of(self, record_id: str) -> str | None:
         found = self._all("SELECT name FROM records WHERE id = ?", (record_id,))
         return str(found[0][0]) if found else None
 
-    def kind_of(self, record_id: str) -> str | None:
-        found = self._all("SELECT kind FROM records WHERE id = ?", (record_id,))
-        return str(found[0][0]) if found else None
-
     # -- lists -------------------------------------------------------------------------------------
 
-    def iter_rows(
-        self,
-        kind: str,
-        *,
-        countries: Iterable[str] | None = None,
-        sectors: Iterable[str] | None = None,
-        facets: dict[str, Sequence[Any]] | None = None,
-        search: str | None = None,
-        parent: str | None = None,
-        limit: int | None = None,
-        order: str = "listing",
-        regions: Iterable[str] | None = None,
-        ranges: dict[str, tuple[Any, Any]] | None = None,
-        contains: dict[str, Sequence[str]] | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Iterator[Row]:
-        where, params = self._where(
-            kind, countries, sectors, facets, search, parent, regions, ranges, contains, sources
-        )
-        sql = f"SELECT {_COLUMNS} FROM records r WHERE {' AND '.join(where)}"
-        sql += " ORDER BY r.id" if order == "id" else " ORDER BY r.sort, r.seq"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        try:
-            cursor = self.connection.execute(sql, params)
-            while True:
-                batch = cursor.fetchmany(500)
-                if not batch:
-                    return
-                for row in batch:
-                    yield Row(*row)
-        except (sqlite3.Error, ValueError, OverflowError) as error:
-            raise StoreError(str(error)) from None
+    def _from(self, kind: str) -> str:
+        found = self.kinds[kind] if self.kinds is not None and kind in self.kinds else None
+        if found is not None and found.facts:
+            return f"records r LEFT JOIN {facts_table(found)} f ON f.seq = r.seq"
+        return "records r"
 
-    def _where(
-        self,
-        kind: str,
-        countries: Iterable[str] | None,
-        sectors: Iterable[str] | None,
-        facets: dict[str, Sequence[Any]] | None,
-        search: str | None,
-        parent: str | None,
-        regions: Iterable[str] | None,
-        ranges: dict[str, tuple[Any, Any]] | None,
-        contains: dict[str, Sequence[str]] | None,
-        sources: Sequence[str] | None = None,
-    ) -> tuple[list[str], list[Any]]:
-        """The WHERE terms of a filtered listing (every filter through an index)."""
-        where = ["r.kind = ?"]
+    @staticmethod
+    def _where(kind: str, where: Sequence[Clause]) -> tuple[str, list[Any]]:
+        terms = ["r.kind = ?", *(clause.sql for clause in where)]
         params: list[Any] = [kind]
-        if countries is not None or regions is not None:
-            either = []
-            if countries is not None:
-                wanted = sorted(set(countries))
-                marks = ",".join("?" * len(wanted))
-                either.append(f"r.seq IN (SELECT seq FROM record_country WHERE kind = ? AND country IN ({marks}))")
-                params += [kind, *wanted]
-            if regions is not None:
-                named = sorted(set(regions))
-                marks = ",".join("?" * len(named))
-                either.append(f"r.seq IN (SELECT src FROM links WHERE dst IN ({marks}) AND field = 'regions[]')")
-                params += named
-            where.append("(" + " OR ".join(either) + ")")
-        if sectors is not None:
-            wanted = sorted(set(sectors))
-            where.append(
-                "r.seq IN (SELECT rs.seq FROM record_sector rs JOIN sector_tree t ON t.sector = rs.sector "
-                f"WHERE rs.kind = ? AND t.ancestor IN ({','.join('?' * len(wanted))}))"
-            )
-            params += [kind, *wanted]
-        for name, values in (facets or {}).items():
-            where.append(
-                f"r.seq IN (SELECT seq FROM facets WHERE name = ? AND value IN ({','.join('?' * len(values))}))"
-            )
-            params += [name, *values]
-        if search is not None:
-            where.append("r.seq IN (SELECT rowid FROM search WHERE search MATCH ?)")
-            params.append(search)
-        if parent is not None:
-            where.append("r.parent = ?")
-            params.append(parent)
-        for name, (low, high) in (ranges or {}).items():
-            bounds = ["name = ?"]
-            params.append(name)
-            if low is not None:
-                bounds.append("value >= ?")
-                params.append(low)
-            if high is not None:
-                bounds.append("value <= ?")
-                params.append(high)
-            where.append(f"r.seq IN (SELECT seq FROM facets WHERE {' AND '.join(bounds)})")
-        if sources:  # evidence from these sources, anywhere in the record (its links say so)
-            marks = ",".join("?" * len(sources))
-            where.append(f"r.seq IN (SELECT src FROM links WHERE dst IN ({marks}) AND field = 'evidence.source')")
-            params += list(sources)
-        for name, needles in (contains or {}).items():
-            likes = " OR ".join("instr(value, ?) > 0" for _ in needles)
-            where.append(f"r.seq IN (SELECT seq FROM facets WHERE name = ? AND ({likes}))")
-            params += [name, *needles]
-        return where, params
+        for clause in where:
+            params += clause.params
+        return " AND ".join(terms), params
 
-    def stats(
-        self, kind: str, by: Sequence[str], filters: dict[str, Any], aggregate_only: bool = True
-    ) -> list[tuple[Any, ...]]:
-        """Counts and sums of the usd facet, grouped by ``by`` (country, sector, or a facet's name).
+    def _query(
+        self, columns: str, kind: str, where: Sequence[Clause], order: Sequence[Order], limit: int | None
+    ) -> tuple[str, list[Any]]:
+        condition, params = self._where(kind, where)
+        terms = [f"{o.sql} {'DESC' if o.descending else 'ASC'} NULLS LAST" for o in order]
+        ordered = ", ".join([*terms, "r.sort", "r.ord"])
+        sql = f"SELECT {columns} FROM {self._from(kind)} WHERE {condition} ORDER BY {ordered}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return sql, params
 
-        ``filters`` are :meth:`iter_rows`'s. Each row: the group values, the number of records,
-        the number with an amount, and the sum. ``aggregate_only`` leaves out records the
-        dataset says must not be summed.
+    def select(
+        self, kind: str, where: Sequence[Clause] = (), order: Sequence[Order] = (), limit: int | None = None
+    ) -> Iterator[Row]:
+        """Records of ``kind`` meeting every clause, in ``order`` then the kind's own order, streamed."""
+        for row in self._stream(*self._query(_COLUMNS, kind, where, order, limit)):
+            yield Row(*row)
+
+    def views(
+        self, kind: str, where: Sequence[Clause] = (), order: Sequence[Order] = (), limit: int | None = None
+    ) -> Iterator[str]:
+        """The stored JSON output of the records :meth:`select` would give, as text."""
+        for (view,) in self._stream(*self._query("r.view", kind, where, order, limit)):
+            if not isinstance(view, str):
+                raise StoreError("a record has no rendered output")
+            yield view
+
+    def count(self, kind: str, where: Sequence[Clause] = ()) -> int:
+        condition, params = self._where(kind, where)
+        found = self._all(f"SELECT count(*) FROM {self._from(kind)} WHERE {condition}", params)
+        return int(found[0][0])
+
+    def grouped(
+        self, kind: str, where: Sequence[Clause], keys: Sequence[str], joins: Sequence[str], measure: str | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """(group keys..., seq, amount) for every record of ``kind`` meeting ``where``: the raw rows of a sum.
+
+        ``keys`` are SQL expressions (over ``r``, ``f`` and the ``joins``); the caller adds the amounts
+        up exactly, so a sum never overflows or rounds away a cent.
         """
-        where, params = self._where(kind, **filters)
-        if aggregate_only:
-            where.append("r.seq NOT IN (SELECT seq FROM facets WHERE name = 'not_aggregate')")
-        joins, keys = [], []
-        join_params: list[Any] = []
-        for number, name in enumerate(by):
-            alias = f"g{number}"
-            if name == "country":
-                joins.append(f"JOIN record_country {alias} ON {alias}.seq = r.seq AND {alias}.kind = r.kind")
-                keys.append(f"{alias}.country")
-            elif name == "sector":
-                joins.append(f"JOIN record_sector {alias} ON {alias}.seq = r.seq AND {alias}.kind = r.kind")
-                keys.append(f"{alias}.sector")
-            elif name == "source":  # each source once per record, however often it is cited
-                joins.append(
-                    f"JOIN (SELECT DISTINCT src, dst FROM links WHERE field = 'evidence.source') {alias} "
-                    f"ON {alias}.src = r.seq"
-                )
-                keys.append(f"{alias}.dst")
-            else:
-                joins.append(f"LEFT JOIN facets {alias} ON {alias}.seq = r.seq AND {alias}.name = ?")
-                join_params.append(name)
-                keys.append(f"{alias}.value")
-        group = ", ".join(keys)
-        sql = (
-            f"SELECT {group + ', ' if keys else ''}COUNT(DISTINCT r.seq), COUNT(u.value), TOTAL(u.value) "
-            + "FROM records r "
-            + " ".join(joins)
-            + " LEFT JOIN facets u ON u.seq = r.seq AND u.name = 'usd'"
-            + f" WHERE {' AND '.join(where)}"
-            + (f" GROUP BY {group}" if keys else "")
-        )
-        try:
-            return [tuple(row) for row in self.connection.execute(sql, [*join_params, *params])]
-        except (sqlite3.Error, ValueError, OverflowError) as error:
-            raise StoreError(str(error)) from None
-
-    def count(self, kind: str) -> int:
-        found = self._all("SELECT n FROM kind_counts WHERE kind = ?", (kind,))
-        return int(found[0][0]) if found else 0
+        condition, params = self._where(kind, where)
+        amount = f"f.{_quote(measure)}" if measure else "NULL"
+        selected = ", ".join([*keys, "r.seq", amount])
+        sql = f"SELECT {selected} FROM {self._from(kind)} {' '.join(joins)} WHERE {condition}"
+        yield from self._stream(sql, params)
 
     def counts(self) -> dict[str, int]:
-        return {str(k): int(n) for k, n in self._all("SELECT kind, n FROM kind_counts")}
+        return {str(k): int(n) for k, n in self._all("SELECT kind, count(*) FROM records GROUP BY kind")}
 
     def ids(self, prefix: str = "", limit: int = 200) -> list[tuple[str, str]]:
         """(id, name) of records whose id starts with ``prefix`` (for completion)."""
@@ -324,7 +304,7 @@ class Store:
         ]
 
     def all_ids(self) -> list[str]:
-        return [str(row[0]) for row in self._all("SELECT id FROM records ORDER BY seq")]
+        return [str(row[0]) for row in self._all("SELECT id FROM records ORDER BY ord")]
 
     # -- references ------------------------------------------------------------------------------
 
@@ -338,35 +318,48 @@ class Store:
         if kind is not None:
             sql += " AND r.kind = ?"
             params.append(kind)
-        return self._rows(sql + " ORDER BY r.seq", params)
+        return self._rows(sql + " ORDER BY r.ord", params)
 
     def references(self, seq: int) -> list[Row]:
         """Records that record ``seq`` names."""
         return self._rows(
-            f"SELECT DISTINCT {_COLUMNS} FROM links l JOIN records r ON r.id = l.dst WHERE l.src = ? ORDER BY r.seq",
+            f"SELECT DISTINCT {_COLUMNS} FROM links l JOIN records r ON r.id = l.dst WHERE l.src = ? ORDER BY r.ord",
             (seq,),
+        )
+
+    def children(self, record_id: str, kind: str) -> list[Row]:
+        return self._rows(
+            f"SELECT {_COLUMNS} FROM records r WHERE r.parent = ? AND r.kind = ? ORDER BY r.ord", (record_id, kind)
         )
 
     # -- counts -------------------------------------------------------------------------------------
 
     def country_counts(self, country_id: str) -> dict[str, int]:
         return {
-            str(k): int(n) for k, n in self._all("SELECT kind, n FROM country_counts WHERE country = ?", (country_id,))
+            str(k): int(n)
+            for k, n in self._all(
+                "SELECT kind, count(*) FROM record_country WHERE country = ? AND kind != 'country' GROUP BY kind",
+                (country_id,),
+            )
         }
 
     def sector_count(self, sector_id: str) -> int:
-        found = self._all("SELECT n FROM sector_counts WHERE sector = ?", (sector_id,))
+        found = self._all(
+            "SELECT count(DISTINCT rs.seq) FROM sector_tree t JOIN record_sector rs ON rs.sector = t.sector "
+            "WHERE t.ancestor = ?",
+            (sector_id,),
+        )
         return int(found[0][0]) if found else 0
 
     def sector_depth(self, sector_id: str) -> int:
         found = self._all("SELECT max(depth) FROM sector_tree WHERE sector = ?", (sector_id,))
         return int(found[0][0] or 0) if found else 0
 
-    def descendants(self, sector_id: str) -> list[str]:
-        return [str(row[0]) for row in self._all("SELECT sector FROM sector_tree WHERE ancestor = ?", (sector_id,))]
-
     def citations(self, source_id: str) -> int:
-        found = self._all("SELECT n FROM citations WHERE source = ?", (source_id,))
+        marks = ",".join("?" * len(EVIDENCE_FIELDS))
+        found = self._all(
+            f"SELECT count(*) FROM links WHERE dst = ? AND field IN ({marks})", (source_id, *EVIDENCE_FIELDS)
+        )
         return int(found[0][0]) if found else 0
 
     # -- search --------------------------------------------------------------------------------------
@@ -386,10 +379,23 @@ class Store:
             params += list(kinds)
         sql += " ORDER BY rank, r.kind, r.id"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [(Row(*row[:9]), float(row[9])) for row in self._all(sql, params)]
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [(Row(*row[:10]), float(row[10])) for row in self._all(sql, params)]
 
     def check(self) -> None:
         """Raise StoreError unless the database answers a query over every table."""
-        for table in ("meta", "files", "records", "kind_counts"):
+        for table in ("meta", "files", "records", "links"):
             self._all(f"SELECT count(*) FROM {table}")
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Values in lists of at most ``size`` (SQLite caps the parameters of one statement)."""
+    part: list[Any] = []
+    for value in values:
+        part.append(value)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part

@@ -1,88 +1,46 @@
-"""Compile knowledge files into a store: the slow part of a load, done once per change.
+"""Compile knowledge files into a store: the slow part of a load, done once per changed file.
 
-Each file goes through the fast reader when it can and the reference reader when it
-must (:mod:`cca.io.yaml`); each record is checked against the schema
-(:mod:`cca.core.schema`) and across records (:mod:`cca.core.checks`) and written into
-the store (:mod:`cca.core.build`) as it comes. Every problem is reported at once as
-``file:line:col: message``; nothing half-loaded is ever answered from.
+Each changed file's old rows are taken out of the store and the file read again: YAML
+through the fast reader when it can and the reference reader when it must
+(:mod:`cca.io.yaml`), JSON Lines as a stream (:mod:`cca.io.lines`). Each record is checked
+against the schema (:mod:`cca.core.schema`) and on its own (:class:`~cca.core.checks.RecordChecker`)
+and written into the store (:mod:`cca.core.build`) as it comes; then what needs other records
+is checked in the store (:func:`~cca.core.checks.cross_checks`). Every problem is reported at
+once as ``file:line:col``; a store with a problem is never answered from (the caller rolls
+its transaction back).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cca.core.build import Builder
-from cca.core.checks import Checker, Loc, Pending, digest, position_of
+from cca.core.checks import Loc, Pending, RecordChecker, check_quotes, cross_checks, digest, position_of
 from cca.core.errors import KnowledgeError, Problem
 from cca.core.nodes import Position
-from cca.core.registry import Kind, Registry
+from cca.core.registry import Kind, Ref, Registry
 from cca.core.schema import FastCheck, _interpret, knowledge_schema, validate, validate_item
 from cca.core.settings import KnowledgeFile, Settings
-from cca.core.store import Store
+from cca.io import lines
 from cca.io import yaml as yamlio
 
 Report = Callable[[str], None]
 
-
-def compile_in_memory(
-    files: Sequence[KnowledgeFile],
-    settings: Settings,
-    sources_dir: Path | None,
-    report: Report | None,
-    kinds: Registry,
-    meta: dict[str, str],
-) -> Store:
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
-    _compile(connection, files, settings, sources_dir, report, kinds, meta)
-    return Store(connection)
+#: What an ``updates:`` entry may name: the records it adds ``same_as`` links to.
+UPDATE = Kind(name="update", plural="updates", title="", help="", example="", refs=(Ref("same_as[]", "project"),))
 
 
-def compile_to_file(
-    target: Path,
-    files: Sequence[KnowledgeFile],
-    settings: Settings,
-    report: Report | None,
-    kinds: Registry,
-    meta: dict[str, str],
-) -> bool:
-    """Build the store in a temporary file beside ``target`` and move it into place; False if it cannot be."""
-    from cca.io.safefile import signals_held
-
-    temporary = ""
-    try:
-        with signals_held():  # a signal now is delivered inside the try, after the name is known
-            handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
-        os.close(handle)
-        connection = sqlite3.connect(temporary, check_same_thread=False)
-        try:
-            _compile(connection, files, settings, None, report, kinds, meta)
-            connection.commit()
-        finally:
-            connection.close()
-        with signals_held():
-            os.replace(temporary, target)
-    except (OSError, sqlite3.Error):
-        if temporary:
-            with signals_held(), contextlib.suppress(OSError):
-                os.unlink(temporary)
-        return False
-    except BaseException:
-        if temporary:
-            with signals_held(), contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise
-    return True
+def is_lines(path: Path) -> bool:
+    return path.suffix.lower() == ".jsonl"
 
 
 @contextlib.contextmanager
-def _slow_note(files: Sequence[KnowledgeFile], report: Report | None) -> Iterator[None]:
+def slow_note(files: Sequence[KnowledgeFile], report: Report | None) -> Iterator[None]:
     """Say why a first load is slow, if it takes more than half a second."""
     if report is None:
         yield
@@ -105,74 +63,123 @@ def _slow_note(files: Sequence[KnowledgeFile], report: Report | None) -> Iterato
         timer.cancel()
 
 
-def _compile(
-    connection: sqlite3.Connection,
-    files: Sequence[KnowledgeFile],
-    settings: Settings,
-    sources_dir: Path | None,
-    report: Report | None,
-    kinds: Registry,
-    meta: dict[str, str],
-) -> None:
-    connection.execute("PRAGMA journal_mode = MEMORY")
-    connection.execute("PRAGMA synchronous = OFF")
-    connection.execute("PRAGMA cache_size = -65536")
-    with _slow_note(files, report):
-        compiler = _Compiler(connection, files, settings, sources_dir, kinds)
-        compiler.run()
-        compiler.builder.finish(meta)
-    connection.commit()
-
-
-class _Compiler:
-    """One load: every file through the fast or the reference path, then the checks across files."""
+class Compiler:
+    """Brings a store up to date with the files: changed ones compiled again, the rest kept."""
 
     def __init__(
         self,
         connection: sqlite3.Connection,
-        files: Sequence[KnowledgeFile],
         settings: Settings,
-        sources_dir: Path | None,
         kinds: Registry,
+        sources_dir: Path | None = None,
     ) -> None:
-        self.files = files
+        self.connection = connection
         self.settings = settings
         self.kinds = kinds
+        self.sources_dir = sources_dir
         self.schema = knowledge_schema(settings.schema_file)
         self.fast = FastCheck(self.schema)
-        self.labels = [f.label for f in files]
-        self.checker = Checker(kinds, self.labels, sources_dir)
         self.builder = Builder(connection, kinds)
+        #: File number -> the file, for every file of this load.
+        self.files: dict[int, KnowledgeFile] = {}
+        self.labels: dict[int, str] = {}
+        self.checker = RecordChecker(self.labels, sources_dir)
         self.problems: list[tuple[int, Problem]] = []
-        self.updates: list[Any] = []
         self._sections = {kind.section: kind for kind in kinds.top_level()}
         self._file = 0
 
-    def run(self) -> None:
-        for index, file in enumerate(self.files):
-            self._file = index
-            self.builder.add_file(index, str(file.path.absolute()), file.label, file.name)
-            try:
-                text = yamlio.read_text(file.path, file.label, self.settings.max_file_bytes)
-            except KnowledgeError as error:
-                self.problems += [(index, p) for p in error.problems]
+    # -- the whole load ------------------------------------------------------------------------------
+
+    def update(self, files: Sequence[KnowledgeFile], states: Sequence[str | None], meta: Mapping[str, str]) -> None:
+        """Compile what changed; raise :class:`KnowledgeError` with every problem (the caller rolls back)."""
+        stored = self.builder.files()
+        current = {str(f.path.absolute()) for f in files}
+        for path, (number, _) in stored.items():
+            if path not in current:
+                self.builder.remove_file(number)
+        for position, (file, state) in enumerate(zip(files, states, strict=True)):
+            path = str(file.path.absolute())
+            entry = stored.get(path)
+            if entry is not None and state is not None and entry[1] == state and self.sources_dir is None:
+                self.builder.place_file(entry[0], position, file.label, file.name)
+                self.files[entry[0]] = file
+                self.labels[entry[0]] = file.label
                 continue
-            self.builder.begin_file()
-            self.checker.begin_file()
-            mark = len(self.updates)
-            if not self._fast(text):
-                self.builder.discard_file()
-                self.checker.discard_file()
-                del self.updates[mark:]
-                self._reference(text, file.label)
-            self.builder.end_file()
+            if entry is not None:
+                self.builder.remove_file(entry[0])
+            number = self.builder.begin_file(position, path, file.label, file.name)
+            self.files[number] = file
+            self.labels[number] = file.label
+            self._file = number
+            self.read(file)
+            self.builder.end_file(state)
+        self.check()
+        self.builder.finish(meta)
+
+    def check(self) -> None:
+        """Everything that needs the other records; raises every problem at once."""
         if self.problems:
-            self._raise([])
-        pending = self.checker.finish()
+            self.raise_problems([])
+        scope = None if self.builder.fresh else set(self.builder.changed)
+        pending = list(self.checker.pending) + cross_checks(self.connection, self.kinds, scope)
+        if self.sources_dir is not None:
+            pending += check_quotes(self.connection, self.checker.quotes, self.sources_dir)
         if pending:
-            self._raise(pending)
-        for update in self.updates:
-            self.builder.update(update)
+            self.raise_problems(pending)
+
+    def read(self, file: KnowledgeFile) -> None:
+        """One file's records into the store (the reference reader's problems kept for the end)."""
+        if is_lines(file.path):
+            self._lines(file)
+            return
+        try:
+            text = yamlio.read_text(file.path, file.label, self.settings.max_file_bytes)
+        except KnowledgeError as error:
+            self.problems += [(self._file, p) for p in error.problems]
+            return
+        self.checker.begin_file()
+        if not self._fast(text):
+            self.builder.discard_file()
+            self.checker.discard_file()
+            self._reference(text, file.label)
+
+    # -- JSON Lines -----------------------------------------------------------------------------------
+
+    def _lines(self, file: KnowledgeFile) -> None:
+        properties = self.schema.get("properties", {})
+        counts: dict[str, int] = {}
+        try:
+            for number, section, record in lines.read(file.path, file.label):
+                index = counts.get(section, 0)
+                counts[section] = index + 1
+                self.add_item(section, index, record, (number, 1), properties, file.label)
+        except KnowledgeError as error:
+            self.problems += [(self._file, p) for p in error.problems]
+
+    def add_item(
+        self, section: str, index: int, record: Any, position: Position, properties: Mapping[str, Any], label: str
+    ) -> None:
+        """One record of a machine-written file (JSON Lines, an import): checked, then stored."""
+        if section == "format" or section not in properties or not isinstance(properties[section], dict):
+            self.problems.append((self._file, Problem(label, position[0], 1, f"no section {section!r} in the format")))
+            return
+        if not self.fast.item(section, record):
+            schema = properties[section].get("items")
+            for problem in validate_item(record, schema, self.schema, label, section, index):
+                self.problems.append((self._file, problem._replace(line=position[0], column=1)))
+            return
+        loc = Loc(self._file, section, index)
+        if section == "updates":
+            self.checker.add_update(record, loc)
+            self.builder.add_update(record, position[0], position[1], [section, index], digest(UPDATE, record))
+            return
+        kind = self._sections.get(section)
+        if kind is None:
+            return
+        try:
+            self._add(kind, record, loc, None, position)
+        except ValueError as error:
+            self.problems.append((self._file, Problem(label, position[0], 1, f"{section}[{index}]: {error}")))
 
     # -- the fast path ------------------------------------------------------------------------------
 
@@ -189,7 +196,7 @@ class _Compiler:
         loc = Loc(self._file, section, index)
         if section == "updates":
             self.checker.add_update(item, loc)
-            self.updates.append(item)
+            self.builder.add_update(item, position[0], position[1], [section, index], digest(UPDATE, item))
             return
         kind = self._sections.get(section)
         if kind is None:
@@ -200,7 +207,6 @@ class _Compiler:
 
     def _reference(self, text: str, label: str) -> None:
         problems: list[Problem] = []
-        index = self._file
         properties = self.schema.get("properties", {})
 
         def item(section: str, number: int, value: Any, position: Position) -> None:
@@ -211,10 +217,10 @@ class _Compiler:
             if found:
                 problems.extend(found)
                 return
-            loc = Loc(index, section, number)
+            loc = Loc(self._file, section, number)
             if section == "updates":
                 self.checker.add_update(value, loc, value)
-                self.updates.append(value)
+                self.builder.add_update(value, position[0], position[1], [section, number], digest(UPDATE, value))
                 return
             kind = self._sections.get(section)
             if kind is not None:
@@ -223,11 +229,11 @@ class _Compiler:
         try:
             skeleton = yamlio.parse_items(text, label, item, problems)
         except KnowledgeError as error:
-            self.problems += [(index, p) for p in error.problems]
+            self.problems += [(self._file, p) for p in error.problems]
             return
         problems += validate(skeleton, label, self.schema)
         problems.sort(key=lambda p: (p.line, p.column))
-        self.problems += [(index, p) for p in problems]
+        self.problems += [(self._file, p) for p in problems]
 
     # -- both -------------------------------------------------------------------------------------------
 
@@ -242,7 +248,7 @@ class _Compiler:
         found = digest(kind, stored)  # children (actions of an aspect) are checked as records of their own
         self.checker.add(kind, record, loc, node, found)
         try:
-            self.builder.add(kind, stored, loc.file, position[0], position[1], found=found)
+            self.builder.add(kind, stored, position[0], position[1], [loc.section, loc.index], found=found)
         except ValueError:
             if node is None:
                 raise yamlio.Unsuitable from None
@@ -257,56 +263,70 @@ class _Compiler:
                 child_found = digest(child_kind, child)
                 self.checker.add(child_kind, child, child_loc, child if node is not None else None, child_found)
                 self.builder.add(
-                    child_kind, child, loc.file, child_pos[0], child_pos[1], parent=record["id"], found=child_found
+                    child_kind,
+                    child,
+                    child_pos[0],
+                    child_pos[1],
+                    [loc.section, loc.index, field, number],
+                    parent=record["id"],
+                    found=child_found,
                 )
 
-    def _raise(self, pending: list[Pending]) -> None:
+    # -- problems -----------------------------------------------------------------------------------------
+
+    def raise_problems(self, pending: list[Pending]) -> None:
         """Locate every pending problem and raise them all, in file and document order."""
         locs = [p.where for p in pending if isinstance(p.where, Loc)]
         locs += [other for p in pending for other in p.others if isinstance(other, Loc)]
         located = self._locate(locs)
+        order = {label: position for position, label in enumerate(f.label for f in self._in_order())}
 
-        def resolve(where: Loc | tuple[str, int, int]) -> str:
+        def place(where: Loc | tuple[str, int, int]) -> tuple[str, int, int]:
             if isinstance(where, Loc):
-                label, line, column = located.get(where, (self.labels[where.file], 1, 1))
-            else:
-                label, line, column = where
-            return f"{label}:{line}:{column}"
+                return located.get(where) or (self.labels.get(where.file, "?"), 1, 1)
+            return where
 
-        problems = list(self.problems)
+        problems = [(order.get(p.path, len(order)), p) for _, p in self.problems]
         for p in pending:
-            where = located.get(p.where) if isinstance(p.where, Loc) else p.where
-            if where is None:
-                assert isinstance(p.where, Loc)
-                where = (self.labels[p.where.file], 1, 1)
-            label, line, column = where
-            message = p.message.format(*(resolve(other) for other in p.others)) if p.others else p.message
-            problems.append(
-                (
-                    self.labels.index(label) if label in self.labels else len(self.labels),
-                    Problem(label, line, column, message),
-                )
+            label, line, column = place(p.where)
+            message = (
+                p.message.format(*(":".join(map(str, place(other))) for other in p.others)) if p.others else p.message
             )
+            problems.append((order.get(label, len(order)), Problem(label, line, column, message)))
         problems.sort(key=lambda pair: (pair[0], pair[1].line, pair[1].column))
         raise KnowledgeError([problem for _, problem in problems])
 
+    def _in_order(self) -> list[KnowledgeFile]:
+        positions = {
+            int(file): int(position) for file, position in self.connection.execute("SELECT file, position FROM files")
+        }
+        return [f for _, f in sorted(self.files.items(), key=lambda pair: positions.get(pair[0], 0))]
+
     def _locate(self, locs: list[Any]) -> dict[Loc, tuple[str, int, int]]:
-        """Positions for problems found without them: read those files again with the reference reader."""
+        """Positions for problems found without them: from the store for JSON Lines (a record is a line),
+        else by reading those YAML files again with the reference reader."""
         located: dict[Loc, tuple[str, int, int]] = {}
         by_file: dict[int, list[Loc]] = {}
         for loc in locs:
             if isinstance(loc, Loc):
                 by_file.setdefault(loc.file, []).append(loc)
-        for index, wanted in by_file.items():
-            file = self.files[index]
+        for number, wanted in by_file.items():
+            file = self.files.get(number)
+            if file is None:
+                continue
+            if is_lines(file.path):
+                for loc in wanted:
+                    line = self._stored_line(number, loc)
+                    located[loc] = (file.label, line, 1)
+                continue
             keys = {(loc.section, loc.index) for loc in wanted}
             found: dict[tuple[str, int], Any] = {}
 
             def keep(
-                section: str, number: int, value: Any, position: Position, keys: Any = keys, found: Any = found
+                section: str, index: int, value: Any, position: Position, keys: Any = keys, found: Any = found
             ) -> None:
-                if (section, number) in keys:
-                    found[(section, number)] = value
+                if (section, index) in keys:
+                    found[(section, index)] = value
 
             with contextlib.suppress(KnowledgeError):
                 text = yamlio.read_text(file.path, file.label, self.settings.max_file_bytes)
@@ -316,3 +336,27 @@ class _Compiler:
                 position = position_of(node, loc.path) if node is not None else None
                 located[loc] = (file.label, *(position or (1, 1)))
         return located
+
+    def _stored_line(self, file: int, loc: Loc) -> int:
+        import json
+
+        key = json.dumps([loc.section, loc.index])
+        table = "updates" if loc.section == "updates" else "records"
+        found = self.connection.execute(f"SELECT line FROM {table} WHERE file = ? AND loc = ?", (file, key)).fetchone()
+        return int(found[0]) if found else 1
+
+
+def compile_files(
+    connection: sqlite3.Connection,
+    files: Sequence[KnowledgeFile],
+    states: Sequence[str | None],
+    settings: Settings,
+    kinds: Registry,
+    meta: Mapping[str, str],
+    *,
+    sources_dir: Path | None = None,
+    report: Report | None = None,
+) -> None:
+    """Bring the store on ``connection`` up to date with ``files``, inside the caller's transaction."""
+    with slow_note(files, report):
+        Compiler(connection, settings, kinds, sources_dir).update(files, states, meta)

@@ -78,6 +78,17 @@ def write_json_array(rows: Iterable[Any], out: IO[str], *, ascii_only: bool = Fa
     out.write("]\n" if first else "\n]\n")
 
 
+def write_json_texts(texts: Iterable[str], out: IO[str]) -> None:
+    """A JSON array of values already encoded (one line each), as :func:`write_json_array` writes them in a pipe."""
+    first = True
+    out.write("[")
+    for text in texts:
+        out.write("\n" if first else ",\n")
+        first = False
+        out.write(json_safe(text))
+    out.write("]\n" if first else "\n]\n")
+
+
 def json_document(value: Any, *, ascii_only: bool = False, pretty: bool = True) -> str:
     """One JSON object: indented for a person; for a pipe, each list item of a top-level key on a line.
 

@@ -1,16 +1,19 @@
 """Find, read, validate and compile knowledge files into a store; keep the store as a trusted cache.
 
 A load reads each file with the fast reader when it can and the reference reader when
-it must (:mod:`cca.io.yaml`), checks each record against the schema
-(:mod:`cca.core.schema`) and across records (:mod:`cca.core.checks`), and writes the
-records into a store (:mod:`cca.core.store`) as they come. Every problem is reported
-at once as ``file:line:col: message``; nothing half-loaded is ever answered from.
+it must (:mod:`cca.io.yaml`), or as JSON Lines (:mod:`cca.io.lines`), checks each record
+against the schema (:mod:`cca.core.schema`) and across records (:mod:`cca.core.checks`),
+and writes the records into a store (:mod:`cca.core.store`) as they come. Every problem
+is reported at once as ``file:line:col: message``; nothing half-loaded is ever answered from.
 
-The store is kept in the user's cache directory and reused while every file it was
-built from is unchanged (path, size, modification and change times, inode). It is
-trusted only if the directory and the file belong to the user and nobody else can
-write them; otherwise the store is built in memory, with a note. Anything wrong
-with a cached store means: build it again.
+The store is kept in the user's cache directory, one per choice of knowledge (the bundled
+file, the knowledge directory, the extra paths). Each file's rows carry the state it was
+compiled at (path, size, modification and change times, inode); when a file changes, is
+added or goes, only its rows are compiled again, in one transaction that readers never see
+half done (SQLite's write-ahead log: a reader keeps the snapshot it began with, a killed
+writer leaves the store as it was). The store is trusted only if the directory and the file
+belong to the user and nobody else can write them; otherwise the store is built in memory,
+with a note. Anything wrong with a cached store means: build it again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from cca.core.errors import KnowledgeError, Problem, StoreError
 from cca.core.kb import KnowledgeBase
@@ -38,13 +40,17 @@ Report = Callable[[str], None]
 KEEP_STORES = 8
 
 
-def yaml_files(directory: Path) -> list[Path]:
+#: What a knowledge file is called: YAML written by people, JSON Lines written by cca's importers.
+SUFFIXES = (".yaml", ".yml", ".jsonl")
+
+
+def knowledge_files(directory: Path) -> list[Path]:
     """The knowledge files of a directory, by name (hidden files, such as an import in progress, left out)."""
     try:
         entries = sorted(directory.iterdir())
     except OSError as error:
         raise KnowledgeError([Problem(label_for(directory), 0, 0, f"cannot list: {error.strerror or error}")]) from None
-    return [p for p in entries if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")]
+    return [p for p in entries if p.suffix in SUFFIXES and not p.name.startswith(".")]
 
 
 def _is_dir(path: Path) -> bool:
@@ -78,14 +84,14 @@ def discover(settings: Settings) -> list[KnowledgeFile]:
     if settings.bundled:
         add(settings.bundled_file, settings.bundled_file.name)
     if settings.data_dir is not None and _is_dir(settings.data_dir):
-        for path in yaml_files(settings.data_dir):
+        for path in knowledge_files(settings.data_dir):
             add(path, path.name)
     for entry in settings.knowledge:
         if _is_dir(entry):
-            found = yaml_files(entry)
+            found = knowledge_files(entry)
             if not found:
                 raise KnowledgeError(
-                    [Problem(label_for(entry), 0, 0, "no knowledge files (*.yaml, *.yml) in this directory")]
+                    [Problem(label_for(entry), 0, 0, "no knowledge files (*.yaml, *.yml, *.jsonl) in this directory")]
                 )
             for path in found:
                 add(path, str(path.relative_to(entry)))
@@ -99,16 +105,20 @@ def discover(settings: Settings) -> list[KnowledgeFile]:
 # -- the cache --------------------------------------------------------------------------------------------
 
 
-def _file_state(path: Path) -> dict[str, Any]:
+def file_state(path: Path) -> str:
+    """What says a file is unchanged: its resolved path, size, modification and change times, inode and device."""
     info = os.stat(path)
-    return {
-        "path": str(path.resolve()),
-        "size": info.st_size,
-        "mtime_ns": info.st_mtime_ns,
-        "ctime_ns": info.st_ctime_ns,
-        "ino": info.st_ino,
-        "dev": info.st_dev,
-    }
+    return json.dumps([str(path.resolve()), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev])
+
+
+def _states(files: Sequence[KnowledgeFile]) -> list[str | None]:
+    out: list[str | None] = []
+    for file in files:
+        try:
+            out.append(file_state(file.path))
+        except (OSError, ValueError):  # a missing file: the reader says which, in its words
+            out.append(None)
+    return out
 
 
 def _digest(text: str) -> str:
@@ -117,19 +127,25 @@ def _digest(text: str) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
-def _fingerprint(kinds: Registry) -> str:
+def _fingerprint(settings: Settings, kinds: Registry) -> str:
+    """What every row of a store depends on: cca's version, the store's shape, the kinds and the schema file."""
     from cca.version import __version__
 
-    return f"{FORMAT}:{__version__}:{_digest(kinds.version())}"
+    try:
+        schema = file_state(settings.schema_file)
+    except OSError:
+        schema = "?"
+    return f"{FORMAT}:{__version__}:{_digest(kinds.version())}:{_digest(schema)}"
 
 
-def _states(files: Sequence[KnowledgeFile], settings: Settings) -> list[dict[str, Any]]:
-    return [_file_state(settings.schema_file), *(_file_state(f.path) for f in files)]
-
-
-def _cache_path(cache_dir: Path, files: Sequence[KnowledgeFile]) -> Path:
-    names = "\0".join(str(f.path.absolute()) for f in files)
-    return cache_dir / f"knowledge-{_digest(names)}.sqlite"
+def _cache_path(cache_dir: Path, settings: Settings, kinds: Registry) -> Path:
+    """One store per choice of knowledge (not per list of files: a file added to a directory updates it)."""
+    chosen = [
+        str(settings.bundled_file.absolute()) if settings.bundled else "",
+        str(settings.data_dir.absolute()) if settings.data_dir is not None and _is_dir(settings.data_dir) else "",
+        *(str(Path(entry).absolute()) for entry in settings.knowledge),
+    ]
+    return cache_dir / f"knowledge-{_digest(chr(0).join(chosen))}-{_digest(_fingerprint(settings, kinds))}.sqlite"
 
 
 def _untrusted(info: os.stat_result) -> str | None:
@@ -163,10 +179,33 @@ def _cache_dir(settings: Settings, report: Report | None) -> Path | None:
     return directory
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA busy_timeout = 60000")
+    return connection
+
+
+def _current(store: Store, files: Sequence[KnowledgeFile], states: Sequence[str | None]) -> bool:
+    """Whether the store holds exactly these files, in this order, as they are now."""
+    rows = store._all("SELECT path, state FROM files ORDER BY position")
+    wanted = [(os.fsencode(str(f.path.absolute())), state) for f, state in zip(files, states, strict=True)]
+    return all(state is not None for state in states) and [(bytes(p), s) for p, s in rows] == wanted
+
+
 def open_cached(
-    path: Path, files: Sequence[KnowledgeFile], settings: Settings, kinds: Registry, report: Report | None
+    path: Path,
+    files: Sequence[KnowledgeFile],
+    states: Sequence[str | None],
+    settings: Settings,
+    kinds: Registry,
+    report: Report | None,
+    *,
+    update: bool = True,
 ) -> Store | None:
-    """The cached store for ``files`` if it is the user's own, whole and current; else None."""
+    """The cached store for ``files``, brought up to date in place if a file changed; None if it cannot be used.
+
+    Raises :class:`KnowledgeError` when a changed file has problems (the store is left as it was).
+    """
     try:
         info = os.lstat(path)
     except OSError:
@@ -180,19 +219,38 @@ def open_cached(
         return None
     connection: sqlite3.Connection | None = None
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        store = Store(connection)
-        meta = store.meta()
-        if meta.get("fingerprint") != _fingerprint(kinds):
+        connection = _connect(path)
+        store = Store(connection, kinds)
+        if store.meta().get("fingerprint") != _fingerprint(settings, kinds):
             raise StoreError("other version")
-        if json.loads(meta["files"]) != _states(files, settings):
-            raise StoreError("files changed")
         store.check()
+        if _current(store, files, states):
+            return store
+        if not update:
+            raise StoreError("not current")
+        connection.execute("BEGIN IMMEDIATE")  # one writer at a time; readers keep their snapshot
+        try:
+            if not _current(store, files, states):  # another process may have brought it up to date
+                from cca.io.compile import compile_files
+
+                compile_files(connection, files, states, settings, kinds, _meta(settings, kinds), report=report)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
         return store
+    except KnowledgeError:
+        if connection is not None:
+            connection.close()
+        raise
     except (StoreError, sqlite3.Error, KeyError, ValueError, TypeError, OSError, RecursionError):
         if connection is not None:
             connection.close()
         return None
+
+
+def _meta(settings: Settings, kinds: Registry) -> dict[str, str]:
+    return {"fingerprint": _fingerprint(settings, kinds)}
 
 
 def _tidy(directory: Path, keep: Path) -> None:
@@ -209,8 +267,77 @@ def _tidy(directory: Path, keep: Path) -> None:
                 with contextlib.suppress(OSError):
                     stores.append((entry.lstat().st_mtime, entry))
         for _, old in sorted(stores, reverse=True)[KEEP_STORES - 1 :]:
-            with contextlib.suppress(OSError):
-                old.unlink()
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    Path(f"{old}{suffix}").unlink()
+
+
+def compile_in_memory(
+    files: Sequence[KnowledgeFile],
+    states: Sequence[str | None],
+    settings: Settings,
+    kinds: Registry,
+    sources_dir: Path | None,
+    report: Report | None,
+) -> Store:
+    from cca.io.compile import compile_files
+
+    connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA cache_size = -65536")
+    connection.execute("BEGIN")
+    compile_files(
+        connection, files, states, settings, kinds, _meta(settings, kinds), sources_dir=sources_dir, report=report
+    )
+    connection.execute("COMMIT")
+    return Store(connection, kinds)
+
+
+def compile_to_file(
+    target: Path,
+    files: Sequence[KnowledgeFile],
+    states: Sequence[str | None],
+    settings: Settings,
+    kinds: Registry,
+    report: Report | None,
+) -> bool:
+    """Build a new store in a temporary file beside ``target`` and move it into place; False if it cannot be."""
+    import tempfile
+
+    from cca.io.compile import compile_files
+    from cca.io.safefile import signals_held
+
+    temporary = ""
+    try:
+        with signals_held():  # a signal now is delivered inside the try, after the name is known
+            handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
+        os.close(handle)
+        connection = sqlite3.connect(temporary, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode = MEMORY")
+            connection.execute("PRAGMA synchronous = OFF")
+            connection.execute("PRAGMA cache_size = -65536")
+            connection.execute("BEGIN")
+            compile_files(connection, files, states, settings, kinds, _meta(settings, kinds), report=report)
+            connection.execute("COMMIT")
+            connection.execute("PRAGMA journal_mode = WAL")  # later updates in place: readers keep a snapshot
+        finally:
+            connection.close()
+        with signals_held():
+            for suffix in ("-wal", "-shm"):  # a log of the store being replaced must never meet the new one
+                with contextlib.suppress(OSError):
+                    Path(f"{target}{suffix}").unlink()
+            os.replace(temporary, target)
+    except (OSError, sqlite3.Error):
+        if temporary:
+            with signals_held(), contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return False
+    except BaseException:
+        if temporary:
+            with signals_held(), contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
+    return True
 
 
 # -- loading ------------------------------------------------------------------------------------------------
@@ -226,28 +353,22 @@ def load_store(
 ) -> tuple[Store, list[KnowledgeFile]]:
     """A store of every record in the files ``settings`` names; raises :class:`KnowledgeError`."""
     files = discover(settings)
+    states = _states(files)
     directory = _cache_dir(settings, report) if sources_dir is None else None
-    target = _cache_path(directory, files) if directory is not None else None
-    if target is not None and not rebuild:
-        store = open_cached(target, files, settings, kinds, report)
+    target = _cache_path(directory, settings, kinds) if directory is not None else None
+    if target is None or any(state is None for state in states):
+        return compile_in_memory(files, states, settings, kinds, sources_dir, report), files
+    if not rebuild:
+        store = open_cached(target, files, states, settings, kinds, report)
         if store is not None:
             return store, files
-    try:
-        states = _states(files, settings)
-    except OSError:
-        states = None  # a missing file: the reader says which, in its words
-    meta = {"fingerprint": _fingerprint(kinds), "files": json.dumps(states)}
-    from cca.io.compile import compile_in_memory, compile_to_file
-
-    if target is None or states is None:
-        return compile_in_memory(files, settings, sources_dir, report, kinds, meta), files
-    if compile_to_file(target, files, settings, report, kinds, meta):
+    if compile_to_file(target, files, states, settings, kinds, report):
         _tidy(target.parent, target)
-        store = open_cached(target, files, settings, kinds, None)
+        store = open_cached(target, files, states, settings, kinds, None)
         if store is not None:
             return store, files
     # not written, or replaced or unreadable in between: answer from memory
-    return compile_in_memory(files, settings, None, report, kinds, meta), files
+    return compile_in_memory(files, states, settings, kinds, None, report), files
 
 
 def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:
@@ -256,8 +377,8 @@ def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:
     if directory is None:
         return None
     files = discover(settings)
-    target = _cache_path(directory, files)
-    store = open_cached(target, files, settings, kinds, None)
+    target = _cache_path(directory, settings, kinds)
+    store = open_cached(target, files, _states(files), settings, kinds, None, update=False)
     if store is None:
         return None
     store.close()

@@ -72,8 +72,8 @@ def _reason(error: OSError) -> str:
     return (error.strerror or str(error)).rstrip(".")
 
 
-def read_bytes(path: Path, label: str, limit: int) -> bytes:
-    """A regular file's bytes, refusing devices, FIFOs and sockets (without blocking) and files over ``limit``."""
+def open_regular(path: Path, label: str) -> tuple[int, os.stat_result]:
+    """A descriptor of a regular file, refusing devices, FIFOs, sockets and directories without blocking."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(path, flags)
@@ -81,9 +81,20 @@ def read_bytes(path: Path, label: str, limit: int) -> bytes:
         raise KnowledgeError([Problem(label, 1, 1, f"cannot read: {_reason(error)}")]) from None
     try:
         info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            what = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            raise KnowledgeError([Problem(label, 1, 1, f"is {what}, not a regular file")])
+    except OSError as error:
+        os.close(descriptor)
+        raise KnowledgeError([Problem(label, 1, 1, f"cannot read: {_reason(error)}")]) from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        what = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise KnowledgeError([Problem(label, 1, 1, f"is {what}, not a regular file")])
+    return descriptor, info
+
+
+def read_bytes(path: Path, label: str, limit: int) -> bytes:
+    """A regular file's bytes, refusing devices, FIFOs and sockets (without blocking) and files over ``limit``."""
+    descriptor, info = open_regular(path, label)
+    try:
         if info.st_size > limit:
             raise KnowledgeError([Problem(label, 1, 1, _too_big(limit))])
         chunks = []

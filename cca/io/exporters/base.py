@@ -44,11 +44,13 @@ def rows(kb: KnowledgeBase, kind: str) -> Iterator[dict[str, Any]]:
 
 
 def views(kb: KnowledgeBase, kind: str) -> Iterator[tuple[Record, dict[str, Any]]]:
-    """A kind's records with their JSON objects, by id, one at a time."""
-    from cca.core.views import record_view
+    """A kind's records with their JSON objects (as stored), by id, one at a time."""
+    import json
 
-    for record in kb.iter_kind(kind, order="id"):
-        yield record, record_view(record, kb)
+    from cca.core.query import Query, SortKey
+
+    for record, text in kb.select_with_views(Query(kind, sort=(SortKey("id"),))):
+        yield record, json.loads(text)
 
 
 def reference(source: Any) -> str:

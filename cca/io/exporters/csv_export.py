@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def write(kb: KnowledgeBase, directory: Path | None, options: Options, stdout: IO[Any] | None) -> list[Path]:
-    from cca.core.outschema import fields
+    from cca.core.outschema import output_fields as fields
 
     if directory is None:
         raise QueryError("a CSV export is a directory of files, one per kind: give a directory (or use --format json)")

@@ -62,7 +62,7 @@ def _unspaced_terms(*texts: str) -> str:
 
 
 def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
-    from cca.core.outschema import fields
+    from cca.core.outschema import output_fields as fields
 
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA defer_foreign_keys = ON")  # links may name records inserted later

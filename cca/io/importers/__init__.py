@@ -66,11 +66,11 @@ def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
 
 def imports(settings: Settings) -> list[Path]:
     """The knowledge files in the user's knowledge directory (imports among them)."""
-    from cca.io.load import yaml_files
+    from cca.io.load import knowledge_files
 
     if settings.data_dir is None or not settings.data_dir.is_dir():
         return []
-    return yaml_files(settings.data_dir)
+    return knowledge_files(settings.data_dir)
 
 
 def import_aiddata(

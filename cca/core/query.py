@@ -1,0 +1,101 @@
+"""The question as a value: which kind, which filters, in which order, how many, which fields.
+
+A :class:`Query` is built once at the edge (the command line, or a caller of the Python API),
+resolved once by :meth:`cca.core.kb.KnowledgeBase.plan` (names, codes, aliases, regions and
+sector subtrees become ids; each filter becomes an SQL clause, see :mod:`cca.core.filters`)
+and answered by the store. Nothing about it travels as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from cca.core.errors import QueryError
+
+#: What one filter value may be: text (a name, an id), a number (a year, an amount), a flag.
+FilterValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Sort by ``field`` (a JSON field of the kind's output), descending if asked."""
+
+    field: str
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> SortKey:
+        """``usd_2021`` ascending, ``-usd_2021`` descending (``+field`` is ascending too)."""
+        value = text.strip()
+        descending = value.startswith("-")
+        name = value.lstrip("+-").strip().replace("-", "_")
+        if not name:
+            raise QueryError(f"sort {text!r}: name a field, e.g. usd_2021, or -usd_2021 for descending")
+        return cls(name, descending)
+
+    def __str__(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+
+def _values(value: Any) -> tuple[FilterValue, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float, bool)):
+        return (value,)
+    if isinstance(value, Iterable):
+        out = []
+        for item in value:
+            if not isinstance(item, (str, int, float, bool)):
+                raise QueryError(f"a filter value must be text, a number or a flag, not {type(item).__name__}")
+            out.append(item)
+        return tuple(dict.fromkeys(out))
+    raise QueryError(f"a filter value must be text, a number or a flag, not {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question about one kind of record; ``filters`` maps a filter's name to its values (alternatives)."""
+
+    kind: str
+    filters: Mapping[str, tuple[FilterValue, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None
+    fields: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        frozen = {name: tuple(values) for name, values in self.filters.items() if values}
+        object.__setattr__(self, "filters", MappingProxyType(frozen))
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)):
+            raise QueryError("limit: give a whole number of records")
+        if self.limit is not None and self.limit < 1:
+            raise QueryError(f"limit {self.limit}: give a number of records, 1 or more")
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        *,
+        sort: Iterable[SortKey | str] = (),
+        limit: int | None = None,
+        fields: Iterable[str] | None = None,
+        **filters: Any,
+    ) -> Query:
+        """A query from plain values: ``Query.of("project", country="Laos", since=2015, sort=["-usd_2021"])``.
+
+        A filter's value may be one value or several (alternatives); None leaves the filter out.
+        """
+        keys = tuple(key if isinstance(key, SortKey) else SortKey.parse(key) for key in sort)
+        chosen = {name.replace("-", "_"): _values(value) for name, value in filters.items()}
+        return cls(kind, chosen, keys, limit, tuple(fields) if fields is not None else None)
+
+    def where(self, **filters: Any) -> Query:
+        """The same question with more filters (a value replaces the filter's earlier values)."""
+        merged = dict(self.filters)
+        merged.update({name.replace("-", "_"): _values(value) for name, value in filters.items()})
+        return Query(self.kind, merged, self.sort, self.limit, self.fields)
+
+    def get(self, name: str) -> tuple[FilterValue, ...]:
+        return self.filters.get(name, ())
