@@ -293,11 +293,11 @@ def panels(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]], width: int
     inner = max(width - 4, 8)
     out: list[str] = []
     for title, lines in sections:
-        shown_title = visible(title)
-        if cell_width(shown_title) > width - 6:
-            shown_title = _fold(shown_title, width - 7)[0] + "…"
-        heading = f"╭─ {_style(shown_title, BOLD, color)} "
-        out.append(heading + "─" * max(width - 5 - cell_width(shown_title), 0) + "╮")
+        # a long title (a dataset row's) wraps: its first line in the border, the rest under it, inside
+        first, *more = wrap(visible(title), max(width - 6, 1)) or [""]
+        heading = f"╭─ {_style(first, BOLD, color)} "
+        out.append(heading + "─" * max(width - 5 - cell_width(first), 0) + "╮")
+        out += ["│ " + _pad_styled(" " + _style(line, BOLD, color), inner) + " │" for line in more]
         labels = [visible(label) for label, _ in lines if label]
         label_width = min(max((cell_width(label) for label in labels), default=0), max(8, width // 4))
         for label, value in lines:
