@@ -94,6 +94,16 @@ def test_no_color_on_a_terminal_keeps_the_table_and_drops_colour() -> None:
     assert "\x1b[3" not in out and "\x1b[9" not in out
 
 
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a shell for the pipe")
+def test_a_table_in_a_pipe_is_as_wide_as_the_terminal_it_is_run_from() -> None:
+    """`--format table | less`: read on the terminal cca runs in, so drawn to its width."""
+    command = f"{sys.executable} -m cca projects --format table | cat"
+    out = _on_pty(["sh", "-c", command], _pty_env(NO_COLOR="1"), columns=120)
+    rule = [line for line in out.splitlines() if line.startswith(" ─")]
+    assert rule and len(rule[0]) > 100, out
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
 @pytest.mark.skipif(shutil.which("bash") is None or ENTRY is None, reason="needs bash and the installed cca")
 def test_bash_completes_countries_case_insensitively_on_a_terminal(tmp_path: Path) -> None:
     script = tmp_path / "cca.bash"

@@ -32,7 +32,12 @@ class Screen(NamedTuple):
 
 
 def screen() -> Screen:
-    """Read once: COLUMNS (clamped), NO_COLOR, FORCE_COLOR, TERM, and whether stdout is a terminal."""
+    """Read once: COLUMNS (clamped), NO_COLOR, FORCE_COLOR, TERM, and whether stdout is a terminal.
+
+    The width: COLUMNS when set; else the terminal's, where stdout is one; else, for a table sent
+    into a pipe or a file (``--format table | less``), the width of the terminal the person runs
+    cca from (stderr's or stdin's), since that is where it will be read; else 80.
+    """
     from cca.cli.terminal import MAX_WIDTH, MIN_WIDTH
 
     tty = bool(getattr(sys.stdout, "isatty", lambda: False)())
@@ -41,13 +46,21 @@ def screen() -> Screen:
     raw = os.environ.get("COLUMNS", "").strip()
     if raw.isdigit() and int(raw) > 0:
         width = int(raw[:7])
-    elif tty:
-        import shutil
-
-        width = shutil.get_terminal_size((80, 24)).columns
+    else:
+        width = _window(sys.stdout if tty else None) or _window(sys.stderr) or _window(sys.stdin) or 80
     width = max(MIN_WIDTH, min(width, MAX_WIDTH))
     color = (tty or forced) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     return Screen(tty or forced, width, color)
+
+
+def _window(stream: Any) -> int | None:
+    """The width of the terminal ``stream`` is, if it is one (and says a width)."""
+    try:
+        if stream is None or not stream.isatty():
+            return None
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 class Out:
