@@ -5,10 +5,12 @@ so control characters, escape sequences, bidi controls and invisible characters 
 visible escapes, and nothing is ever read as markup. The only escape codes cca writes
 are its own (bold headers), and only when colour is wanted.
 
-Tables lay out by priority: identifiers, dates, numbers and enum values never break,
-short text breaks only between words, prose wraps into what is left. When the width
-is short, the least important columns give way first; below what the essential
-columns need, each record becomes a block of ``key: value`` lines.
+Tables keep the answer (:func:`layout`): identifiers, dates, numbers and enum values
+never break, short text breaks only between words, prose wraps into what is left.
+When the width is short, columns narrow and wrap first; then the least important give
+way, never one that carries the answer, and a line under the table names them; below
+what the essential and answer columns need, each record becomes a block of
+``key: value`` lines, which shows them all.
 
 Drawn here rather than by rich: a table of 600 projects takes rich about 300 ms, this
 module about 20 ms, and importing rich costs every table about 40 ms more at start-up.
