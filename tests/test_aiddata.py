@@ -288,7 +288,10 @@ def test_the_analysts_question(imported: Any) -> None:
 
 def test_money_is_shown_with_its_currency_and_year(imported: Any) -> None:
     table = imported("projects", "--country", "Laos", "--format", "table", env={"COLUMNS": "160"}).stdout
-    assert "US$ 1.71 bn (2021 USD)" in table
+    lines = table.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if "US$ 1.71 bn" in line]
+    assert lines[at + 1][lines[at].index("US$") :].startswith("(2021 USD)"), "the amount over its basis"
+    assert "US$ 1.71 bn (2021 USD)" in imported("projects", "--country", "Laos", "--format", "plain").stdout
     shown = imported("show", "aiddata-990001", "--format", "table", env={"COLUMNS": "120"}).stdout
     assert "US$ 1.71 bn (2021 USD); CNY 9.85 bn; Loan; OOF-like; 2016" in shown
 

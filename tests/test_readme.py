@@ -56,7 +56,7 @@ def test_readme_shows_real_output(cca: Any) -> None:
     block = _console_blocks()[0]
     command, _, shown = block.partition("\n")
     assert command == "$ cca projects --country Laos --format table"
-    actual = cca(*shlex.split(command)[2:], env={"COLUMNS": "100"}).stdout
+    actual = cca(*shlex.split(command)[2:], env={"COLUMNS": "80"}).stdout
     strip = "\n".join(line.rstrip() for line in actual.splitlines()) + "\n"
     assert shown == strip
 

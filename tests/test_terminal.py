@@ -84,14 +84,25 @@ def test_a_terminal_gets_a_coloured_table_as_wide_as_its_window() -> None:
     assert lines[0].startswith("\x1b[1mProjects") or "Projects" in lines[0]
     plain = [line.replace("\x1b[1m", "").replace("\x1b[2m", "").replace("\x1b[0m", "") for line in lines]
     assert max(len(line) for line in plain) <= 90
-    assert any("China-Laos Railway" in line for line in plain)
-    assert any("█" in line for line in plain), "progress is drawn as a bar on a terminal"
+    assert any("China-Laos" in line for line in plain)
+    assert any("█" in line and "54 % overall" in line for line in plain), "progress is drawn as a bar on a terminal"
 
 
 def test_no_color_on_a_terminal_keeps_the_table_and_drops_colour() -> None:
     out = _on_pty([sys.executable, "-m", "cca", "projects", "--country", "Laos"], _pty_env(NO_COLOR="1"), columns=72)
-    assert "China-Laos Railway" in out
+    assert "China-Laos" in out and "54 % overall" in out
+    assert "Not shown at 72 columns: Countries, ID" in " ".join(out.split()), "the note says what is left out"
     assert "\x1b[3" not in out and "\x1b[9" not in out
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a shell for the pipe")
+def test_a_table_in_a_pipe_is_as_wide_as_the_terminal_it_is_run_from() -> None:
+    """`--format table | less`: read on the terminal cca runs in, so drawn to its width, answer kept."""
+    command = f"{sys.executable} -m cca projects --country Laos --format table | cat"
+    out = _on_pty(["sh", "-c", command], _pty_env(NO_COLOR="1"), columns=72)
+    text = " ".join(out.split())
+    assert "54 % overall" in text and "Not shown at 72 columns: Countries, ID" in text, out
+    assert max(len(line) for line in out.splitlines()) <= 72
 
 
 @pytest.mark.skipif(shutil.which("bash") is None or ENTRY is None, reason="needs bash and the installed cca")

@@ -7,7 +7,7 @@ every start-up) stays cheap and this module is imported only when a command runs
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -87,21 +87,28 @@ def _timeline(first: str, last: str) -> Callable[[dict[str, Any]], str]:
     return marker
 
 
-def kind_views(kind: Kind, rows: Sequence[dict[str, Any]]) -> list[View]:
-    """The kind's columns, with the pictures that need the whole answer (bar chart, timeline) filled in."""
+def kind_views(kind: Kind, rows: Sequence[dict[str, Any]], asked: Collection[str] = ()) -> list[View]:
+    """The kind's columns, with the pictures that need the whole answer (bar chart, timeline) filled in.
+
+    ``asked``: the filters the question uses. A column is the answer where the kind declares it
+    so (for those filters, or always); the id is, too, when two records in the answer share a
+    name, since then only the id tells them apart (for ``cca show``).
+    """
+    names = [fold(str(row.get("name") or "")) for row in rows]
+    twins = len(set(names)) < len(names)
     out: list[View] = []
     for column, view in zip(kind.columns, views(kind.columns), strict=True):
         if column.optional and not any(view.cell(row) for row in rows):
             continue  # nothing to show in this answer (no amounts, no dataset): no empty column
+        answer = column.answers(asked) or (twins and column.key == "id")
         if view.style == "bars":
-            out.append(View(view.key, view.header, view.style, view.priority, bars=_count_bars(view.key, rows)))
+            view = View(view.key, view.header, view.style, view.priority, bars=_count_bars(view.key, rows))
         elif view.style == "timeline":
             dated = [str(row["date"]) for row in rows if row.get("date")]
             first, last = (min(dated), max(dated)) if dated else ("", "")
             header = f"{first[:4]}…{last[:4]}" if dated else view.header
-            out.append(View(view.key, header, view.style, view.priority, text=_timeline(first, last)))
-        else:
-            out.append(view)
+            view = View(view.key, header, view.style, view.priority, text=_timeline(first, last))
+        out.append(view._replace(answer=answer))
     return out
 
 
@@ -131,7 +138,7 @@ def list_records(
         out,
         rows,
         lambda: fields(kind.name),
-        kind_views(kind, rows),
+        kind_views(kind, rows, list(query.filters)),
         title=kind.title,
         caption=_caption(kb, rows) if kind.name == "project" else None,
         empty=empty,
@@ -184,11 +191,12 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
         }
         for s in found
     ]
+    # to confirm a link one reads the record's name against the project's id: the name is the answer
     columns = [
         View("curated", "Curated project", "id"),
-        View("score", "Score", "count"),
+        View("score", "Score", "count", 2),
         View("candidate", "Dataset record", "id"),
-        View("candidate_name", "Its name", "prose", 2),
+        View("candidate_name", "Its name", "prose", answer=True),
     ]
     listing(
         out,
@@ -266,7 +274,7 @@ def finance_stats(
     columns += [
         View("records", "Records", "count"),
         View("with_amount", "With amount", "count", 3),
-        View(chosen, header, "bars", bars=bar),
+        View(chosen, header, "bars", bars=bar, answer=True),
     ]
     caption = f"Sums of {MEASURES[chosen]} over {basis}"
     if stats.not_for_aggregates and not all_rows:

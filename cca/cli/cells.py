@@ -195,7 +195,8 @@ def timeline_marker(date: str | None, first: str, last: str, width: int = 20) ->
 class Style(NamedTuple):
     """How a column style reads: its text, and how a table may lay it out.
 
-    ``wrap``: "never" (ids, dates, numbers, enum values: never broken), "words" (short
+    ``wrap``: "never" (ids, dates, numbers, enum values: never broken), "units" (lines
+    of such values, broken only between them: a status and its date), "words" (short
     text, broken only between words) or "prose" (long text, wrapped to the space left).
     """
 
@@ -226,7 +227,7 @@ STYLES: dict[str, Style] = {
     "list": Style(_list, "words"),
     "status": Style(
         lambda r, k: "\n".join(status_lines(r)),
-        "never",
+        "units",
         line=lambda r, k: ", ".join(status_lines(r)),
     ),
     "progress": Style(lambda r, k: "\n".join(progress_text(p) for p in r.get("progress") or ()), "words", bars=True),
@@ -247,7 +248,8 @@ STYLES: dict[str, Style] = {
     "yesno": Style(lambda r, k: "yes" if r.get(k) else "no", "never"),
     "bars": Style(_field, "never", bars=True),
     "timeline": Style(lambda r, k: str(r.get(k, "")), "never"),
-    "usd": Style(lambda r, k: usd_total(r), "never"),
+    # the amount over its basis: as tall as the status beside it, and half as wide as on one line
+    "usd": Style(lambda r, k: usd_total(r).replace(" (", "\n("), "never", line=lambda r, k: usd_total(r)),
     "regions": Style(lambda r, k: region_names(r.get(k)), "words"),
     "provenance": Style(lambda r, k: provenance(r), "words", line=lambda r, k: provenance(r).replace("\n", "; ")),
     "money": Style(lambda r, k: money(r[k], "USD", "2021 USD") if isinstance(r.get(k), (int, float)) else "", "never"),

@@ -31,7 +31,12 @@ class Screen(NamedTuple):
 
 
 def screen() -> Screen:
-    """Read once: COLUMNS (clamped), NO_COLOR, FORCE_COLOR, TERM, and whether stdout is a terminal."""
+    """Read once: COLUMNS (clamped), NO_COLOR, FORCE_COLOR, TERM, and whether stdout is a terminal.
+
+    The width: COLUMNS when set; else the terminal's, where stdout is one; else, for a table sent
+    into a pipe or a file (``--format table | less``), the width of the terminal the person runs
+    cca from (stderr's or stdin's), since that is where it will be read; else 80.
+    """
     from cca.cli.terminal import MAX_WIDTH, MIN_WIDTH
 
     tty = bool(getattr(sys.stdout, "isatty", lambda: False)())
@@ -40,13 +45,21 @@ def screen() -> Screen:
     raw = os.environ.get("COLUMNS", "").strip()
     if raw.isdigit() and int(raw) > 0:
         width = int(raw[:7])
-    elif tty:
-        import shutil
-
-        width = shutil.get_terminal_size((80, 24)).columns
+    else:
+        width = _window(sys.stdout if tty else None) or _window(sys.stderr) or _window(sys.stdin) or 80
     width = max(MIN_WIDTH, min(width, MAX_WIDTH))
     color = (tty or forced) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     return Screen(tty or forced, width, color)
+
+
+def _window(stream: Any) -> int | None:
+    """The width of the terminal ``stream`` is, if it is one (and says a width)."""
+    try:
+        if stream is None or not stream.isatty():
+            return None
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 class Out:
@@ -108,6 +121,8 @@ class View(NamedTuple):
     priority: int = 1
     text: Callable[[dict[str, Any]], str] | None = None
     bars: Callable[[dict[str, Any]], list[tuple[float, str]]] | None = None
+    #: It carries the answer to this question: a table keeps it at every width it is drawn at.
+    answer: bool = False
 
     def cell(self, row: dict[str, Any]) -> str:
         return self.text(row) if self.text is not None else cells.style(self.style).text(row, self.key)
@@ -135,14 +150,17 @@ def views(columns: Sequence[Column]) -> list[View]:
                     for p in row.get("progress") or ()
                 ]
 
-        out.append(View(column.key, column.header, column.style, column.priority, bars=bars))
+        out.append(View(column.key, column.header, column.style, column.priority, bars=bars, answer=column.answer))
     return out
 
 
 def field_views(fields: Sequence[str], columns: Sequence[View]) -> list[View]:
-    """Columns for ``--fields``: the kind's own where one shows that field, else the field as text."""
+    """Columns for ``--fields``: the kind's own where one shows that field, else the field as text.
+
+    Each is the answer, since it was asked for by name: a table keeps them all (or becomes blocks).
+    """
     by_key = {view.key: view for view in columns}
-    return [by_key.get(name) or View(name, name, "text") for name in fields]
+    return [(by_key.get(name) or View(name, name, "text"))._replace(answer=True) for name in fields]
 
 
 def listing(
@@ -328,9 +346,38 @@ def human_table(
                 style.wrap,
                 view.priority,
                 [view.bars(row) for row in rows] if view.bars is not None else None,
+                key=view.key,
+                answer=view.answer,
             )
         )
-    return table(title, cols, caption, out.shown.width, out.shown.color)
+    first = columns[0].key if columns else ""
+    shown = out.shown
+
+    def hint(left: Sequence[Col], full: int) -> str:
+        return hidden([(col.key, col.header) for col in left], first, shown.width, full)
+
+    return table(title, cols, caption, shown.width, shown.color, hint)
+
+
+def hidden(left: Sequence[tuple[str, str]], first: str, width: int, full: int) -> str:
+    """The line under a table that left columns out: which (key, header), and the three ways to see them.
+
+    It belongs to the table, on stdout under it like the caption: it says what this drawing of the
+    answer leaves out, so it goes wherever the table goes (a pager, a file). Plain, JSON and CSV
+    leave nothing out and never carry it.
+    """
+    from cca.cli.terminal import MAX_WIDTH
+
+    keys = [key for key, _ in left]
+    # a header that is no word (a timeline's "2020…2021", "#") is named by its field
+    names = [header if any(c.isalpha() for c in header) else key for key, header in left]
+    picked = [*(["id"] if "id" in keys else []), *(k for k in dict.fromkeys([first, *keys]) if k != "id")]
+    wider = f"at {full} columns" if full <= MAX_WIDTH else "on a wider terminal"
+    # the field list last, so that it copies whole (and a narrow terminal folds nothing after it)
+    return (
+        f"Not shown at {width} columns: {', '.join(names)} — see {'them' if len(left) > 1 else 'it'} "
+        f"{wider}, with --format plain, or with --fields {','.join(picked)}"
+    )
 
 
 def sections(out: Out, fmt: str, parts: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> str:

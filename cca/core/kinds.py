@@ -256,8 +256,15 @@ KINDS.register(
             Column("name", "Project", "name"),
             Column("countries", "Countries", "list", priority=2),
             Column("status", "Status", "status"),
-            Column("progress", "Progress", "progress", priority=3),
-            Column("financing", "Financing", "usd", priority=2, optional=True),
+            Column("progress", "Progress", "progress", optional=True, answer=True),
+            Column(
+                "financing",
+                "Financing",
+                "usd",
+                priority=2,
+                optional=True,
+                answer_when=("min_usd", "max_usd", "financier", "cofinancier", "since", "until"),
+            ),
             Column("id", "ID", "id", priority=3),
         ),
         derived={

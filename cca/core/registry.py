@@ -11,7 +11,7 @@ entry (the ``schema`` field, for a kind that is not in ``knowledge.schema.json``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -50,6 +50,11 @@ class Column(NamedTuple):
     ``priority`` 1 columns are always shown; higher numbers give way first when the
     terminal is narrow. ``key`` is the output field the column shows. An ``optional``
     column is left out of an answer in which every cell of it is empty.
+
+    An ``answer`` column carries what the listing is asked for (a project's progress): a
+    table keeps it whatever its priority, and becomes one block per record rather than
+    drop it. ``answer_when`` names the filters that make it the answer to the question
+    that uses them (financing, when a listing is filtered on money).
     """
 
     key: str
@@ -57,6 +62,12 @@ class Column(NamedTuple):
     style: str = "text"
     priority: int = 1
     optional: bool = False
+    answer: bool = False
+    answer_when: tuple[str, ...] = ()
+
+    def answers(self, asked: Collection[str]) -> bool:
+        """Whether this column carries the answer to a question that uses the filters ``asked``."""
+        return self.answer or any(name in asked for name in self.answer_when)
 
 
 class ViewContext(Protocol):
