@@ -29,6 +29,8 @@ from cca.io.yaml import Position, YamlList, YamlMap
 
 #: Deepest a sector or organisation hierarchy may go.
 MAX_HIERARCHY_DEPTH = 32
+#: How far (in characters) an attribution may stand from the quote it attributes.
+ATTRIBUTION_REACH = 300
 
 Step = str | int
 
@@ -218,7 +220,10 @@ class Checker:
         self._deferred: list[_Ref] = []
         self._parents: dict[str, dict[str, tuple[str, Where]]] = {}
         self._updates: list[tuple[Mapping[str, Any], Where, Where | None, Where | None]] = []
-        self._quotes: list[tuple[str, str, Where]] = []
+        self._quotes: list[tuple[str, str, Where, str | None, Where | None]] = []
+        self._reports: dict[str, bool] = {}  # report source id -> it has a url of its own
+        self._early_quotes: list[tuple[str, Where]] = []  # quotes citing a source not yet seen
+        self._bare: list[tuple[str, bool, Where]] = []  # evidence with no quote and no record
         self._source_files: dict[str, tuple[str | None, Where]] = {}
         self._codes: dict[tuple[str, str], tuple[str, Where]] = {}
         self._names: dict[str, tuple[str, Where]] = {}
@@ -252,6 +257,7 @@ class Checker:
         return {
             "ids": self.ids,
             "sources": self._source_files,
+            "reports": self._reports,
             "codes": self._codes,
             "names": self._names,
             "projects": self._project_countries,
@@ -266,6 +272,8 @@ class Checker:
             "quotes": self._quotes,
             "figures": self._figure_about,
             "locators": self._locators,
+            "early_quotes": self._early_quotes,
+            "bare": self._bare,
         }
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -308,6 +316,13 @@ class Checker:
                 )
         if kind.name == "source" and isinstance(record.get("dataset"), Mapping):
             self._datasets[record_id] = id_where
+        elif kind.name == "source" and record.get("type") == "report":
+            self._reports[record_id] = isinstance(record.get("url"), str)
+            if "file" in record:
+                self.problem(
+                    self._where(loc, node, "file"),
+                    f"file: source {record_id!r} is a report: cca never checks or stores its words, so it has no file",
+                )
         elif kind.name == "source":
             self._source_files[record_id] = (
                 record.get("file"),
@@ -424,22 +439,39 @@ class Checker:
                 self._reference(other, "same_as", "project", loc, node, ("same_as", index))
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
-        """A quote from a text, or a locator (record, url) into a dataset: one of the two, and resolvable."""
+        """A quote from a text, or a locator: a dataset row (record, url) or a report's page (url). One, resolvable."""
         source = entry.get("source")
         if not isinstance(source, str):
             return
         self._reference(source, "source", "source", loc, node, (*path, "source"))
-        quote, record = entry.get("quote"), entry.get("record")
-        if quote is None and record is None:
-            self.problem(
-                self._where(loc, node, *path), "evidence needs a quote (from a text) or a record (a dataset row)"
-            )
-        elif quote is not None and (record is not None or entry.get("url") is not None):
+        quote, record, url = entry.get("quote"), entry.get("record"), entry.get("url")
+        attribution = entry.get("attribution")
+        if quote is not None and (record is not None or url is not None):
             self.problem(self._where(loc, node, *path), "evidence is a quote or a locator (record, url), not both")
+        elif quote is not None:
+            where = self._where(loc, node, *path, "quote")
+            if source in self._reports:
+                self._quoted_report(source, where)
+            elif source not in self.ids:  # defined further on: decided when every source is known
+                self._early_quotes.append((source, where))
+            if self.sources_dir is not None and isinstance(quote, str):
+                said = attribution if isinstance(attribution, str) else None
+                said_where = self._where(loc, node, *path, "attribution") if said is not None else None
+                self._quotes.append((source, quote, where, said, said_where))
         elif record is not None:
             self._locators.append((source, self._where(loc, node, *path, "record")))
-        elif self.sources_dir is not None and isinstance(quote, str):
-            self._quotes.append((source, quote, self._where(loc, node, *path, "quote")))
+        else:  # a report's locator, if the source is a report: known once every source is
+            self._bare.append((source, url is not None, self._where(loc, node, *path, *(("url",) if url else ()))))
+        if attribution is not None and quote is None:
+            self.problem(
+                self._where(loc, node, *path, "attribution"),
+                "attribution: an attribution goes with the quote it attributes",
+            )
+
+    def _quoted_report(self, source: str, where: Where) -> None:
+        self.problem(
+            where, f"quote: source {source!r} is a report: cite it by url, never by its words (cca stores none of them)"
+        )
 
     # -- across records -----------------------------------------------------------------------------
 
@@ -468,11 +500,32 @@ class Checker:
                         where, f"countries: the figure is about project {subject!r}, which also concerns {missing}"
                     )
         for source, where in self._locators:
-            if source in self.ids and source not in self._datasets:
+            if source in self._reports:
+                self.problem(where, f"record: source {source!r} is a report, not a dataset: cite it by url")
+            elif source in self.ids and source not in self._datasets:
                 self.problem(where, f"record: source {source!r} is not a dataset; a text is cited by a quote")
+        for source, where in self._early_quotes:
+            if source in self._reports:
+                self._quoted_report(source, where)
+        for source, has_url, where in self._bare:
+            self._locator_only(source, has_url, where)
         if self.sources_dir is not None:
             self._check_quotes(self.sources_dir)
         return self.pending
+
+    def _locator_only(self, source: str, has_url: bool, where: Where) -> None:
+        """Evidence with neither quote nor record: a report's page, or nothing a reader could check."""
+        if source not in self.ids:
+            return  # the unknown source is reported already
+        if source in self._reports:
+            if not has_url and not self._reports[source]:
+                self.problem(where, f"evidence from report {source!r} needs a url (here or on the source)")
+        elif source in self._datasets:
+            self.problem(where, f"evidence from dataset {source!r} needs a record (the id of its row)")
+        elif has_url:
+            self.problem(where, f"url: source {source!r} is not a report; a text is cited by a quote")
+        else:
+            self.problem(where, "evidence needs a quote (from a text), a record (a dataset row) or a url (a report)")
 
     def _resolve_reference(self, ref: _Ref) -> None:
         found = self.ids.get(ref.value)
@@ -541,10 +594,40 @@ class Checker:
                 reason = getattr(error, "strerror", None) or str(error)
                 self.problem(where, f"cannot read source text {path}: {reason}")
                 texts[source_id] = None
-        for source, quote, where in self._quotes:
+        for source, quote, where, said, said_where in self._quotes:
             text = texts.get(source)
-            if text is not None and fold_space(quote) not in text:
+            if text is None:
+                continue
+            words = fold_space(quote)
+            if words not in text:
                 self.problem(where, f"quote not found verbatim in source {source!r}: {_preview(quote)}")
+            elif said is not None and said_where is not None:
+                attribution = fold_space(said)
+                if attribution not in text:
+                    self.problem(said_where, f"attribution not found verbatim in source {source!r}: {_preview(said)}")
+                elif not _near(text, words, attribution, ATTRIBUTION_REACH):
+                    self.problem(
+                        said_where,
+                        f"attribution {_preview(said)} is not within {ATTRIBUTION_REACH} characters of its quote "
+                        f"in source {source!r}",
+                    )
+
+
+def _spans(text: str, part: str) -> Iterator[tuple[int, int]]:
+    start = text.find(part)
+    while start != -1:
+        yield start, start + len(part)
+        start = text.find(part, start + 1)
+
+
+def _near(text: str, quote: str, attribution: str, reach: int) -> bool:
+    """Some occurrence of the attribution stands within ``reach`` characters of some occurrence of the quote."""
+    quoted = list(_spans(text, quote))
+    return any(
+        max(a_start - q_end, q_start - a_end) <= reach
+        for a_start, a_end in _spans(text, attribution)
+        for q_start, q_end in quoted
+    )
 
 
 def _preview(text: str) -> str:
