@@ -317,6 +317,7 @@ def test_overview_without_arguments(cca: Any) -> None:
     assert result.exit_code == 0
     assert "11 projects" in result.stdout and "cca projects --country Laos" in result.stdout
     assert "Source: China-ASEAN Panorama, 2021-03-04" in result.stdout
+    assert "Reports: " in result.stdout and result.stdout.count("Source: ") == 1  # reports counted, not listed
 
 
 def test_version(cca: Any) -> None:

@@ -698,8 +698,15 @@ def overview(kb: KnowledgeBase) -> None:
     counts = kb.counts()
     lines = ["cca — China–ASEAN cooperation, from source-cited facts", ""]
     lines.append("Knowledge: " + ", ".join(_plural(n, KINDS[k]) for k, n in counts.items() if n))
+    reports = []
     for source in kb.of_kind("source"):
-        lines.append(f"Source: {source.get('publisher')}, {source.get('date')} — {source.get('title')}")
+        if source.get("type") == "report":
+            reports.append(str(source.get("date") or ""))
+        else:
+            lines.append(f"Source: {source.get('publisher')}, {source.get('date')} — {source.get('title')}")
+    if reports:  # cited for later facts and dates, by address: counted here, listed by `cca sources`
+        span = f"{min(reports)} to {max(reports)}" if len(reports) > 1 else reports[0]
+        lines.append(f"Reports: {len(reports)} public report{'s' if len(reports) > 1 else ''}, {span} (cca sources)")
     lines += [
         "",
         "Try:",
