@@ -351,7 +351,7 @@ def test_a_link_to_nothing_is_refused(imported: Any, data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("evidence", "message"),
     [
-        ("{source: test-source}", "evidence needs a quote (from a text) or a record (a dataset row)"),
+        ("{source: test-source}", "evidence needs a quote (from a text), a record (a dataset row) or a url (a report)"),
         ("{source: test-source, record: '1'}", "record: source 'test-source' is not a dataset"),
         ("{source: test-source, quote: the test railway, record: '1'}", "is a quote or a locator"),
     ],

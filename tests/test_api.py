@@ -29,8 +29,9 @@ def test_projects_match_the_command(kb: KnowledgeBase, cca: Any) -> None:
     projects: list[Project] = kb.projects(country="Laos")
     assert _ids(projects) == _cli_ids(cca, "projects", "--country", "Laos") == ["china-laos-railway"]
     status = projects[0].status
-    assert status is not None and status.value == "under-construction"
-    assert status.evidence[0].quote == "completing 54% of the China-Laos Railway"
+    assert status is not None and (status.value, status.as_of) == ("operational", "2023-04-13")
+    assert status.evidence[0].quote is None and status.evidence[0].url  # a later report, cited by its address
+    assert projects[0].status_history[0].evidence[0].quote == "completing 54% of the China-Laos Railway"
     assert _ids(kb.projects(sector="railway", status="under-construction")) == _cli_ids(
         cca, "projects", "--sector", "railway", "--status", "under-construction"
     )

@@ -36,7 +36,7 @@ def test_sqlite_answers_the_laos_question(database: Path) -> None:
             "JOIN project_countries pc ON pc.project_id = p.id "
             "JOIN countries c ON c.id = pc.country_id WHERE c.iso2 = 'LA'"
         ).fetchall()
-    assert rows == [("China-Laos Railway", "under-construction", "2021-03-04")]
+    assert rows == [("China-Laos Railway", "operational", "2023-04-13")]
 
 
 def test_sqlite_has_fts_foreign_keys_indexes_and_json_names(database: Path, kb: KnowledgeBase) -> None:

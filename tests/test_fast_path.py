@@ -163,7 +163,7 @@ def test_gh_json_fields_become_fields(argv: list[str], expected: list[str]) -> N
 
 @pytest.mark.parametrize("form", [["--json", "id,status"], ["--json=id,status"], ["--json", "--fields", "id,status"]])
 def test_gh_json_fields_print_the_same_on_both_paths(cca: Any, form: list[str]) -> None:
-    wanted = [{"id": "china-laos-railway", "status": "under-construction"}]
+    wanted = [{"id": "china-laos-railway", "status": "operational"}]
     assert cca("projects", "-c", "Laos", *form).json() == wanted
     process = subprocess.run(
         [sys.executable, "-m", "cca", "projects", "-c", "Laos", *form], capture_output=True, text=True, check=False

@@ -15,6 +15,7 @@ from cca.core.model import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_FILE = "china-asean-panorama-2021-03-04-four-new-aspects.txt"
+ARTICLE = "panorama-2021-03-04-four-new-aspects"
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,9 @@ def _quotes(kb: KnowledgeBase) -> list[str]:
 
     def walk(value: object) -> None:
         if isinstance(value, dict):
-            if isinstance(value.get("quote"), str):
-                found.append(fold_space(value["quote"]))
+            for key in ("quote", "attribution"):  # an attribution is the article's words too
+                if isinstance(value.get(key), str):
+                    found.append(fold_space(value[key]))
             for item in value.values():
                 walk(item)
         elif isinstance(value, list):
@@ -108,14 +110,107 @@ def test_every_named_project_is_a_project(kb: KnowledgeBase) -> None:
 def test_progress_figures_of_the_article(kb: KnowledgeBase) -> None:
     laos = kb.get("china-laos-railway")
     assert isinstance(laos, Project)
-    assert {(p.metric, p.value, p.unit, p.as_of, p.reported) for p in laos.progress} == {
+    assert {(p.metric, p.value, p.unit, p.as_of, p.reported) for p in laos.progress if p.source == ARTICLE} == {
         ("overall", 54, "percent", None, "2021-03-04"),  # undated in the article: reported, not as of
         ("track-laying", 40, "percent", None, "2021-03-04"),
     }
     jakarta = kb.get("jakarta-bandung-high-speed-railway")
     assert isinstance(jakarta, Project)
-    (civil,) = jakarta.progress
+    (civil,) = [p for p in jakarta.progress if p.source == ARTICLE]
     assert (civil.value, civil.unit, civil.qualifier) == (70, "percent", "about")
+
+
+# -- later reports: the article's projects brought up to date ---------------------------------------------------
+
+#: No public report of a later stage was found for these (their notes say so).
+NOTHING_LATER = {"china-cambodia-agricultural-promotion-center"}
+
+
+def _reports(kb: KnowledgeBase) -> set[str]:
+    return {s.id for s in kb.of_kind("source") if s.get("type") == "report"}
+
+
+def test_every_project_of_the_article_has_a_later_report_or_says_why_not(kb: KnowledgeBase) -> None:
+    reports = _reports(kb)
+    projects = [r for r in kb.of_kind("project") if isinstance(r, Project) and r.get("name")]
+    assert len(projects) == 11
+    for project in projects:
+        observed = {e.source for o in [*project.status_history, *project.progress] for e in o.evidence}
+        if project.id in NOTHING_LATER:
+            assert not observed & reports and "No public report" in (project.notes or ""), project.id
+        else:
+            assert observed & reports, f"{project.id}: no observation from a later report"
+            assert ARTICLE in observed, f"{project.id}: the article's observations stay as history"
+
+
+def test_report_sources_are_cited_by_address_only(kb: KnowledgeBase) -> None:
+    reports = [s for s in kb.of_kind("source") if s.get("type") == "report"]
+    assert len(reports) >= 11
+    for source in reports:
+        assert source.get("url", "").startswith("http") and "file" not in source.data, source.id
+        assert source.get("title") and source.get("publisher") and source.get("date"), source.id
+    for record in (kb.get(i) for i in kb.all_ids()):
+        assert record is not None
+        observations = [*record.get("status", ()), *record.get("progress", ())]
+        for item in [*record.get("evidence", ()), *(e for o in observations for e in o["evidence"])]:
+            if item["source"] in {s.id for s in reports}:
+                assert set(item) == {"source", "url"} and item["url"].startswith("http"), (record.id, item)
+
+
+def test_the_china_laos_railway_is_open_and_its_2021_status_stays_as_history(kb: KnowledgeBase) -> None:
+    laos = kb.get("china-laos-railway")
+    assert isinstance(laos, Project)
+    history = [(o.value, o.as_of, o.source) for o in laos.status_history]
+    assert history[0] == ("under-construction", None, ARTICLE)
+    assert ("operational", "2021-12-03", "cgtn-2021-12-04") in history
+    assert laos.status is not None and laos.status.value == "operational"
+
+
+def test_where_reports_disagree_both_observations_say_so(kb: KnowledgeBase) -> None:
+    disagreeing: dict[str, int] = {}
+    for project in kb.of_kind("project"):
+        assert isinstance(project, Project)
+        for observation in [*project.status_history, *project.progress]:
+            if "disagree" in (observation.notes or ""):
+                disagreeing[project.id] = disagreeing.get(project.id, 0) + 1
+    assert {"jakarta-bandung-high-speed-railway", "malaysia-eastern-coastal-railway"} <= set(disagreeing)
+    assert all(count >= 2 for name, count in disagreeing.items() if name != "china-thailand-railway-phase-one")
+
+
+# -- region-wide records and attributed words -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "record_id",
+    [
+        "rcep",
+        "china-asean-free-trade-area",
+        "china-asean-joint-declaration-production-capacity-cooperation",
+        "china-asean-dialogue-relations",
+        "asean-development-plan",
+        "china-asean-production-capacity-investment-cooperation-forum",
+        "china-asean-fta-10th-anniversary",
+        "china-asean-dialogue-30th-anniversary",
+        "asean",
+    ],
+)
+def test_region_wide_records_name_the_region(kb: KnowledgeBase, record_id: str) -> None:
+    record = kb.get(record_id)
+    assert record is not None and record.get("regions") == ["asean"], record_id
+
+
+def test_a_persons_words_hold_no_attribution(kb: KnowledgeBase) -> None:
+    said = re.compile(r"\b(said|According to|put forward)\b")
+    for statement in kb.of_kind("statement"):
+        if statement.get("person") is None:
+            continue  # narration: the source's own words, quotation marks and all
+        for evidence in statement.evidence:
+            assert evidence.quote is None or not said.search(evidence.quote), (statement.id, evidence.quote)
+            assert evidence.quote is None or "”" not in evidence.quote, (statement.id, evidence.quote)
+    by_id = {s.id: [e.attribution for e in s.evidence if e.attribution] for s in kb.of_kind("statement")}
+    assert by_id["qin-rupei-on-win-win-cooperation"] == ["said Qin Rup"]
+    assert by_id["ning-jizhe-on-steady-progress"] == ["According to Ning Jizhe"]
+    assert by_id["qin-rupei-on-guangxi-overseas-investment"] == ["said Qin Rupei"]
 
 
 @pytest.mark.parametrize("value", [54, 40, 70, 3.5, 32, 80, 15, 10, 30, 17, 5, 4])

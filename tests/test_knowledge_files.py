@@ -14,23 +14,23 @@ from cca.core.model import Project
 UPDATE = """\
 format: 1
 sources:
-  - id: later-report-2022
+  - id: later-report-2026
     title: A later report
     publisher: Somebody
-    date: "2022-01-10"
+    date: "2026-01-10"
 updates:
   - id: china-laos-railway
     aliases: [Boten–Vientiane railway]
     status:
-      - value: operational
-        as_of: "2021-12-03"
-        evidence: [{source: later-report-2022, quote: "The railway opened on 3 December 2021."}]
+      - value: suspended
+        as_of: "2026-01-03"
+        evidence: [{source: later-report-2026, quote: "Trains stopped on 3 January 2026."}]
     progress:
       - metric: overall
         value: 100
         unit: percent
-        as_of: "2021-12-03"
-        evidence: [{source: later-report-2022, quote: "The railway opened on 3 December 2021."}]
+        as_of: "2026-01-03"
+        evidence: [{source: later-report-2026, quote: "Trains stopped on 3 January 2026."}]
 """
 
 
@@ -45,28 +45,29 @@ def test_an_update_adds_observations_and_keeps_the_history(update_file: Path) ->
     kb = cca.load(extra=[update_file])
     railway = kb.get("china-laos-railway")
     assert isinstance(railway, Project)
-    assert [(o.value, o.as_of) for o in railway.status_history] == [
-        ("under-construction", None),
-        ("operational", "2021-12-03"),
-    ]
-    assert railway.status is not None and railway.status.value == "operational"
+    history = [(o.value, o.as_of) for o in railway.status_history]
+    assert history[0] == ("under-construction", None)  # the article's, kept as history
+    assert ("operational", "2021-12-03") in history  # the bundled reports'
+    assert history[-1] == ("suspended", "2026-01-03")
+    assert railway.status is not None and railway.status.value == "suspended"
     assert [p.value for p in railway.progress if p.metric == "overall"] == [54, 100]
     assert "Boten–Vientiane railway" in railway.aliases
 
 
 def test_updates_show_in_the_cli_with_their_dates(cca: Any, update_file: Path) -> None:
     rows = cca("--knowledge", str(update_file), "projects", "-c", "Laos", "--json").json()
-    assert rows[0]["status"] == "operational" and rows[0]["status_as_of"] == "2021-12-03"
-    assert rows[0]["status_source"] == "later-report-2022"
-    assert [o["value"] for o in rows[0]["status_history"]] == ["under-construction", "operational"]
+    assert rows[0]["status"] == "suspended" and rows[0]["status_as_of"] == "2026-01-03"
+    assert rows[0]["status_source"] == "later-report-2026"
+    values = [o["value"] for o in rows[0]["status_history"]]
+    assert values[0] == "under-construction" and values[-1] == "suspended"
     plain = cca("projects", "-c", "Laos", env={"CCA_KNOWLEDGE": str(update_file)}).stdout
-    assert "operational, as of 2021-12-03 (reported 2022-01-10)" in plain
-    assert "100 % overall, as of 2021-12-03 (reported 2022-01-10)" in plain
+    assert "suspended, as of 2026-01-03 (reported 2026-01-10)" in plain
+    assert "100 % overall, as of 2026-01-03 (reported 2026-01-10)" in plain
 
 
 def test_a_directory_of_files_works(cca: Any, update_file: Path) -> None:
     rows = cca("projects", "-c", "LA", "--json", env={"CCA_KNOWLEDGE": str(update_file.parent)}).json()
-    assert rows[0]["status"] == "operational"
+    assert rows[0]["status"] == "suspended"
 
 
 def test_update_of_an_unknown_record_is_reported(tmp_path: Path) -> None:

@@ -129,14 +129,43 @@ def _ids(run: Any) -> list[str]:
     return _DATASET_IDS
 
 
+def _prose_words() -> set[str]:
+    """Hyphenated words the knowledge's own text uses ("high-speed" in a report's title): words, not cut ids."""
+    kb = load()
+    words: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            words.update(token.strip("[](),;:“”‘’'\"") for token in value.split() if "-" in token)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for record_id in kb.all_ids():
+        record = kb.get(record_id)
+        if record is not None:
+            walk({key: value for key, value in record.data.items() if key != "id"})
+    return words
+
+
+_PROSE = _prose_words()
+
+
 def _broken(text: str, whole: list[str]) -> list[str]:
-    """Tokens that are a proper beginning of an id (or status, or date) and not a whole one."""
+    """Tokens that are a proper beginning of an id (or status, or date) and not a whole one, nor a word of the text."""
     tokens = {token.strip("[](),;:“”") for token in text.replace("│", " ").split()}
     complete = set(whole)
     return sorted(
         token
         for token in tokens
-        if len(token) >= 6 and "-" in token and token not in complete and any(w.startswith(token) for w in whole)
+        if len(token) >= 6
+        and "-" in token
+        and token not in complete
+        and token not in _PROSE
+        and any(w.startswith(token) for w in whole)
     )
 
 

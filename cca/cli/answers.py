@@ -7,6 +7,7 @@ every start-up) stays cheap and this module is imported only when a command runs
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -29,17 +30,24 @@ from cca.version import __version__
 
 
 def _caption(kb: KnowledgeBase, rows: Sequence[dict[str, Any]]) -> str | None:
-    """Name the sources behind the status and progress shown, so dates are never mistaken for today."""
+    """Name the sources behind the status and progress shown, so dates are never mistaken for today.
+
+    One entry per publisher, with the dates of its reports, oldest publisher first: a 2021 article
+    and the later reports that brought a project up to date read in order.
+    """
     used = sorted(
         {str(row["status_source"]) for row in rows if row.get("status_source")}
         | {str(p["source"]) for row in rows for p in row.get("progress") or () if p.get("source")}
     )
     if not used:
         return None
-    names = []
+    dated: dict[str, set[str]] = {}
     for source_id in used:
         source = kb.get(source_id)
-        names.append(f"{source.get('publisher')}, {source.get('date')}" if source else source_id)
+        publisher, date = (str(source.get("publisher")), source.get("date")) if source else (source_id, None)
+        dated.setdefault(publisher, set()).update([str(date)] if date else [])
+    ordered = sorted(dated.items(), key=lambda item: (min(item[1], default=""), item[0]))
+    names = [", ".join([publisher, *sorted(dates)]) for publisher, dates in ordered]
     return "Status and progress as reported on the dates shown; source: " + "; ".join(names) + "."
 
 
@@ -324,10 +332,12 @@ def lookup(kb: KnowledgeBase, text: str) -> Record:
 
 
 def _evidence_line(item: dict[str, Any]) -> str:
+    """A quote (with its attribution beside it), or a locator: a dataset row, a report's page."""
     if item.get("quote"):
-        return f"“{item['quote']}” [{item['source']}]"
+        return f"{cells.attributed(item['quote'], item.get('attribution'))} [{item['source']}]"
     parts = [f"record {item['record']}" if item.get("record") else None, item.get("url")]
-    return f"{', '.join(p for p in parts if p)} [{item['source']}]"
+    located = ", ".join(p for p in parts if p)
+    return f"{located} [{item['source']}]" if located else f"[{item['source']}]"
 
 
 def _value_lines(value: Any, label: str) -> list[tuple[str, str]]:
@@ -370,6 +380,8 @@ _APART = {
     "country_codes",
     "country_code",
     "quotes",
+    "attribution",
+    "speaker",
     "person_name",
     "financing",
     "parties",
@@ -378,13 +390,25 @@ _APART = {
 }
 
 
+def _observed(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """An observation's evidence, then its notes (where reports disagree, they say so)."""
+    lines = [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+    if item.get("notes"):
+        lines.append(("  note", str(item["notes"])))
+    return lines
+
+
 def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     head: list[tuple[str, str]] = [("kind", record.kind), ("id", record.id)]
     if view.get("status"):
         head.append(("status", ", ".join(cells.status_lines(view))))
     if record.kind == "statement":
         head.append(("said by", cells.speaker(view)))
-        head += [("words", cells.quoted(q)) for q in view.get("quotes") or ()]
+        for item in view.get("evidence") or ():
+            if item.get("quote"):
+                head.append(("words", cells.quoted(item["quote"])))
+                if item.get("attribution"):
+                    head.append(("attributed", str(item["attribution"])))
     for key, value in view.items():
         if key not in _APART:
             head += _value_lines(value, key)
@@ -395,13 +419,13 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
         lines = []
         for item in history:
             lines.append(("", f"{item['value']}, {cells.when(item.get('as_of'), item.get('reported'))}"))
-            lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+            lines += _observed(item)
         parts.append(("Status over time", lines))
     if view.get("progress"):
         lines = []
         for item in view["progress"]:
             lines.append(("", cells.progress_text(item)))
-            lines += [("  ↳", _evidence_line(e)) for e in item.get("evidence") or ()]
+            lines += _observed(item)
         parts.append(("Progress", lines))
     parts += _finance_sections(kb, record, view)
     if view.get("actions"):
@@ -590,25 +614,29 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
     """A brief a journalist can paste: headline facts, projects, every other section, numbered citations."""
     from cca.cli.output import markdown_escape as md
 
-    citations: dict[tuple[str, str], int] = {}
+    citations: dict[tuple[str, str, str], int] = {}  # (source, quote or "", locator or "") -> number
 
-    def cite(row: dict[str, Any]) -> str:
-        numbers = []
-        for item in row.get("evidence") or ():
-            key = (item["source"], item.get("quote") or item.get("url") or item.get("record") or "")
-            numbers.append(citations.setdefault(key, len(citations) + 1))
+    def cite(row: dict[str, Any], *, observed: bool = False) -> str:
+        """Numbers for the row's evidence; ``observed``: also its current status's and its progress figures'."""
+        evidence = list(row.get("evidence") or ())
+        if observed:
+            history = row.get("status_history") or []
+            evidence += history[-1].get("evidence") or [] if history else []
+            evidence += [e for p in row.get("progress") or () for e in p.get("evidence") or ()]
+        numbers: list[int] = []
+        for item in evidence:
+            if item.get("quote"):
+                key = (item["source"], cells.attributed(item["quote"], item.get("attribution")), "")
+            else:
+                key = (item["source"], "", "\t".join(f"{k}\t{item[k]}" for k in ("record", "url") if item.get(k)))
+            number = citations.setdefault(key, len(citations) + 1)
+            if number not in numbers:
+                numbers.append(number)
         return "".join(f"[{n}]" for n in numbers)
 
     country = profile["country"]
     projects = profile["projects"]
-    source_dates = sorted({str(s.get("date")) for s in kb.of_kind("source") if s.get("date")})
-    count = len(source_dates)
-    lines = [f"# {md(country['name'])}: China–ASEAN cooperation", ""]
-    sources = f"{count} source{'s' if count != 1 else ''} dated {', '.join(source_dates)}"
-    lines.append(
-        f"*Compiled by cca {__version__} from {sources}. Status and progress are as of the dates shown, not today.*"
-    )
-    lines += ["", "## Headline facts", ""]
+    lines = ["", "## Headline facts", ""]
     counted = [
         f"{len(profile[k.plural])} {k.name if len(profile[k.plural]) == 1 else k.plural}"
         for k in profile_sections()
@@ -618,12 +646,13 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
     for row in projects:
         progress = "; ".join(cells.progress_text(p) for p in row.get("progress") or ())
         status = ", ".join(cells.status_lines(row)) or "status unknown"
-        lines.append(f"- {md(row['name'])}: {md(status)}" + (f"; {md(progress)}" if progress else "") + f" {cite(row)}")
+        told = f"{md(status)}; {md(progress)}" if progress else md(status)
+        lines.append(f"- {md(row['name'])}: {told} {cite(row, observed=True)}")
     lines += ["", "## Projects", "", "| Project | Status | Progress | Sources |", "| --- | --- | --- | --- |"]
     for row in projects:
         status = ", ".join(cells.status_lines(row))
         progress = "<br>".join(md(cells.progress_text(p)) for p in row.get("progress") or ())
-        lines.append(f"| {md(row['name'])} | {md(status)} | {progress} | {cite(row)} |")
+        lines.append(f"| {md(row['name'])} | {md(status)} | {progress} | {cite(row, observed=True)} |")
     for kind in profile_sections():
         if kind.name == "project":
             continue
@@ -633,9 +662,37 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
         ]
     lines += ["", "## Citations", ""]
     references = {s.id: reference(s) for s in kb.of_kind("source")}
-    for (source, evidence), number in citations.items():
-        lines.append(f"{number}. “{md(evidence)}” — {md(references.get(source, source))}")
-    return "\n".join(lines) + "\n"
+    for (source, quote, locator), number in citations.items():
+        shown = md(quote) if quote else _locator_markdown(locator) or "see the source"
+        lines.append(f"{number}. {shown} — {md(references.get(source, source))}")
+    # the sources named are those cited: a brief on Laos owes nothing to a report on Brunei
+    cited = {source for source, _, _ in citations}
+    source_dates = sorted({str(s.get("date")) for s in kb.of_kind("source") if s.id in cited and s.get("date")})
+    count = len(cited)
+    sources = f"{count} source{'s' if count != 1 else ''} dated {', '.join(source_dates)}"
+    head = [
+        f"# {md(country['name'])}: China–ASEAN cooperation",
+        "",
+        f"*Compiled by cca {__version__} from {sources}. Status and progress are as of the dates shown, not today.*",
+    ]
+    return "\n".join([*head, *lines]) + "\n"
+
+
+_PLAIN_URL = re.compile(r"https?://[^\s<>\\`\x00-\x1f\x7f]+")
+
+
+def _locator_markdown(locator: str) -> str:
+    """A dataset row or a report's page in Markdown: a URL as an autolink (never escaped into a broken link)."""
+    from cca.cli.output import markdown_escape as md
+
+    fields = locator.split("\t")
+    parts = []
+    for key, value in zip(fields[::2], fields[1::2], strict=True):
+        if key == "url" and _PLAIN_URL.fullmatch(value):
+            parts.append(f"<{value}>")
+        else:
+            parts.append(md(f"{key} {value}" if key == "record" else value))
+    return ", ".join(parts)
 
 
 # -- the rest -------------------------------------------------------------------------------------------------
@@ -646,8 +703,15 @@ def overview(kb: KnowledgeBase) -> None:
     counts = kb.counts()
     lines = ["cca — China–ASEAN cooperation, from source-cited facts", ""]
     lines.append("Knowledge: " + ", ".join(_plural(n, KINDS[k]) for k, n in counts.items() if n))
+    reports = []
     for source in kb.of_kind("source"):
-        lines.append(f"Source: {source.get('publisher')}, {source.get('date')} — {source.get('title')}")
+        if source.get("type") == "report":
+            reports.append(str(source.get("date") or ""))
+        else:
+            lines.append(f"Source: {source.get('publisher')}, {source.get('date')} — {source.get('title')}")
+    if reports:  # cited for later facts and dates, by address: counted here, listed by `cca sources`
+        span = f"{min(reports)} to {max(reports)}" if len(reports) > 1 else reports[0]
+        lines.append(f"Reports: {len(reports)} public report{'s' if len(reports) > 1 else ''}, {span} (cca sources)")
     lines += [
         "",
         "Try:",

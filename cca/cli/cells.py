@@ -57,6 +57,26 @@ def quoted(words: str) -> str:
     return f"“{words}”"
 
 
+def attributed(words: str, attribution: str | None = None) -> str:
+    """“words” — said Qin Rupei: a person's words in quotation marks, the source's attribution beside them."""
+    return quoted(words) + (f" — {attribution}" if attribution else "")
+
+
+def said(row: dict[str, Any]) -> list[str]:
+    """A statement's quoted words, each with its attribution where the source gives one.
+
+    Read from the evidence when the row has it (each quote beside its own attribution), else
+    from ``quotes``, the attribution after the last of them.
+    """
+    evidence = [e for e in row.get("evidence") or () if isinstance(e, dict) and e.get("quote")]
+    if evidence:
+        return [attributed(e["quote"], e.get("attribution")) for e in evidence]
+    quotes = [q for q in row.get("quotes") or () if q]
+    if not quotes:
+        return []
+    return [quoted(q) for q in quotes[:-1]] + [attributed(quotes[-1], row.get("attribution"))]
+
+
 def speaker(row: dict[str, Any]) -> str:
     """Who said it: the person, or the source itself for narration."""
     if row.get("speaker"):
@@ -68,12 +88,13 @@ def statement_text(statement: dict[str, Any]) -> str:
     """A statement as its evidence reads: the source's own words, marked when they report rather than quote.
 
     A direct quote is the speaker's words; a reported statement shows the source's words that report
-    it, after "reported:". The paraphrase (the summary) is never put in quotation marks.
+    it, after "reported:". Either way the source's attribution ("said …") stands beside the words,
+    never inside the quotation marks. The paraphrase (the summary) is never put in quotation marks.
     """
-    quotes = " … ".join(quoted(q) for q in statement.get("quotes") or () if q)
-    if not quotes:
+    words = " … ".join(said(statement))
+    if not words:
         return str(statement.get("summary") or "")
-    return quotes if statement.get("form") == "direct-quote" else f"{statement.get('form') or 'reported'}: {quotes}"
+    return words if statement.get("form") == "direct-quote" else f"{statement.get('form') or 'reported'}: {words}"
 
 
 def money(value: Any, currency: str = "USD", basis: str | None = None) -> str:
@@ -241,7 +262,7 @@ STYLES: dict[str, Style] = {
         "words",
         line=lambda r, k: speaker(r),
     ),
-    "quotes": Style(lambda r, k: "\n".join(quoted(q) for q in r.get("quotes") or ()), "prose"),
+    "quotes": Style(lambda r, k: "\n".join(said(r)), "prose"),
     "actions": Style(lambda r, k: actions(r), "prose"),
     "tree": Style(_field, "never"),
     "iso": Style(lambda r, k: f"{r.get('iso2', '')}/{r.get('iso3', '')}", "never"),

@@ -58,11 +58,12 @@ def encode(record: Mapping[str, Any]) -> str:
 
 
 def _evidence_field(entry: Mapping[str, Any]) -> str:
+    """The form of a piece of evidence: a quote, a dataset row, a report's page, or nothing checkable."""
     if entry.get("quote") is not None:
         return "evidence.quote"
     if entry.get("record") is not None:
         return "evidence.record"
-    return "evidence.url"
+    return "evidence.url" if entry.get("url") is not None else "evidence.bare"
 
 
 def ref_rows(found: Digest) -> Iterator[tuple[str, str, str | None, str]]:

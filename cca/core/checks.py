@@ -213,7 +213,7 @@ class RecordChecker:
         self.labels = labels
         self.sources_dir = sources_dir
         self.pending: list[Pending] = []
-        self.quotes: list[tuple[str, str, Where]] = []
+        self.quotes: list[tuple[str, str, Where, str | None, Where | None]] = []
         self._mark = (0, 0)
 
     # -- files -------------------------------------------------------------------------------------
@@ -252,6 +252,11 @@ class RecordChecker:
                 self._region(value, str(path[-2]) if isinstance(path[-1], int) else str(path[-1]), loc, node, path)
         for entry, path in found.evidence:
             self._evidence(entry, loc, node, path)
+        if kind.name == "source" and record.get("type") == "report" and "file" in record:
+            self.problem(
+                self._where(loc, node, "file"),
+                f"file: source {record['id']!r} is a report: cca never checks or stores its words, so it has no file",
+            )
         if kind.name == "statement":
             self._statement(record, loc, node)
         self._faithful(record, loc, node)
@@ -305,19 +310,27 @@ class RecordChecker:
             self.problem(self._where(loc, node), f"missing required field 'person' (a {form} statement is a person's)")
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
-        """A quote from a text, or a locator (record, url) into a dataset: one of the two."""
+        """A quote from a text, or a locator: a dataset row (record, url) or a report's page (url).
+
+        What the cited source is (a text, a dataset, a report) is known only once every source is:
+        :func:`cross_checks` holds each form to its kind of source.
+        """
         source = entry.get("source")
         if not isinstance(source, str):
             return
-        quote, record = entry.get("quote"), entry.get("record")
-        if quote is None and record is None:
-            self.problem(
-                self._where(loc, node, *path), "evidence needs a quote (from a text) or a record (a dataset row)"
-            )
-        elif quote is not None and (record is not None or entry.get("url") is not None):
+        quote, record, url = entry.get("quote"), entry.get("record"), entry.get("url")
+        attribution = entry.get("attribution")
+        if quote is not None and (record is not None or url is not None):
             self.problem(self._where(loc, node, *path), "evidence is a quote or a locator (record, url), not both")
-        elif self.sources_dir is not None and isinstance(quote, str):
-            self.quotes.append((source, quote, self._where(loc, node, *path, "quote")))
+        elif quote is not None and self.sources_dir is not None and isinstance(quote, str):
+            said = attribution if isinstance(attribution, str) else None
+            said_where = self._where(loc, node, *path, "attribution") if said is not None else None
+            self.quotes.append((source, quote, self._where(loc, node, *path, "quote"), said, said_where))
+        if attribution is not None and quote is None:
+            self.problem(
+                self._where(loc, node, *path, "attribution"),
+                "attribution: an attribution goes with the quote it attributes",
+            )
 
 
 # -- across records and files: questions asked of the store -------------------------------------------------
@@ -418,20 +431,47 @@ def _references(db: sqlite3.Connection, within: bool) -> list[Pending]:
             kind = db.execute("SELECT kind FROM records WHERE id = ? LIMIT 1", (dst,)).fetchone()
             message = _reference_problem(field, dst, target, kind[0] if kind else None, pools[target])
             out.append(Pending(_loc(file, loc, *json.loads(path)), message))
-    # a locator (record, url) cites a dataset; a quote cites a text
+    return out + _evidence_forms(db, narrow)
+
+
+def _evidence_forms(db: sqlite3.Connection, narrow: str) -> list[Pending]:
+    """Each form of evidence cites its kind of source: a quote a text, a record a dataset, a url a report."""
+    out: list[Pending] = []
     rows = db.execute(
-        "SELECT r.file, r.loc, l.dst, l.path FROM links l JOIN records r ON r.seq = l.src "
-        "JOIN records s ON s.id = l.dst AND s.kind = 'source' "
-        "WHERE l.field = 'evidence.record' AND json_extract(coalesce(s.data, s.base), '$.dataset') IS NULL" + narrow
+        "SELECT r.file, r.loc, l.field, l.dst, l.path, "
+        "json_extract(coalesce(s.data, s.base), '$.dataset') IS NOT NULL, "
+        "json_extract(coalesce(s.data, s.base), '$.type') = 'report', json_extract(coalesce(s.data, s.base), '$.url') "
+        "FROM links l JOIN records r ON r.seq = l.src JOIN records s ON s.id = l.dst AND s.kind = 'source' "
+        "WHERE l.field LIKE 'evidence.%'" + narrow
     ).fetchall()
-    for file, loc, dst, path in rows:
-        steps = json.loads(path)
-        out.append(
-            Pending(
-                _loc(file, loc, *steps[:-1], "record"),
-                f"record: source {dst!r} is not a dataset; a text is cited by a quote",
+    for file, loc, field, dst, path, dataset, report, url in rows:
+        entry = json.loads(path)[:-1]
+
+        def at(*steps: Step) -> Loc:
+            return _loc(file, loc, *entry, *steps)  # noqa: B023 - used at once
+
+        if field == "evidence.quote" and report:
+            out.append(
+                Pending(
+                    at("quote"),
+                    f"quote: source {dst!r} is a report: cite it by url, never by its words (cca stores none of them)",
+                )
             )
-        )
+        elif field == "evidence.record" and report:
+            out.append(Pending(at("record"), f"record: source {dst!r} is a report, not a dataset: cite it by url"))
+        elif field == "evidence.record" and not dataset:
+            out.append(Pending(at("record"), f"record: source {dst!r} is not a dataset; a text is cited by a quote"))
+        elif field in ("evidence.url", "evidence.bare") and not report:
+            if dataset:
+                out.append(Pending(at(), f"evidence from dataset {dst!r} needs a record (the id of its row)"))
+            elif field == "evidence.url":
+                out.append(Pending(at("url"), f"url: source {dst!r} is not a report; a text is cited by a quote"))
+            else:
+                out.append(
+                    Pending(at(), "evidence needs a quote (from a text), a record (a dataset row) or a url (a report)")
+                )
+        elif field == "evidence.bare" and not isinstance(url, str):
+            out.append(Pending(at(), f"evidence from report {dst!r} needs a url (here or on the source)"))
     return out
 
 
@@ -586,13 +626,20 @@ def _figures(db: sqlite3.Connection) -> list[Pending]:
     return out
 
 
-def check_quotes(db: sqlite3.Connection, quotes: Sequence[tuple[str, str, Where]], sources_dir: Path) -> list[Pending]:
-    """Every quote verbatim in its source's text (the sources' ``file`` under ``sources_dir``)."""
+#: How far an attribution may stand from the words it attributes, in characters of the source text.
+ATTRIBUTION_REACH = 300
+
+
+def check_quotes(
+    db: sqlite3.Connection, quotes: Sequence[tuple[str, str, Where, str | None, Where | None]], sources_dir: Path
+) -> list[Pending]:
+    """Every quote (and its attribution, near it) verbatim in its source's text (``file`` under ``sources_dir``)."""
     out: list[Pending] = []
     texts: dict[str, str | None] = {}
     rows = db.execute(
         "SELECT id, file, loc, coalesce(data, base) FROM records WHERE kind = 'source' "
-        "AND json_extract(coalesce(data, base), '$.dataset') IS NULL"
+        "AND json_extract(coalesce(data, base), '$.dataset') IS NULL "
+        "AND coalesce(json_extract(coalesce(data, base), '$.type'), '') != 'report'"
     ).fetchall()
     for source_id, file, loc, text in rows:
         record = json.loads(text)
@@ -609,11 +656,43 @@ def check_quotes(db: sqlite3.Connection, quotes: Sequence[tuple[str, str, Where]
             reason = getattr(error, "strerror", None) or str(error)
             out.append(Pending(where, f"cannot read source text {path}: {reason}"))
             texts[source_id] = None
-    for source, quote, at in quotes:
+    for source, quote, at, said, said_at in quotes:
         text = texts.get(source)
-        if text is not None and fold_space(quote) not in text:
+        if text is None:
+            continue
+        words = fold_space(quote)
+        if words not in text:
             out.append(Pending(at, f"quote not found verbatim in source {source!r}: {_preview(quote)}"))
+        elif said is not None and said_at is not None:
+            attribution = fold_space(said)
+            if attribution not in text:
+                out.append(Pending(said_at, f"attribution not found verbatim in source {source!r}: {_preview(said)}"))
+            elif not _near(text, words, attribution, ATTRIBUTION_REACH):
+                out.append(
+                    Pending(
+                        said_at,
+                        f"attribution {_preview(said)} is not within {ATTRIBUTION_REACH} characters of its quote "
+                        f"in source {source!r}",
+                    )
+                )
     return out
+
+
+def _spans(text: str, part: str) -> Iterator[tuple[int, int]]:
+    start = text.find(part)
+    while start != -1:
+        yield start, start + len(part)
+        start = text.find(part, start + 1)
+
+
+def _near(text: str, quote: str, attribution: str, reach: int) -> bool:
+    """Some occurrence of the attribution stands within ``reach`` characters of some occurrence of the quote."""
+    quoted = list(_spans(text, quote))
+    return any(
+        max(a_start - q_end, q_start - a_end) <= reach
+        for a_start, a_end in _spans(text, attribution)
+        for q_start, q_end in quoted
+    )
 
 
 def _preview(text: str) -> str:

@@ -22,6 +22,7 @@ from cca.core.model import (
     Sector,
     Source,
     Statement,
+    attribution_of,
 )
 from cca.core.registry import Column, Kind, Ref, Registry, ViewContext
 
@@ -160,6 +161,7 @@ def _derive_person(record: Record, ctx: ViewContext, out: dict[str, Any]) -> Non
             "form": s.get("form"),
             "summary": s.get("summary"),
             "quotes": [e.quote for e in s.evidence if e.quote is not None],
+            "attribution": attribution_of(s.evidence),
         }
         for s in ctx.referrers(record.id, "statement", "person")
     ]
@@ -169,6 +171,7 @@ def _derive_statement(record: Record, ctx: ViewContext, out: dict[str, Any]) -> 
     person = record.get("person")
     out["person_name"] = ctx.name_of(person) if person else None
     out["quotes"] = [e.quote for e in record.evidence if e.quote is not None]
+    out["attribution"] = attribution_of(record.evidence)
     if person:
         out["speaker"] = out["person_name"]
     else:  # narration: the source's own voice, named by its publisher
@@ -224,6 +227,13 @@ _MONEY_OUT: dict[str, Mapping[str, Any]] = {
         "description": "Whether the dataset recommends the record for sums (null: not a dataset row).",
     },
     "recipient": {**_STR_OR_NULL, "description": "A dataset row's recipient country (null: not a dataset row)."},
+}
+
+_ATTRIBUTION = {
+    **_STR_OR_NULL,
+    "description": "How the source attributes the words to the speaker, verbatim ('said Qin Rupei', 'According to "
+    "Ning Jizhe'); several are joined by '; '; null when the words carry none. Each quote's own is its "
+    "evidence item's attribution.",
 }
 
 _OBSERVATION_OUT = {
@@ -394,16 +404,18 @@ KINDS.register(
             },
             "statements": {
                 "type": "array",
-                "description": "What the person said: each statement's summary and its quoted words.",
+                "description": "What the person said: each statement's summary, its quoted words and how the "
+                "source attributes them.",
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["id", "form", "summary", "quotes"],
+                    "required": ["id", "form", "summary", "quotes", "attribution"],
                     "properties": {
                         "id": _STR,
                         "form": _STR,
                         "summary": _STR,
                         "quotes": {"type": "array", "items": _STR},
+                        "attribution": _ATTRIBUTION,
                     },
                 },
             },
@@ -434,7 +446,12 @@ KINDS.register(
         ),
         derived={
             "person_name": {**_STR_OR_NULL, "description": "Name of the person who said it (null for narration)."},
-            "quotes": {"type": "array", "items": _STR, "description": "The quoted words, verbatim."},
+            "quotes": {
+                "type": "array",
+                "items": _STR,
+                "description": "The quoted words, verbatim: the words alone, without the source's attribution.",
+            },
+            "attribution": _ATTRIBUTION,
             "speaker": {
                 **_STR,
                 "description": "Who speaks: the person, or for narration the source itself ('… (narration)').",

@@ -43,10 +43,12 @@ class Origin(NamedTuple):
 
 
 class Evidence(NamedTuple):
-    """What proves a claim: a verbatim ``quote`` from a source, or a locator into a dataset.
+    """What proves a claim: a verbatim ``quote`` from a source, or a locator.
 
-    A locator names the dataset ``record`` (its row id) and the ``url`` of one of the row's
-    own sources; either way ``source`` is the id of a source record.
+    A quote of a person's words may carry its ``attribution``: the source's own words that
+    say who spoke ("said Qin Rupei"), kept apart from the words themselves. A locator names
+    a dataset ``record`` (its row id) and the ``url`` of one of the row's own sources, or
+    only the ``url`` of a report's page; either way ``source`` is the id of a source record.
     """
 
     source: str
@@ -54,6 +56,7 @@ class Evidence(NamedTuple):
     note: str | None = None
     record: str | None = None
     url: str | None = None
+    attribution: str | None = None
 
     @property
     def is_quote(self) -> bool:
@@ -61,7 +64,7 @@ class Evidence(NamedTuple):
 
     def as_dict(self) -> dict[str, str]:
         out = {"source": self.source}
-        for key in ("quote", "record", "url", "note"):
+        for key in ("quote", "attribution", "record", "url", "note"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -70,9 +73,22 @@ class Evidence(NamedTuple):
 
 def evidence_of(items: Any) -> tuple[Evidence, ...]:
     return tuple(
-        Evidence(item["source"], item.get("quote"), item.get("note"), item.get("record"), item.get("url"))
+        Evidence(
+            item["source"],
+            item.get("quote"),
+            item.get("note"),
+            item.get("record"),
+            item.get("url"),
+            item.get("attribution"),
+        )
         for item in items or ()
     )
+
+
+def attribution_of(evidence: tuple[Evidence, ...]) -> str | None:
+    """The distinct attributions of quoted words, in order, joined by '; ' (None: the words carry none)."""
+    found = dict.fromkeys(e.attribution for e in evidence if e.quote is not None and e.attribution)
+    return "; ".join(a for a in found if a) or None
 
 
 class StatusObservation(NamedTuple):
@@ -342,6 +358,11 @@ class Statement(Record):
     @property
     def quotes(self) -> list[str]:
         return [e.quote for e in self.evidence if e.quote is not None]
+
+    @property
+    def attribution(self) -> str | None:
+        """How the source attributes the words to the speaker, verbatim ("said Qin Rupei"); None if it does not."""
+        return attribution_of(self.evidence)
 
 
 class _Located(Record):

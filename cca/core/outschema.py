@@ -26,14 +26,23 @@ _STRINGS = {"type": "array", "items": _STR}
 def evidence_schema(required: bool) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "array",
-        "description": "What proves the record: verbatim quotes, or locators of dataset rows.",
+        "description": "What proves the record: verbatim quotes, or locators of dataset rows or of reports.",
         "items": {
             "type": "object",
             "properties": {
                 "source": {**_STR, "description": "Id of the source."},
-                "quote": {**_STR, "description": "The verbatim words of the source."},
+                "quote": {**_STR, "description": "The verbatim words of the source (a person's words alone)."},
+                "attribution": {
+                    **_STR,
+                    "description": "The source's verbatim words that attribute the quote to its speaker "
+                    "('said Qin Rupei').",
+                },
                 "record": {**_STR, "description": "A dataset row's id (locator evidence)."},
-                "url": {**_STR, "description": "One of the dataset row's own source URLs."},
+                "url": {
+                    **_STR,
+                    "description": "Locator evidence: one of the dataset row's own source URLs, or the page of a "
+                    "report that states the claim.",
+                },
                 "note": _STR,
             },
             "required": ["source"],
