@@ -50,7 +50,18 @@ def _write(tmp_path: Path, name: str, rows: list[list[str]], header: tuple[str, 
     return path
 
 
-GOOD = ["990001", "10000001B10000000000000001", "LAO", "Vientiane Capital", "0.4", "0.25", "1.0", "2.0", "102.6", "18.0"]
+GOOD = [
+    "990001",
+    "10000001B10000000000000001",
+    "LAO",
+    "Vientiane Capital",
+    "0.4",
+    "0.25",
+    "1.0",
+    "2.0",
+    "102.6",
+    "18.0",
+]
 
 
 def test_the_header_is_aiddatas() -> None:

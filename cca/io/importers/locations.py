@@ -95,7 +95,7 @@ def level_of(path: Path) -> Level | None:
 def read_units(
     path: Path, label: str, level: Level | None = None, *, problems: list[Problem] | None = None
 ) -> Iterator[Unit]:
-    """Stream the units of an ADM1 or ADM2 file (CSV, or a workbook's first sheet named by ``tables``).
+    """Stream the units of an ADM1 or ADM2 file (the CSV AidData ships).
 
     ``level`` is taken from the file name unless given; a name that says the other level is refused.
     Bad cells are positioned problems (``FILE:ROW:COLUMN: message``). Given a ``problems`` list, a
