@@ -128,7 +128,8 @@ CASES: dict[str, Case] = {
         ("unknown_enum.yaml",),
         "unknown_enum.yaml:33:11: projects[0].type: 'railways' is not one of: railway, expressway, road, port, "
         "industrial-park, plant, manufacturing-base, cooperation-platform, other, loan, grant, "
-        "technical-assistance, scholarship, debt-relief, financing (did you mean 'railway'?)",
+        "technical-assistance, scholarship, debt-relief, financing, investment, construction-contract, "
+        "troubled-transaction, investment-or-construction (did you mean 'railway'?)",
     ),
     "unknown_field": Case(
         ("unknown_field.yaml",),
@@ -223,7 +224,8 @@ THREE_PROBLEMS = [
     "three_problems.yaml:15:11: countries[0].iso2: 'la' does not match the pattern ^[A-Z]{2}$",
     "three_problems.yaml:33:11: projects[0].type: 'railways' is not one of: railway, expressway, road, port, "
     "industrial-park, plant, manufacturing-base, cooperation-platform, other, loan, grant, "
-    "technical-assistance, scholarship, debt-relief, financing (did you mean 'railway'?)",
+    "technical-assistance, scholarship, debt-relief, financing, investment, construction-contract, "
+    "troubled-transaction, investment-or-construction (did you mean 'railway'?)",
     "three_problems.yaml:47:16: projects[0].progress[0].value: expected a number, found text '54'",
 ]
 
