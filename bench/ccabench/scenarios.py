@@ -88,6 +88,14 @@ def _last_line(error: Exception) -> str:
     return lines[-1][:160] if lines else "failed"
 
 
+def _failure(error: CommandFailed, cap_mb: int) -> str:
+    """Why a timed command failed, in a few words: the memory cap, or its last line on stderr."""
+    text = str(error)
+    if any(sign in text for sign in ("MemoryError", "Cannot allocate memory", "memory allocation of")):
+        return f"failed: over the {cap_mb:,} MB memory cap (--memory-cap)"
+    return f"failed: {_last_line(error)}"
+
+
 def _money(value: float | None) -> str:
     return "no amount" if value is None else f"US$ {value / 1e9:,.2f} bn"
 
@@ -225,9 +233,11 @@ def imports(ctx: Context) -> list[Row]:
         try:
             figures = alternate(makers, ctx.runs, ctx.budget)
         except CommandFailed as error:
-            failed = Row(work, None, "≤ 4× DuckDB" if with_peer else f"< {bound_mb} MB", False)
-            failed.answers = f"cca failed: {_last_line(error)}"
-            out.append(failed)
+            why = _failure(error, ctx.cap_mb)
+            if index < 2:
+                out.append(Row(work, None, "≤ 4× DuckDB", False, duck.name if duck else "", answers=why))
+            if bound_mb is not None:
+                out.append(Row(f"import {_label(rows)}, peak memory", None, f"< {bound_mb} MB", False, answers=why))
             shutil.rmtree(folder, ignore_errors=True)
             continue
         last = folder / str(figures["cca"].runs - 1)
@@ -296,7 +306,7 @@ def xlsx(ctx: Context) -> list[Row]:
     try:
         figures = alternate(makers, ctx.runs, ctx.budget)
     except CommandFailed as error:
-        return [Row(work, None, "≤ 2× pandas", False, answers=f"failed: {_last_line(error)}")]
+        return [Row(work, None, "≤ 2× pandas", False, answers=_failure(error, ctx.cap_mb))]
     if pandas is None:
         return [Row(work, figures["cca"], "≤ 2× pandas", None, why_not="pandas not installed")]
     row = ratio_row(work, figures["cca"], pandas.name, figures["peer"], 2, "pandas")
