@@ -23,7 +23,7 @@ from ccabench.inputs import LAOS, gcdf_csv, gcdf_xlsx, record_ids
 from ccabench.knowledge import pyyaml_layout
 from ccabench.listings import FIRST_LOAD, JSON_LOAD, first_load
 from ccabench.peers import Peers
-from ccabench.timing import CommandFailed, Figure, Job, alternate, compare, read_through, repeat, same, warm_up
+from ccabench.timing import CommandFailed, Figure, Job, alternate, compare, limit, read_through, repeat, same, warm_up
 
 SOURCE = "aiddata-gcdf-3"  # the import's source id: its rows, and no curated record
 USD = "Amount (Constant USD 2021)"
@@ -178,7 +178,13 @@ def run(job: Job) -> None:
     """Run one untimed command; raise CommandFailed (with its stderr) if it fails."""
     out = job.stdout.open("wb") if job.stdout else subprocess.DEVNULL
     try:
-        done = subprocess.run(job.command, env=job.env, stdout=out, stderr=subprocess.PIPE, text=False)
+        done = subprocess.run(
+            job.command,
+            env=job.env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            preexec_fn=limit(job.cap_mb) if job.cap_mb else None,
+        )
     finally:
         if not isinstance(out, int):
             out.close()

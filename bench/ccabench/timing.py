@@ -47,7 +47,9 @@ class CommandFailed(Exception):
     """A timed command exited with an error (the message has its command and stderr)."""
 
 
-def _limit(cap_mb: int) -> Callable[[], None]:
+def limit(cap_mb: int) -> Callable[[], None]:
+    """A preexec_fn that caps the address space of the process it starts (and of that process's children)."""
+
     def apply() -> None:
         cap = cap_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -74,7 +76,7 @@ def measure(job: Job) -> Sample:
                 stdout=out,
                 stderr=errors,
                 env=job.env,
-                preexec_fn=_limit(job.cap_mb) if job.cap_mb else None,
+                preexec_fn=limit(job.cap_mb) if job.cap_mb else None,
             )
             _, status, usage = os.wait4(process.pid, 0)
             elapsed = time.perf_counter() - started
