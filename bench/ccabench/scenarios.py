@@ -8,6 +8,7 @@ the names of the files in cca's data directory: cca is only ever given ``--data-
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -83,17 +84,22 @@ def bound_row(work: str, figure: Figure | None, bound: float, unit: str) -> Row:
     return row
 
 
-def _last_line(error: Exception) -> str:
-    lines = [line for line in str(error).splitlines() if line.strip()]
-    return lines[-1][:160] if lines else "failed"
+_SUMMARY = re.compile(r"^cca: [\d,]+ problems? in ")  # cca's closing count: the problem is on the lines above
+_PLACE = re.compile(r"^/\S*/")  # a scratch path before a file:line:col message
+
+
+def _reason(error: Exception) -> str:
+    """The telling line of a failed command's stderr: its last, less cca's closing count and scratch paths."""
+    lines = [line for line in str(error).splitlines()[1:] if line.strip() and not _SUMMARY.match(line)]
+    return _PLACE.sub("", lines[-1])[:160] if lines else "no message"
 
 
 def _failure(error: CommandFailed, cap_mb: int) -> str:
-    """Why a timed command failed, in a few words: the memory cap, or its last line on stderr."""
+    """Why a command failed, in a few words: the memory cap, or the telling line of its stderr."""
     text = str(error)
     if any(sign in text for sign in ("MemoryError", "Cannot allocate memory", "memory allocation of")):
         return f"failed: over the {cap_mb:,} MB memory cap (--memory-cap)"
-    return f"failed: {_last_line(error)}"
+    return f"failed: {_reason(error)}"
 
 
 def _money(value: float | None) -> str:
@@ -126,6 +132,7 @@ class Context:
     data: dict[int, Path] = field(default_factory=dict)  # rows -> an imported data directory
     caches: dict[int, Path] = field(default_factory=dict)  # rows -> its warm cache
     exports: dict[int, Path] = field(default_factory=dict)  # rows -> cca's SQLite export of it
+    failed: dict[int, CommandFailed] = field(default_factory=dict)  # rows -> why importing them failed
     notes: list[str] = field(default_factory=list)
 
     def cca_on(self, rows: int, *args: str) -> list[str]:
@@ -137,10 +144,16 @@ class Context:
 
     def dataset(self, rows: int) -> Path:
         """A data directory with `rows` imported rows (imported here, untimed, unless an import scenario left one)."""
+        if rows in self.failed:  # no second try: it fails the same way, and slowly
+            raise self.failed[rows]
         if rows not in self.data:
             sys.stderr.write(f"bench: importing {rows:,} rows for the queries (untimed)\n")
             folder = self.work / f"dataset-{rows}"
-            run(self.import_job(gcdf_csv(rows), folder, self.work / f"dataset-{rows}-import-cache"))
+            try:
+                run(self.import_job(gcdf_csv(rows), folder, self.work / f"dataset-{rows}-import-cache"))
+            except CommandFailed as error:
+                self.failed[rows] = error
+                raise
             self.data[rows] = folder
         return self.data[rows]
 
@@ -239,6 +252,7 @@ def imports(ctx: Context) -> list[Row]:
         try:
             figures = alternate(makers, ctx.runs, ctx.budget)
         except CommandFailed as error:
+            ctx.failed.setdefault(rows, error)
             why = _failure(error, ctx.cap_mb)
             if index < 2:
                 out.append(Row(work, None, "≤ 4× DuckDB", False, duck.name if duck else "", answers=why))
@@ -354,7 +368,7 @@ def edit(ctx: Context) -> list[Row]:
     try:
         figures = alternate({"after": edited, "warm": same(Job(laos, env, warm))}, ctx.runs, ctx.budget)
     except CommandFailed as error:
-        return [Row(work, None, "≤ 3× warm", False, answers=f"failed: {_last_line(error)}")]
+        return [Row(work, None, "≤ 3× warm", False, answers=_failure(error, ctx.cap_mb))]
     row = ratio_row(work, figures["after"], "the same command, warm", figures["warm"], 3, "warm")
     first, second = (json.loads(p.read_text(encoding="utf-8")) for p in (after, warm))
     row.same = first == second
@@ -375,22 +389,22 @@ def first_loads(ctx: Context) -> list[Row]:
             continue
         work = f"first load, empty cache, {_label(rows)} imported"
         sys.stderr.write(f"bench: {work}\n")
-        ctx.dataset(rows)
-        laos = ctx.cca_on(rows, "projects", "-c", "Laos", "--json")
+        target = "< 3 s" if index == 0 else "— (reported)"
         folder = ctx.work / f"first-{rows}"
 
-        def fresh(i: int, laos: list[str] = laos, folder: Path = folder) -> Job:
+        def fresh(i: int, rows: int = rows, folder: Path = folder) -> Job:
             shutil.rmtree(folder / str(i - 1), ignore_errors=True)
-            return Job(laos, with_data(ctx.env, folder / str(i)))
+            return Job(ctx.cca_on(rows, "projects", "-c", "Laos", "--json"), with_data(ctx.env, folder / str(i)))
 
         try:
+            ctx.dataset(rows)
             figure = repeat(fresh, ctx.runs, ctx.budget)
         except CommandFailed as error:
-            out.append(Row(work, None, "< 3 s" if index == 0 else "—", False, answers=_last_line(error)))
+            out.append(Row(work, None, target, False, answers=_failure(error, ctx.cap_mb)))
             continue
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        out.append(bound_row(work, figure, 3, "s") if index == 0 else Row(work, figure, "— (reported)", None))
+        out.append(bound_row(work, figure, 3, "s") if index == 0 else Row(work, figure, target, None))
     return out
 
 
@@ -546,7 +560,7 @@ def yaml_layout(ctx: Context) -> list[Row]:
     try:
         figures = first_load(cca, env, ctx.work / "yaml-first", json_path, ctx.runs, ctx.budget)
     except CommandFailed as error:
-        return [Row(work, None, "≤ 8× json.load", False, answers=f"failed: {_last_line(error)}")]
+        return [Row(work, None, "≤ 8× json.load", False, answers=_failure(error, ctx.cap_mb))]
     return [ratio_row(work, figures[FIRST_LOAD], "python: json.load", figures[JSON_LOAD], 8, "json.load")]
 
 
@@ -586,7 +600,7 @@ def measure_all(ctx: Context, chosen: list[str]) -> list[Row]:
                 out += RUNNERS[name](ctx)
             except CommandFailed as error:  # a setup step (an untimed import or export) failed
                 sys.stderr.write(f"{error}\n")
-                out.append(Row(name, None, "—", None, why_not=f"setup failed: {_last_line(error)}"))
+                out.append(Row(name, None, "—", None, why_not=f"setup {_failure(error, ctx.cap_mb)}"))
     if ctx.rows[: len(NOMINAL)] != list(NOMINAL[: len(ctx.rows)]):
         sizes = " / ".join(f"{r:,}" for r in ctx.rows)
         ctx.notes.append(f"targets are set at 21,000 / 100,000 / 500,000 rows; this run used {sizes}")
