@@ -131,7 +131,23 @@ def bench(args: argparse.Namespace) -> Outcome:
     imported = _import_figure(rows, args.rows[0], "import" in args.only)
     seconds = time.perf_counter() - started
     goals = targets(measured, imported)
-    return Outcome(list(measured.values()), imported, goals, rows, peers.describe(), args.runs, seconds, load, notes)
+    command = " ".join(["python bench/run.py", *_shown(sys.argv[1:])])
+    sizes = list(measured.values())
+    return Outcome(sizes, imported, goals, rows, peers.describe(), args.runs, seconds, load, notes, command)
+
+
+def _shown(argv: list[str]) -> list[str]:
+    """The options that shaped the figures (not where they were written)."""
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip or arg == "--readme" or arg.startswith("--json="):
+            skip = False
+        elif arg == "--json":
+            skip = True
+        else:
+            out.append(arg)
+    return out
 
 
 def _import_figure(rows: list[Row], small: int, ran: bool) -> Figure | str:

@@ -31,6 +31,7 @@ class Outcome:
     seconds: float
     load: float  # 1-minute load average at the start
     notes: list[str]
+    command: str = "python bench/run.py"  # as it was run, for the README
 
 
 def seconds(value: float) -> str:
@@ -105,7 +106,8 @@ EXPLANATION = (
 )
 
 PEERS = (
-    "Against the tools an analyst would otherwise use, on the same synthetic GCDF 3.0 files (bench/gcdf.py, "
+    "`{command}` ({minutes:.0f} minutes in all): cca against the tools an analyst would otherwise use, on the "
+    "same synthetic GCDF 3.0 files (bench/gcdf.py, "
     "126 columns) and questions, alternated run by run; each figure is the median wall time (cpu: user + "
     "system; MB: peak RSS; ×: runs). Where both give an answer it is checked: rows, amounts and their sum "
     "for imports, ids for listings and searches, each recipient's count and sum for stats. Peers: {peers}."
@@ -130,7 +132,11 @@ def readme_block(outcome: Outcome) -> str:
         ]
     if outcome.rows:
         parts += [
-            textwrap.fill(PEERS.format(peers="; ".join(outcome.peers)), 100) + "\n",
+            textwrap.fill(
+                PEERS.format(command=outcome.command, minutes=outcome.seconds / 60, peers="; ".join(outcome.peers)),
+                100,
+            )
+            + "\n",
             peers_markdown(outcome.rows) + "\n",
         ]
     parts += [f"Note: {note}\n" for note in outcome.notes]

@@ -176,7 +176,8 @@ class Context:
         """cca's SQLite export of the dataset (untimed), which the sqlite3 peers query."""
         if rows not in self.exports:
             path = self.work / f"kb-{rows}.db"
-            run(Job(self.cca_on(rows, "export", "--format", "sqlite", str(path)), self.warm_env(rows)))
+            env = self.warm_env(rows)  # imports the rows first if need be
+            run(Job(self.cca_on(rows, "export", "--format", "sqlite", str(path)), env))
             self.exports[rows] = path
         return self.exports[rows]
 
