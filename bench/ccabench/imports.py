@@ -175,10 +175,16 @@ def edit(ctx: Context) -> list[Row]:
         return [Row(work, None, "≤ 3× warm", False, answers=failure(error, ctx.cap_mb))]
     row = ratio_row(work, figures["after"], "the same command, warm", figures["warm"], 3, "warm")
     first, second = (json.loads(p.read_text(encoding="utf-8")) for p in (after, warm))
-    row.same = first == second
-    row.answers = (
-        f"equal: {len(first):,} records" if row.same else f"{len(first):,} records after, {len(second):,} warm"
-    )
+    # the edit must show at once: the railway names the row the last edit linked, in both outputs
+    linked = targets[figures["after"].runs % len(targets)]
+    seen = [r.get("same_as") for r in first if r.get("id") == "china-laos-railway"]
+    row.same = first == second and seen == [[linked]]
+    if row.same:
+        row.answers = f"equal: {len(first):,} records, the edit's link shown"
+    elif first != second:
+        row.answers = f"differ: {len(first):,} records after the edit, {len(second):,} warm"
+    else:
+        row.answers = f"stale: the railway's same_as is {seen}, the edit says [{linked!r}]"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(ctx.work / "edit-cache", ignore_errors=True)
     return [row]
