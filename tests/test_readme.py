@@ -63,6 +63,8 @@ def test_readme_shows_real_output(cca: Any) -> None:
 
 def test_readme_json_tables_match_the_schemas() -> None:
     assert docgen.section() in README, "run: python tests/docgen.py"
+    assert docgen.filters_section() in README, "run: python tests/docgen.py"
+    assert docgen.sorts_section() in README, "run: python tests/docgen.py"
 
 
 def test_readme_python_example_runs() -> None:

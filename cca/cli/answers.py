@@ -282,7 +282,15 @@ def finance_stats(
     columns += [
         View("records", "Records", "count"),
         View("with_amount", "With amount", "count", 3),
-        View(chosen, header, "bars", bars=bar, answer=True),
+        View(
+            chosen,
+            header,
+            "bars",
+            bars=bar,
+            answer=True,
+            text=lambda row: cells.money(Decimal(row[chosen]), "USD", unit) if row[chosen] is not None else "—",
+            plain=lambda row: "" if row[chosen] is None else str(row[chosen]),
+        ),
     ]
     caption = f"Sums of {MEASURES[chosen]} over {basis}"
     if stats.not_for_aggregates and not all_rows:
@@ -299,8 +307,20 @@ def finance_stats(
         title="Dataset records and their financing" + (f" by {', '.join(by)}" if by else ""),
         caption=caption + ".",
         empty="no dataset records match" if not query.get("source") else "no records match",
-        footer=lambda: [caption + "."],
+        footer=lambda: [caption + ".", *_stats_sources(kb, query)],
     )
+
+
+def _stats_sources(kb: KnowledgeBase, query: Query) -> list[str]:
+    """The sources a sum rests on, cited (with a dataset's licence), for a table pasted elsewhere."""
+    found = kb.stats(query, ["source"], all_rows=True)
+    ids = [str(row.keys[0]) for row in found.rows if row.keys[0] is not None]
+    out = []
+    for source in kb.sources():
+        if source.name in ids or source.id in ids:
+            licence = (source.get("dataset") or {}).get("licence")
+            out.append(f"Source: {reference(source)}" + (f" ({licence})" if licence else ""))
+    return out
 
 
 def _sortable(value: Any) -> Any:
@@ -529,16 +549,42 @@ def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
 
 
 def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
-    found = kb.resolve_country(name)
+    from cca.core import regions
+
+    try:
+        found = kb.resolve_country(name)
+    except QueryError:
+        region = regions.find(name)
+        if region is None:
+            raise
+        _profile(kb, out, "region", region_view(kb, region), Query.of("project", region=region.id))
+        return
     if isinstance(found, WorldCountry):
         note(f"the knowledge has no records for {found.name}")
         if out.chosen() in ("json", "jsonl", "yaml"):
             document(out, {"country": {"name": found.name, "iso2": found.alpha2, "iso3": found.alpha3}}, lambda fmt: "")
         return
-    record = found
-    profile: dict[str, Any] = {"country": _view(kb, record)}
+    _profile(kb, out, "country", _view(kb, found), Query.of("project", country=found.id))
+
+
+def region_view(kb: KnowledgeBase, region: Any) -> dict[str, Any]:
+    """A region (ASEAN, Mekong) as a profile's head: its name, other names and member countries."""
+    members = [c for c in kb.countries() if c.get("iso2") in region.codes]
+    return {
+        "id": region.id,
+        "kind": "region",
+        "name": region.name,
+        "aliases": list(region.other_names),
+        "members": [c.name for c in members],
+        "member_codes": [str(c.get("iso2")) for c in members],
+    }
+
+
+def _profile(kb: KnowledgeBase, out: Out, head: str, value: dict[str, Any], where: Query) -> None:
+    """A country's or a region's profile: its head, then every declared section's records that concern it."""
+    profile: dict[str, Any] = {head: value}
     for kind in profile_sections():
-        profile[kind.plural] = [json.loads(text) for text in kb.views(Query.of(kind.name, country=record.id))]
+        profile[kind.plural] = [json.loads(text) for text in kb.views(Query(kind.name, where.filters))]
 
     def human(fmt: str) -> str:
         if fmt == "markdown":
@@ -547,7 +593,7 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
 
     def flat() -> None:
         # one row per record of every section, the country first; `kind` says which section
-        rows = [{"kind": "country", "id": record.id, "name": profile["country"]["name"]}]
+        rows = [{"kind": head, "id": value["id"], "name": value["name"]}]
         rows += [
             {"kind": kind.name, "id": row["id"], "name": row["name"]}
             for kind in profile_sections()
@@ -561,7 +607,7 @@ def country_profile(kb: KnowledgeBase, out: Out, name: str) -> None:
         )
 
     def records() -> list[Any]:
-        return [profile["country"], *(row for kind in profile_sections() for row in profile[kind.plural])]
+        return [value, *(row for kind in profile_sections() for row in profile[kind.plural])]
 
     document(out, profile, human, flat=flat, records=records)
 
@@ -584,12 +630,15 @@ def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str
     """The profile for a person: the country, then one section per kind declared in the profile."""
     from cca.cli.terminal import bar
 
-    country = profile["country"]
-    head = [
-        ("official name", country.get("official_name", "")),
-        ("ISO", f"{country.get('iso2', '')} / {country.get('iso3', '')}"),
-        ("ASEAN member", "yes" if country.get("asean_member") else "no"),
-    ]
+    country = profile.get("country") or profile["region"]
+    if country.get("kind") == "region":
+        head = [("members", "; ".join(country["members"])), ("region-wide records", "shown with their region")]
+    else:
+        head = [
+            ("official name", country.get("official_name", "")),
+            ("ISO", f"{country.get('iso2', '')} / {country.get('iso3', '')}"),
+            ("ASEAN member", "yes" if country.get("asean_member") else "no"),
+        ]
     if country.get("aliases"):
         head.append(("aliases", "; ".join(country["aliases"])))
     parts: list[tuple[str, list[tuple[str, str]]]] = [(country["name"], head)]
@@ -634,7 +683,7 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
                 numbers.append(number)
         return "".join(f"[{n}]" for n in numbers)
 
-    country = profile["country"]
+    country = profile.get("country") or profile["region"]
     projects = profile["projects"]
     lines = ["", "## Headline facts", ""]
     counted = [
@@ -727,7 +776,7 @@ def overview(kb: KnowledgeBase) -> None:
 
 
 def print_schema(name: str) -> None:
-    from cca.core.outschema import country_schema, output_schema, show_schema
+    from cca.core.outschema import country_schema, output_schema, region_schema, show_schema
     from cca.core.schema import knowledge_schema
 
     kind = KINDS.lookup(name)
@@ -737,12 +786,14 @@ def print_schema(name: str) -> None:
         value = show_schema()
     elif name in ("country-profile", "country_profile"):
         value = country_schema()
+    elif name in ("region-profile", "region_profile"):
+        value = region_schema()
     elif name == "search":
         value = output_schema("search")
     elif kind is not None:
         value = output_schema(kind.name)
     else:
-        choices = ["knowledge", *KINDS.names(), "search", "show", "country-profile"]
+        choices = ["knowledge", *KINDS.names(), "search", "show", "country-profile", "region-profile"]
         raise QueryError(f"no schema {name!r}{suggest(name, choices, n=1)}; choose from {', '.join(choices)}")
     emit(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 

@@ -332,6 +332,14 @@ def register_listings() -> None:
             app.command(name=kind.plural)(_listing_command(kind))
 
 
+def refresh() -> None:
+    """Make the commands that derive from the registries again (after a kind or a filter is added at run time)."""
+    derived = {kind.plural for kind in KINDS if kind.name not in _OWN_COMMANDS} | {"stats"}
+    app.registered_commands[:] = [c for c in app.registered_commands if c.name not in derived]
+    register_listings()
+    app.command("stats")(_stats_command())
+
+
 register_listings()
 
 
@@ -442,7 +450,7 @@ def schema(
     kind: Annotated[
         str,
         typer.Argument(
-            help="A kind (project, projects, ...), 'knowledge', 'search', 'show' or 'country-profile'.",
+            help="A kind (project, projects, ...), 'knowledge', 'search', 'show', 'country-profile', 'region-profile'.",
             metavar="KIND",
             autocompletion=complete.kind,
         ),

@@ -123,12 +123,16 @@ class View(NamedTuple):
     bars: Callable[[dict[str, Any]], list[tuple[float, str]]] | None = None
     #: It carries the answer to this question: a table keeps it at every width it is drawn at.
     answer: bool = False
+    #: The cell in plain output (for grep, cut and awk), when it differs from what a person reads.
+    plain: Callable[[dict[str, Any]], str] | None = None
 
     def cell(self, row: dict[str, Any]) -> str:
         return self.text(row) if self.text is not None else cells.style(self.style).text(row, self.key)
 
     def line(self, row: dict[str, Any]) -> str:
         """The cell on one line (plain output)."""
+        if self.plain is not None:
+            return self.plain(row)
         style = cells.style(self.style)
         if self.text is None and style.line is not None:
             return style.line(row, self.key)

@@ -230,3 +230,29 @@ def country_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {"country": output_schema("country")["items"], **sections},
     }
+
+
+def region_schema() -> dict[str, Any]:
+    """``cca country REGION --json`` (ASEAN, Mekong): the region and every record that concerns a member or it."""
+    sections = {kind.plural: output_schema(kind.name) for kind in profile_sections()}
+    region = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "kind", "name", "aliases", "members", "member_codes"],
+        "properties": {
+            "id": {**_STR, "description": "The region's id (data/regions.tsv)."},
+            "kind": {"type": "string", "const": "region"},
+            "name": {**_STR, "description": "The region's name."},
+            "aliases": {**_STRINGS, "description": "Other names of the region."},
+            "members": {**_STRINGS, "description": "Common English names of its member countries."},
+            "member_codes": {**_STRINGS, "description": "ISO 3166-1 alpha-2 codes of its members."},
+        },
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "cca country (a region)",
+        "type": "object",
+        "required": ["region", *sections],
+        "additionalProperties": False,
+        "properties": {"region": region, **sections},
+    }
