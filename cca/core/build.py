@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cca.core import dates
-from cca.core.checks import Digest, digest, walk_evidence
+from cca.core.checks import Digest, digest, path_text
 from cca.core.registry import Kind, Registry
 from cca.core.store import SCHEMA, Store, chunks, facts_schema, facts_table
 from cca.core.text import fold, index_text, json_safe
@@ -69,11 +69,11 @@ def _evidence_field(entry: Mapping[str, Any]) -> str:
 def ref_rows(found: Digest) -> Iterator[tuple[str, str, str | None, str]]:
     """(field, id, target kind, path) of every reference in a record: fields, then evidence sources."""
     for path, target, value, where in found.refs:
-        yield path, value, target, json.dumps(where)
+        yield path, value, target, path_text(where)
     for entry, where in found.evidence:
         source = entry.get("source")
         if isinstance(source, str):
-            yield _evidence_field(entry), source, "source", json.dumps([*where, "source"])
+            yield _evidence_field(entry), source, "source", path_text((*where, "source"))
 
 
 def merge(base: Mapping[str, Any], updates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -107,6 +107,9 @@ class Builder:
         self._bare: set[int] = set()
         self._records: list[tuple[Any, ...]] = []
         self._links: list[tuple[Any, ...]] = []
+        self._search: list[tuple[Any, ...]] = []
+        #: Records whose search text must be made again from their merged data.
+        self._resay: set[int] = set()
         self._index = 0
         self._position = 0
         self._file = 0
@@ -153,6 +156,7 @@ class Builder:
         """Forget the records added since :meth:`begin_file` (the file is being read again)."""
         self._records.clear()
         self._links.clear()
+        self._search.clear()
         self._forget(self._file)
         self._index = 0
 
@@ -192,12 +196,14 @@ class Builder:
         seq = self._seq
         name = display_name(kind, record)
         self._records.append(
-            (seq, kind.name, record["id"], name, self._file, line, column, json.dumps(list(loc)), parent,
+            (seq, kind.name, record["id"], name, self._file, line, column, path_text(tuple(loc)), parent,
              self._position * _SPAN + self._index, _sort_key(kind, record, name), base)
         )  # fmt: skip
         self._index += 1
-        for field, value, target, path in ref_rows(found or digest(kind, record)):
+        found = found or digest(kind, record)
+        for field, value, target, path in ref_rows(found):
             self._links.append((seq, field, value, target, path))
+        self._search.append(search_row(kind, seq, name, record, found))
         self.changed.add(record["id"])
         self._bare.add(seq)
         if len(self._records) >= 2000:
@@ -210,7 +216,7 @@ class Builder:
         self.db.execute(
             "INSERT INTO updates VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (self._update_seq, self._file, self._position * _SPAN + self._index, update["id"], encode(update),
-             line, column, json.dumps(list(loc))),
+             line, column, path_text(tuple(loc))),
         )  # fmt: skip
         self._index += 1
         self.db.executemany(
@@ -230,6 +236,9 @@ class Builder:
         if self._links:
             self.db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)", self._links)
             self._links.clear()
+        if self._search:
+            self.db.executemany("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?)", self._search)
+            self._search.clear()
 
     # -- deriving ---------------------------------------------------------------------------------
 
@@ -270,6 +279,7 @@ class Builder:
             db.execute("ANALYZE")
         self.changed.clear()
         self._bare.clear()
+        self._resay.clear()
 
     def _affected(self) -> list[tuple[int, str, str]]:
         """(seq, kind, id) of the records whose ids changed (or all, in a new store)."""
@@ -293,7 +303,8 @@ class Builder:
             found = db.execute("SELECT data FROM updates WHERE id = ? ORDER BY ord", (record_id,)).fetchall()
             merged = merge(base, (json.loads(text) for (text,) in found))
             db.execute("UPDATE records SET data = ? WHERE seq = ?", (encode(merged), seq))
-            # its links are those of the merged record: what the updates name, the record names
+            # its links and search text are those of the merged record: what the updates name, it names
+            self._resay.add(seq)
             db.execute("DELETE FROM links WHERE src = ?", (seq,))
             kind = self.kinds[kind_name]
             db.executemany(
@@ -307,67 +318,49 @@ class Builder:
         stale = [seq for seq, _, _ in affected if seq not in self._bare]
         for part in chunks(stale):
             self._drop_derived(part)
-        countries = {kind.name: frozenset(kind.countries) for kind in self.kinds}
-        sectors = {kind.name: frozenset(kind.sectors) for kind in self.kinds}
-        country_rows: list[tuple[str, str, int, int]] = []
-        sector_rows: list[tuple[str, str, int]] = []
-        search_rows: list[tuple[Any, ...]] = []
-        for part in chunks(affected):
-            seqs = [seq for seq, _, _ in part]
-            marks = ",".join("?" * len(seqs))
-            links: dict[int, list[tuple[str, str]]] = {}
-            for src, field, dst in db.execute(f"SELECT src, field, dst FROM links WHERE src IN ({marks})", seqs):
-                links.setdefault(src, []).append((field, dst))
+        for part in chunks(sorted(set(stale) | self._resay)):
+            marks = ",".join("?" * len(part))
+            db.execute(f"DELETE FROM search_text WHERE seq IN ({marks})", part)
             rows = db.execute(
-                f"SELECT seq, kind, id, name, coalesce(data, base) FROM records WHERE seq IN ({marks})", seqs
+                f"SELECT seq, kind, name, coalesce(data, base) FROM records WHERE seq IN ({marks})", part
+            ).fetchall()
+            said = []
+            for seq, kind_name, name, text in rows:
+                kind = self.kinds[kind_name]
+                record = json.loads(text)
+                said.append(search_row(kind, seq, name, record, digest(kind, record)))
+            db.executemany("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?)", said)
+        within = "" if self.fresh else " AND l.src IN (SELECT value FROM json_each(?))"
+        seqs = [] if self.fresh else [json.dumps([seq for seq, _, _ in affected])]
+        direct = [(kind.name, path) for kind in self.kinds for path in kind.countries]
+        if direct:
+            db.execute(
+                "INSERT OR IGNORE INTO record_country SELECT l.dst, r.kind, l.src, 0 FROM links l "
+                f"JOIN records r ON r.seq = l.src WHERE (r.kind, l.field) IN (VALUES {_pairs(direct)}){within}",
+                [*_flat(direct), *seqs],
             )
-            for seq, kind_name, record_id, name, text in rows:
-                for field, dst in links.get(seq, ()):
-                    if field in countries[kind_name]:
-                        country_rows.append((dst, kind_name, seq, 0))
-                    elif field in sectors[kind_name]:
-                        sector_rows.append((dst, kind_name, seq))
-                if kind_name == "country":
-                    country_rows.append((record_id, kind_name, seq, 0))
-                search_rows.append(self._search_row(self.kinds[kind_name], seq, name, json.loads(text)))
-        db.executemany("INSERT OR IGNORE INTO record_country VALUES (?, ?, ?, ?)", country_rows)
-        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?)", sector_rows)
-        db.executemany("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?)", search_rows)
+        db.execute(
+            "INSERT OR IGNORE INTO record_country SELECT id, kind, seq, 0 FROM records WHERE kind = 'country'"
+            + ("" if self.fresh else " AND seq IN (SELECT value FROM json_each(?))"),
+            seqs,
+        )
+        sectors = [(kind.name, path) for kind in self.kinds for path in kind.sectors]
+        if sectors:
+            db.execute(
+                "INSERT OR IGNORE INTO record_sector SELECT l.dst, r.kind, l.src FROM links l "
+                f"JOIN records r ON r.seq = l.src WHERE (r.kind, l.field) IN (VALUES {_pairs(sectors)}){within}",
+                [*_flat(sectors), *seqs],
+            )
         if self.fresh:
             db.execute("INSERT INTO search(search) VALUES ('rebuild')")
-        else:
-            for part in chunks([row[0] for row in search_rows]):
-                marks = ",".join("?" * len(part))
-                db.execute(
-                    "INSERT INTO search (rowid, names, aliases, body, notes, quotes) "
-                    f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})",
-                    part,
-                )
-
-    @staticmethod
-    def _search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any]) -> tuple[Any, ...]:
-        columns: dict[str, list[str]] = {
-            "names": [name],
-            "aliases": [str(record["id"]).replace("-", " ")],
-            "body": [],
-            "notes": [],
-        }
-        for field, column in kind.search.items():
-            value = _at(record, field)
-            if isinstance(value, str):
-                if value != name or column != "names":
-                    columns[column].append(value)
-            elif isinstance(value, list):
-                columns[column].extend(str(item) for item in value if isinstance(item, (str, int, float)))
-        quotes = [e["quote"] for e, _ in walk_evidence(record) if isinstance(e.get("quote"), str)]
-        return (
-            seq,
-            index_text("\n".join(columns["names"])),
-            index_text("\n".join(columns["aliases"])),
-            index_text("\n".join(columns["body"])),
-            index_text("\n".join(columns["notes"])),
-            index_text("\n".join(quotes)),
-        )
+            return
+        for part in chunks([seq for seq, _, _ in affected]):
+            marks = ",".join("?" * len(part))
+            db.execute(
+                "INSERT INTO search (rowid, names, aliases, body, notes, quotes) "
+                f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})",
+                part,
+            )
 
     def _via(self) -> None:
         """Countries a record concerns through the records it names (a statement about a project)."""
@@ -493,6 +486,40 @@ class Builder:
             kind = facts[name]
             marks = ",".join("?" * (len(kind.facts) + 1))
             db.executemany(f"INSERT INTO {facts_table(kind)} VALUES ({marks})", rows)
+
+
+def search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any], found: Digest) -> tuple[Any, ...]:
+    """What full-text search holds of a record: names, other names, prose, notes and quotes."""
+    columns: dict[str, list[str]] = {
+        "names": [name],
+        "aliases": [str(record["id"]).replace("-", " ")],
+        "body": [],
+        "notes": [],
+    }
+    for field, column in kind.search.items():
+        value = _at(record, field)
+        if isinstance(value, str):
+            if value != name or column != "names":
+                columns[column].append(value)
+        elif isinstance(value, list):
+            columns[column].extend(str(item) for item in value if isinstance(item, (str, int, float)))
+    quotes = [e["quote"] for e, _ in found.evidence if isinstance(e.get("quote"), str)]
+    return (
+        seq,
+        index_text("\n".join(columns["names"])),
+        index_text("\n".join(columns["aliases"])),
+        index_text("\n".join(columns["body"])),
+        index_text("\n".join(columns["notes"])),
+        index_text("\n".join(quotes)),
+    )
+
+
+def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    return ", ".join("(?, ?)" for _ in pairs)
+
+
+def _flat(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    return [item for pair in pairs for item in pair]
 
 
 def _at(record: Mapping[str, Any], path: str) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cca.core.build import Builder
-from cca.core.checks import Loc, Pending, RecordChecker, check_quotes, cross_checks, digest, position_of
+from cca.core.checks import Loc, Pending, RecordChecker, check_quotes, cross_checks, digest, path_text, position_of
 from cca.core.errors import KnowledgeError, Problem
 from cca.core.nodes import Position
 from cca.core.registry import Kind, Ref, Registry
@@ -338,9 +338,7 @@ class Compiler:
         return located
 
     def _stored_line(self, file: int, loc: Loc) -> int:
-        import json
-
-        key = json.dumps([loc.section, loc.index])
+        key = path_text((loc.section, loc.index))
         table = "updates" if loc.section == "updates" else "records"
         found = self.connection.execute(f"SELECT line FROM {table} WHERE file = ? AND loc = ?", (file, key)).fetchone()
         return int(found[0]) if found else 1
