@@ -15,7 +15,6 @@ import re
 import resource
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,8 @@ MINIMAL = GOOD / "minimal.yaml"
 
 #: Address-space cap for the subprocess: an alias bomb or deep nesting must not need more.
 MEMORY_LIMIT = 512 * 1024 * 1024
-#: Generous on purpose (noisy machines); a clean refusal takes well under a second.
-WALL_CLOCK_LIMIT = 5.0
+#: A hang guard, not a speed limit (a loaded machine may be slow; a refusal that hangs is stuck).
+HANG_GUARD = 120
 DEPTH = 10_000
 #: Variables that would change which files are loaded or how.
 CCA_ENV = ("CCA_KNOWLEDGE", "CCA_NO_BUNDLED", "CCA_MAX_FILE_BYTES")
@@ -241,8 +240,7 @@ def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def run_subprocess(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> Outcome:
-    """``python -m cca ARGS`` under the memory cap; asserts it ends within the wall-clock limit."""
-    started = time.monotonic()
+    """``python -m cca ARGS`` under the memory cap (a timeout guards against a hang)."""
     done = subprocess.run(
         [sys.executable, "-m", "cca", *args],
         cwd=cwd,
@@ -250,11 +248,9 @@ def run_subprocess(args: list[str], cwd: Path, env: Mapping[str, str] | None = N
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=60,
+        timeout=HANG_GUARD,
         preexec_fn=limit_memory,
     )
-    elapsed = time.monotonic() - started
-    assert elapsed < WALL_CLOCK_LIMIT, f"took {elapsed:.1f} s"
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 

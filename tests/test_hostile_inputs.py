@@ -10,13 +10,20 @@ Sections: 1 the knowledge directory and the environment, 2 arguments and export 
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
+import pytest
+
 from tests.test_hostile import (
+    Result,
     knowledge_error,
     labels_for,
     make_env,
     mini_yaml,
+    one_line_error,
+    raw_danger,
     run,
     write,
 )
@@ -28,6 +35,124 @@ SLOW = 600.0
 
 def _env(tmp_path: Path, **extra: str | None) -> dict[str, str]:
     return make_env(tmp_path, **extra)
+
+
+# =====================================================================================================
+# 1. The knowledge directory and the environment
+# =====================================================================================================
+
+
+def _not_a_directory(kind: str, tmp_path: Path) -> Path:
+    if kind == "regular-file":
+        return write(tmp_path / "plain-file", "precious\n")
+    if kind == "dev-null":
+        return Path("/dev/null")
+    if kind == "proc-self":
+        return Path("/proc/self")
+    if kind == "dangling-symlink":
+        os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+        return tmp_path / "dangling"
+    os.symlink(tmp_path / "loop-b", tmp_path / "loop-a")
+    os.symlink(tmp_path / "loop-a", tmp_path / "loop-b")
+    return tmp_path / "loop-a"
+
+
+KINDS_OF_DIRECTORY = ["regular-file", "dev-null", "proc-self", "dangling-symlink", "symlink-loop"]
+
+
+@pytest.mark.parametrize("variable", ["CCA_DATA_DIR", "XDG_DATA_HOME"])
+@pytest.mark.parametrize("kind", KINDS_OF_DIRECTORY)
+def test_import_into_a_knowledge_directory_that_is_not_one(tmp_path: Path, variable: str, kind: str) -> None:
+    """$CCA_DATA_DIR or $XDG_DATA_HOME naming a regular file, /dev/null, /proc/self, a dangling symlink or
+    a symlink loop: `cca import aiddata` stops with one line and status 73 (an unwritable target), and
+    writes nothing; it used to be an internal error (70)."""
+    target = _not_a_directory(kind, tmp_path)
+    env = _env(tmp_path, **{variable: str(target)})
+    r = run(["import", "aiddata", str(SAMPLE)], env=env, cwd=tmp_path, timeout=SLOW)
+    line = one_line_error(r, [73])
+    assert str(target) in line, str(r)
+    if kind == "regular-file":
+        assert target.read_text() == "precious\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".aiddata")], "a temporary file was left"
+
+
+def test_relative_xdg_directories_are_ignored(tmp_path: Path) -> None:
+    """The XDG spec: a relative $XDG_DATA_HOME or $XDG_CACHE_HOME is invalid and ignored. cca then uses
+    ~/.local/share/cca and ~/.cache/cca, never a directory relative to wherever it is run."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = make_env(home, XDG_DATA_HOME="rel-data", XDG_CACHE_HOME="rel-cache", CCA_CACHE_DIR=None)
+    r = run(["import", "aiddata", str(SAMPLE)], env=env, cwd=work, timeout=SLOW)
+    assert r.code == 0, str(r)
+    assert sorted(p.name for p in work.iterdir()) == [], f"written relative to the working directory:\n{r}"
+    assert (home / ".local" / "share" / "cca" / "aiddata.yaml").is_file(), str(r)
+    assert list((home / ".cache" / "cca").glob("knowledge-*.sqlite")), str(r)
+
+
+# =====================================================================================================
+# 2. Arguments and export targets
+# =====================================================================================================
+
+
+def _short_line(r: Result, status: int) -> str:
+    line = one_line_error(r, [status])
+    assert len(line) < 1200, f"a 100,000-character name must not be echoed whole ({len(line)} characters)"
+    assert not raw_danger(r.stderr), str(r)
+    return line
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    """`cca show $'\\xff\\xfe'`: one line, status 2, the bytes shown escaped (it was status 70)."""
+    r = run(["show", b"\xff\xfe"], env=_env(tmp_path), cwd=tmp_path)
+    line = _short_line(r, 2)
+    assert "\\xff\\xfe" in line, str(r)
+
+
+def test_a_dataset_name_of_100000_characters(tmp_path: Path) -> None:
+    """`cca import aiddata` with a 100,000-character file name: one short line, status 2 (it was 70)."""
+    name = "a" * 100_000 + ".csv"
+    r = run(["--data-dir", str(tmp_path / "d"), "import", "aiddata", name], env=_env(tmp_path), cwd=tmp_path)
+    assert "file name too long" in _short_line(r, 2), str(r)
+
+
+def test_a_sources_directory_of_100000_characters(tmp_path: Path) -> None:
+    """`cca validate --sources` with a 100,000-character path: one short line, status 2 (it was 70)."""
+    r = run(["validate", "--sources", "s" * 100_000], env=_env(tmp_path), cwd=tmp_path)
+    assert "is not a directory" in _short_line(r, 2), str(r)
+
+
+def test_an_import_name_of_5000_characters(tmp_path: Path) -> None:
+    """`cca import --remove` with a 5,000-character name: one short line, status 2 (it was 70)."""
+    r = run(["--data-dir", str(tmp_path), "import", "--remove", "n" * 5000], env=_env(tmp_path), cwd=tmp_path)
+    assert "import name" in _short_line(r, 2), str(r)
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "json"])
+@pytest.mark.parametrize("target", ["."])
+def test_export_to_a_directory_named_dot(tmp_path: Path, fmt: str, target: str) -> None:
+    """`cca export --force .`: a directory is refused whatever you ask, status 2 (sqlite was 70)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    r = run(["export", "--force", "--format", fmt, target], env=_env(tmp_path), cwd=work)
+    assert "is a directory" in one_line_error(r, [2]), str(r)
+    assert sorted(p.name for p in work.iterdir()) == []
+
+
+def test_export_of_knowledge_from_a_file_not_named_in_utf8(tmp_path: Path) -> None:
+    """Knowledge read from b'k\\xff.yaml' exports to SQLite (it was status 70): the record's place keeps
+    the byte as an escape, as the CSV export shows it."""
+    import sqlite3
+
+    name = os.fsencode(tmp_path) + b"/k\xff.yaml"
+    with open(name, "wb") as handle:
+        handle.write(mini_yaml("Byte Name Railway").encode())
+    target = tmp_path / "out.db"
+    r = run(["--no-bundled", "-k", name, "export", "--format", "sqlite", str(target)], env=_env(tmp_path), cwd=tmp_path)
+    assert r.code == 0, str(r)
+    with sqlite3.connect(target) as db:
+        (place,) = db.execute("SELECT defined_at FROM projects").fetchone()
+    assert re.fullmatch(r".*k\\xff\.yaml:\d+:\d+", place), place
 
 
 # =====================================================================================================
@@ -68,3 +193,24 @@ def test_a_valid_file_at_the_size_cap_validates_under_the_memory_limit(tmp_path:
     r = run(["--no-bundled", "-k", str(knowledge), "validate"], env=_env(tmp_path), cwd=tmp_path)
     problem = knowledge_error(r, labels_for(knowledge, tmp_path), line=1)
     assert "larger than the 100,663,296-byte cap" in problem, str(r)
+
+
+SAME_AS_SELF = {
+    "update": "updates:\n  - id: test-railway\n    same_as: [test-railway]\n",
+    "record": None,
+}
+
+
+@pytest.mark.parametrize("form", list(SAME_AS_SELF))
+def test_a_same_as_link_to_itself_is_a_problem(tmp_path: Path, form: str) -> None:
+    """`same_as` naming the record itself (in an update, or in the record): a positioned problem, status 1;
+    it used to validate."""
+    if form == "update":
+        text = mini_yaml(extra=SAME_AS_SELF["update"])
+    else:
+        text = mini_yaml().replace("    type: railway\n", "    type: railway\n    same_as: [test-railway]\n", 1)
+    knowledge = write(tmp_path / "self.yaml", text)
+    r = run(["--no-bundled", "-k", str(knowledge), "validate"], env=_env(tmp_path), cwd=tmp_path)
+    line = [n for n, content in enumerate(text.splitlines(), 1) if "same_as" in content][0]
+    problem = knowledge_error(r, labels_for(knowledge, tmp_path), line=line)
+    assert "is this record itself" in problem, str(r)

@@ -298,6 +298,8 @@ class Checker:
             self.ids[record_id] = (kind.name, id_where)
         for _, target, value, path in found.refs:
             self._reference(value, path[-1] if isinstance(path[-1], str) else str(path[-2]), target, loc, node, path)
+        if "same_as" in record:
+            self._not_itself(record_id, record["same_as"], loc, node)
         for entry, path in found.evidence:
             self._evidence(entry, loc, node, path)
         for ref in kind.refs:
@@ -422,6 +424,18 @@ class Checker:
         for index, other in enumerate(update.get("same_as") or ()):
             if isinstance(other, str):
                 self._reference(other, "same_as", "project", loc, node, ("same_as", index))
+        self._not_itself(update.get("id"), update.get("same_as"), loc, node)
+
+    def _not_itself(self, record_id: Any, links: Any, loc: Loc, node: Any) -> None:
+        """``same_as`` joins a record to another source's record of the same project, never to itself."""
+        if not isinstance(links, list):
+            return
+        for index, other in enumerate(links):
+            if isinstance(other, str) and other == record_id:
+                self.problem(
+                    self._where(loc, node, "same_as", index),
+                    f"same_as: {other!r} is this record itself: same_as names another record of the same project",
+                )
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
         """A quote from a text, or a locator (record, url) into a dataset: one of the two, and resolvable."""

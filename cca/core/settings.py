@@ -112,7 +112,7 @@ class Settings(NamedTuple):
         cache_dir = None
         if use_cache:
             explicit = env.get(ENV_CACHE_DIR, "").strip()
-            cache_dir = Path(explicit) if explicit else Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "cca"
+            cache_dir = Path(explicit) if explicit else (_xdg(env, "XDG_CACHE_HOME") or home / ".cache") / "cca"
         limit = DEFAULT_MAX_FILE_BYTES
         raw = env.get(ENV_MAX_FILE_BYTES, "").strip()
         if raw.isdigit():
@@ -143,8 +143,14 @@ def label_for(path: Path) -> str:
 
 
 def default_data_dir(environ: Mapping[str, str], home: Path) -> Path:
-    """The user's knowledge directory: $CCA_DATA_DIR, else $XDG_DATA_HOME/cca, else ~/.local/share/cca."""
+    """The knowledge directory: $CCA_DATA_DIR, else $XDG_DATA_HOME/cca (if absolute), else ~/.local/share/cca."""
     explicit = environ.get(ENV_DATA_DIR, "").strip()
     if explicit:
         return Path(explicit)
-    return Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "cca"
+    return (_xdg(environ, "XDG_DATA_HOME") or home / ".local" / "share") / "cca"
+
+
+def _xdg(environ: Mapping[str, str], name: str) -> Path | None:
+    """An XDG base directory from the environment: the XDG spec says a relative path is invalid and ignored."""
+    value = environ.get(name, "")
+    return Path(value) if value and os.path.isabs(value) else None

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,6 +25,29 @@ class Table(NamedTuple):
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     sheet: str | None
+
+
+def check_file(path: Path, label: str) -> None:
+    """Refuse, as a usage error, a dataset path that is not a regular file: missing, a directory, a FIFO,
+    a name too long for the system. Never raises anything else, whatever the name."""
+    from cca.io.safefile import describe
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise QueryError(f"{describe(label)}: no such file") from None
+    except OSError as error:
+        raise QueryError(f"{describe(label)}: cannot read it: {_reason(error)}") from None
+    except ValueError as error:  # a NUL byte in the name
+        raise QueryError(f"{describe(label)}: cannot read it: {error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise QueryError(f"{describe(label)}: not a regular file")
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "too many levels of symbolic links (a symlink loop?)"
+    return (error.strerror or str(error)).rstrip(".").lower()
 
 
 def open_table(path: Path, label: str, sheet: str | None = None) -> Table:
