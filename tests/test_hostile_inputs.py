@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.test_hostile import (
+    C1CSI,
+    OSC8,
+    OSC52,
+    RLO,
     Result,
     knowledge_error,
     labels_for,
@@ -26,6 +30,7 @@ from tests.test_hostile import (
     raw_danger,
     run,
     write,
+    yq,
 )
 
 SAMPLE = Path(__file__).parent / "fixtures" / "aiddata" / "gcdf3_sample.csv"
@@ -214,3 +219,71 @@ def test_a_same_as_link_to_itself_is_a_problem(tmp_path: Path, form: str) -> Non
     line = [n for n, content in enumerate(text.splitlines(), 1) if "same_as" in content][0]
     problem = knowledge_error(r, labels_for(knowledge, tmp_path), line=line)
     assert "is this record itself" in problem, str(r)
+
+
+# =====================================================================================================
+# 4. Shell completion
+# =====================================================================================================
+
+#: A title with an OSC 8 hyperlink, OSC 52 (clipboard), a C1 CSI, U+202E, a line break and rich markup.
+HOSTILE_TITLE = f"Title {OSC8} {OSC52} {C1CSI}x {RLO}evil\nsecond line [/x] [bold]b[/bold]"
+HOSTILE_ALIAS = "Lao\x1b]0;pwned\x07X"
+HOSTILE_LABEL = "Rail\x1b]0;t\x07way\nx"
+
+
+def _completion_knowledge(tmp_path: Path) -> Path:
+    text = mini_yaml(HOSTILE_TITLE).replace("test-railway", "aiddata-990001")
+    text = text.replace('    name: "Laos"\n', f'    name: "Laos"\n    aliases: [{yq(HOSTILE_ALIAS)}]\n', 1)
+    text = text.replace('    label: "Railway"\n', f"    label: {yq(HOSTILE_LABEL)}\n", 1)
+    return write(tmp_path / "complete.yaml", text)
+
+
+COMPLETIONS = {
+    "show": ("cca show aiddata-99", ["aiddata-990001"]),
+    "country": ("cca projects --country La", ["Laos", "LA", "LAO", "Lao People's Democratic Republic", None]),
+    "sector": ("cca projects --sector Ra", ["railway"]),
+}
+
+
+#: Every shell for every case, but bash's ids and sector ids: bash shows candidates without descriptions.
+SHELL_CASES = [
+    (case, shell)
+    for case in COMPLETIONS
+    for shell in ("bash", "zsh", "fish", "powershell")
+    if shell != "bash" or case == "country"
+]
+
+
+@pytest.mark.parametrize(("case", "shell"), SHELL_CASES, ids=[f"{case}-{shell}" for case, shell in SHELL_CASES])
+def test_completion_candidates_are_sanitised_like_table_cells(tmp_path: Path, shell: str, case: str) -> None:
+    """Candidates and descriptions (imported titles, aliases, labels) reach the shell with every control
+    character, escape sequence, bidi control and line break as a visible escape: one line per candidate,
+    for every shell; a title with rich markup in it is no error. Only SGR was stripped before, and for
+    zsh, fish and PowerShell descriptions only."""
+    words, expected = COMPLETIONS[case]
+    parts = words.split(" ")
+    env = _env(
+        tmp_path,
+        CCA_KNOWLEDGE=str(_completion_knowledge(tmp_path)),
+        CCA_NO_BUNDLED="1",
+        _CCA_COMPLETE=f"complete_{shell}",
+        _TYPER_COMPLETE_ARGS=words,
+        _TYPER_COMPLETE_FISH_ACTION="get-args",
+        _TYPER_COMPLETE_WORD_TO_COMPLETE=parts[-1],
+        COMP_WORDS=words,
+        COMP_CWORD=str(len(parts) - 1),
+    )
+    r = run([], env=env, cwd=tmp_path)
+    assert r.code == 0 and r.stderr == "", str(r)
+    assert not raw_danger(r.stdout) and "\t\t" not in r.stdout, f"raw control characters in candidates:\n{r}"
+    lines = r.stdout.splitlines()
+    if shell == "zsh":
+        assert lines[0].startswith("_arguments '*: :((") and lines[-1].endswith("))'"), str(r)
+        lines = [line.removeprefix("_arguments '*: :((").removesuffix("))'") for line in lines]
+    assert len(lines) == len(expected), f"one line per candidate:\n{r}"
+    for line, candidate in zip(lines, expected, strict=True):
+        value = re.split(r"\t|:::|\":\"", line.strip('"'))[0]
+        if candidate is not None:
+            assert value == candidate.replace("'", "''" if shell == "zsh" else "'"), f"{line!r}:\n{r}"
+        else:
+            assert re.search(r"\\+x1b", value), f"the alias's ESC must show as an escape: {line!r}"
