@@ -287,3 +287,15 @@ def test_completion_candidates_are_sanitised_like_table_cells(tmp_path: Path, sh
             assert value == candidate.replace("'", "''" if shell == "zsh" else "'"), f"{line!r}:\n{r}"
         else:
             assert re.search(r"\\+x1b", value), f"the alias's ESC must show as an escape: {line!r}"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_completing_bytes_that_are_not_utf8_is_quiet(tmp_path: Path, shell: str) -> None:
+    """`cca show ch<0xff><TAB>`: no candidates and nothing on stderr, never an error in the prompt."""
+    words = "cca show ch\udcff"  # the byte 0xff, as the environment carries it
+    env = _env(
+        tmp_path, _CCA_COMPLETE=f"complete_{shell}", _TYPER_COMPLETE_ARGS=words, COMP_WORDS=words, COMP_CWORD="2"
+    )
+    r = run([], env=env, cwd=tmp_path)
+    assert r.code == 0 and r.stderr == "", str(r)
+    assert "china" not in r.stdout, str(r)

@@ -139,7 +139,11 @@ def record_id(incomplete: str) -> list[tuple[str, str]]:
     knowledge = _kb()
     if knowledge is None:
         return []
-    return _candidates(incomplete, knowledge.ids(incomplete.lower()))
+    try:
+        found = knowledge.ids(incomplete.lower())
+    except Exception:  # noqa: BLE001 - typed text the store cannot take (bytes that are not UTF-8): no candidates
+        return []
+    return _candidates(incomplete, found)
 
 
 def fields(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
