@@ -541,15 +541,15 @@ _STRUCTURE = [
     re.compile(r"<<"),  # a merge key
     re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]"),  # surrogate escapes
     re.compile(r"\n(?:---|\.\.\.|%)"),  # document markers, directives
-    # deep block nesting, also on a chunk's first line (yaml_rs recurses: past about 11,000 levels it crashes)
-    re.compile(r"(?:\A|\n)[ ?:-]{120}"),
+    re.compile(r"\n[ ?:-]{120}"),  # deep block nesting (yaml_rs recurses: past about 11,000 levels it crashes)
     # ':' where yaml_rs makes a null key or accepts what the reference refuses ('- :', 'x:]', 'a::b')
     re.compile(r":(?:(?=[,\]}])|(?<=[\[{,:]:)|(?<=[\[{,:] :)|(?<=\s:)(?=\s|\Z))"),
 ]
 # A quoted key that could be the JSON text of a number, boolean or null ('"1": a' beside '1: b'): the
 # reference reader refuses the two as one key; yaml_rs keeps both.
 _QUOTED_KEY = re.compile(r"""(?:"[^"\n]*"|'[^'\n]*')[ \t]*:""")
-_QUOTE_SPACE_COLON = re.compile(r"""["'][ \t]+:""")
+# The same on a chunk's first line (a record's first line is one: '  - - - - ...').
+_DEEP_FIRST_LINE = re.compile(r"[ ?:-]{120}")
 _TAB = re.compile(r"(?:[\n\r]|[-?:])[ ]*\t")
 _FLOW_BLOCKCHAR = re.compile(
     r"[|>](?:(?<=[\[{,:][|>])|(?<=[\[{,:] [|>]))(?![-+0-9]{0,2}[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|\Z))"
@@ -646,8 +646,8 @@ def _long_int(chunk: str) -> bool:
 
 def _number_like_quoted_key(chunk: str) -> bool:
     """Whether a quoted key might be the same key as a number, boolean or null key beside it."""
-    if '":' not in chunk and "':" not in chunk and _QUOTE_SPACE_COLON.search(chunk) is None:
-        return False
+    if '":' not in chunk and "':" not in chunk and " :" not in chunk and "\t:" not in chunk:
+        return False  # no quote, or space, right before a colon: no quoted key (found at C speed)
     for match in _QUOTED_KEY.finditer(chunk):
         content = match.group()[1 : match.group().rindex(match.group()[0])]
         if "\\" in content or content in _KEY_WORDS or content[:1] in "-0123456789.+":
@@ -666,7 +666,7 @@ def risky(chunk: str, *, final: bool = False) -> bool:
         return True
     if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _indicator(chunk):
         return True
-    if chunk.startswith(("---", "...", "%", ":", "\t")):
+    if chunk.startswith(("---", "...", "%", ":", "\t")) or _DEEP_FIRST_LINE.match(chunk):
         return True
     if "\t" in chunk and _TAB.search("\n" + chunk):
         return True
