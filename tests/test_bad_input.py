@@ -35,6 +35,8 @@ MINIMAL = GOOD / "minimal.yaml"
 
 #: Address-space cap for the subprocess: an alias bomb or deep nesting must not need more.
 MEMORY_LIMIT = 512 * 1024 * 1024
+#: A hang guard, not a speed limit (a loaded machine may be slow; a refusal that hangs is stuck).
+HANG_GUARD = 120
 DEPTH = 10_000
 #: Variables that would change which files are loaded or how.
 CCA_ENV = ("CCA_KNOWLEDGE", "CCA_NO_BUNDLED", "CCA_MAX_FILE_BYTES")
@@ -270,6 +272,7 @@ def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def run_subprocess(args: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> Outcome:
     """``python -m cca ARGS`` under the memory cap (the timeout only stops a hang; no test times anything)."""
+    """``python -m cca ARGS`` under the memory cap (a timeout guards against a hang)."""
     done = subprocess.run(
         [sys.executable, "-m", "cca", *args],
         cwd=cwd,
@@ -277,7 +280,7 @@ def run_subprocess(args: list[str], cwd: Path, env: Mapping[str, str] | None = N
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=60,
+        timeout=HANG_GUARD,
         preexec_fn=limit_memory,
     )
     return Outcome(done.returncode, done.stdout, done.stderr)

@@ -3,7 +3,8 @@
 Nothing here imports cca: each case starts ``python -m cca ...`` with a fresh cache
 directory under ``tmp_path``, ``HOME=tmp_path``, ``NO_COLOR=1``, ``TERM=dumb``,
 ``COLUMNS=100``, no inherited ``CCA_*`` variables, a 1 GiB address-space limit and a
-5-second wall-clock limit (cases with a slow setup say so). Hostile inputs (knowledge
+generous timeout that only guards against a hang (no case asserts how fast cca is: the machine
+may be loaded). Hostile inputs (knowledge
 files, FIFOs, symlinks, caches) are generated in ``tmp_path`` at run time.
 
 The documented exit statuses these tests hold cca to:
@@ -56,9 +57,10 @@ import yaml
 
 PY = sys.executable
 GIB = 1 << 30
-TIMEOUT = 5.0
+#: A hang guard, not a speed limit: a run that takes longer than this is stuck (a FIFO read, a loop).
+TIMEOUT = 60.0
 #: For processes started together on purpose (a race): they share the machine.
-BATCH_TIMEOUT = 20.0
+BATCH_TIMEOUT = 120.0
 IS_ROOT = os.geteuid() == 0
 
 
@@ -1396,7 +1398,7 @@ def test_fifo_without_writer_does_not_block(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("via", ["symlink", "direct"])
 def test_dev_zero_is_refused(tmp_path: Path, via: str) -> None:
-    """/dev/zero (through a symlink made in tmp_path, and directly) is refused within 5 s under 1 GiB."""
+    """/dev/zero (through a symlink made in tmp_path, and directly) is refused, not read, under 1 GiB."""
     if via == "symlink":
         target = tmp_path / "zero.yaml"
         os.symlink("/dev/zero", target)
@@ -1496,7 +1498,7 @@ def _sector_chain(depth: int, cycle: bool = False) -> str:
 )
 def test_deep_sector_chains_are_refused(tmp_path: Path, depth: int, cycle: bool) -> None:
     """Sector parent chains 1,500 and 20,000 deep, and a 20,000-long cycle: refused (status 1, a line in
-    the sectors) within 5 s by a depth limit; `cca sectors` never hits RecursionError."""
+    the sectors) by a depth limit and a linear cycle check; `cca sectors` never hits RecursionError."""
     text = mini_yaml(sectors=_sector_chain(depth, cycle))
     knowledge = write(tmp_path / "chain.yaml", text)
     r = _load(tmp_path, str(knowledge), "sectors")
@@ -1767,14 +1769,14 @@ def test_yaml_with_ascii_stdout_is_valid_yaml(tmp_path: Path) -> None:
     ids=["projects", "countries", "show", "country", "events"],
 )
 def test_huge_columns_value(tmp_path: Path, args: list[str], expected: str) -> None:
-    """COLUMNS=100000000: exit 0 within 5 s under the 1 GiB limit, with the usual content."""
+    """COLUMNS=100000000: exit 0 under the 1 GiB limit, with the usual content."""
     r = run(args, env=make_env(tmp_path, COLUMNS="100000000"), cwd=tmp_path)
     assert r.code == 0, f"expected success:\n{r}"
     assert expected in r.stdout, f"{expected!r} missing from the output:\n{r}"
 
 
 def test_ten_thousand_country_options(tmp_path: Path) -> None:
-    """`-c France` repeated 10,000 times: answers (an empty list) within 5 s."""
+    """`-c France` repeated 10,000 times: answers (an empty list), without a hang."""
     args = ["projects", *(["-c", "France"] * 10_000), "--json"]
     r = run(args, env=make_env(tmp_path), cwd=tmp_path)
     assert r.code == 0, f"expected success:\n{r}"

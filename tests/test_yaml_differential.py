@@ -204,3 +204,106 @@ def test_the_grammar_reaches_documents_the_fast_reader_takes() -> None:
     """Else the property would only ever see the fast reader decline."""
     found = find(documents(), _taken, settings=settings(max_examples=2000, database=None))
     assert _taken(found)
+
+
+# -- against PyYAML: tagged scalars and keys that differ only in type -------------------------------------
+#
+# cca's readers take what PyYAML's safe loader takes, with the same values, or refuse it at a position.
+# A tag fixes a scalar's type, so a tagged number YAML 1.1 (PyYAML) and 1.2 read differently cannot stay
+# text as a plain one would: ``!!int 0777`` is 511 to PyYAML and 777 to YAML 1.2, and is refused.
+
+TAGGED = [
+    '!!int "0777"', "!!int 0777", '!!int "+0777"', "!!int -0777", "!!int 0o17", "!!int 07", "!!int 00", "!!int 0",
+    "!!int -0", "!!int 0x1F", "!!int 0789", "!!int 1_000", "!!int 0b101", "!!int 1:30", "!!int +12", '!!int "12"',
+    "!!float 1.5", '!!float "0777"', "!!float 1_0.5", "!!float .inf", "!!bool yes", "!!bool tRuE", "!!null ~",
+    "!!str 0777", '!!str "1"',
+]  # fmt: skip
+
+
+def _pyyaml(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def _reference_or_refusal(text: str) -> tuple[str, Any]:
+    try:
+        return "value", yamlio.parse(text, "x.yaml")
+    except KnowledgeError as refused:
+        problem = refused.problems[0]
+        assert (problem.line, problem.column) != (1, 1), f"refused without a position: {refused}"
+        return "refused", str(refused)
+
+
+@pytest.mark.parametrize("scalar", TAGGED)
+def test_a_tagged_scalar_reads_as_pyyaml_reads_it_or_is_refused(scalar: str) -> None:
+    text = f"format: 1\nvalue: {scalar}\n"
+    verdict, value = _reference_or_refusal(text)
+    if verdict == "value":
+        assert _norm(value) == _norm(_pyyaml(text)), f"{scalar}: cca reads {value!r}, PyYAML {_pyyaml(text)!r}"
+    check(text)
+
+
+@pytest.mark.parametrize("scalar", ['!!int "0777"', "!!int 0777", '!!int "+0777"'])
+def test_a_tagged_octal_looking_integer_is_refused_at_its_place(scalar: str) -> None:
+    with pytest.raises(KnowledgeError, match=r"x\.yaml:2:8: .*511 in YAML 1\.1 .* 777 in YAML 1\.2"):
+        yamlio.parse(f"format: 1\nvalue: {scalar}\n", "x.yaml")
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.sampled_from(["!!int", "!!float", "!!bool", "!!null", "!!str"]),
+    st.one_of(
+        st.text(alphabet=NUMBERISH, min_size=1, max_size=7),
+        st.sampled_from(WORDS),
+        st.from_regex(r"[-+]?0[0-9_]{1,4}", fullmatch=True),
+    ),
+    st.sampled_from(["{}", '"{}"', "'{}'"]),
+)
+def test_tagged_scalars_agree_with_pyyaml_or_are_refused(tag: str, token: str, style: str) -> None:
+    import yaml
+
+    text = f"value: {tag} {style.format(token.replace(chr(39), chr(39) * 2) if style[0] == chr(39) else token)}\n"
+    try:
+        expected = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, TypeError, IndexError, KeyError):  # PyYAML refuses: cca must too
+        with pytest.raises(KnowledgeError):
+            yamlio.parse(text, "x.yaml")
+        return
+    try:
+        value = yamlio.parse(text, "x.yaml")
+    except KnowledgeError:
+        return
+    assert _norm(value) == _norm(expected), f"{text!r}: cca {value!r}, PyYAML {expected!r}"
+
+
+KEY_TWINS = [
+    ('1: a\n  "1": b', 4),
+    ("'2.5': a\n  2.5: b", 4),
+    ('~: a\n  "null": b', 4),
+    ('true: a\n  "true": b', 4),
+    ("-7: a\n  '-7': b", 4),
+]
+
+
+@pytest.mark.parametrize(("pair", "line"), KEY_TWINS, ids=[pair.split("\n")[0] for pair, _ in KEY_TWINS])
+def test_keys_that_differ_only_in_type_are_one_key(pair: str, line: int) -> None:
+    """PyYAML keeps both (1 and '1'); stored as JSON they are one key and a value would vanish: refused."""
+    text = f"format: 1\nm:\n  {pair}\n"
+    assert len(_pyyaml(text)["m"]) == 2
+    with pytest.raises(KnowledgeError, match=rf"x\.yaml:{line}:3: duplicate key"):
+        yamlio.parse(text, "x.yaml")
+    check(text)
+
+
+def test_keys_that_differ_only_in_type_in_a_record_and_in_flow() -> None:
+    """The fast reader declines what the reference reader refuses (both keys, in block and flow style)."""
+    for text in (
+        'format: 1\nitems:\n  - id: a\n    fields:\n      1: x\n      "1": y\n      2.5: z\n      "2.5": w\n',
+        'format: 1\nitems:\n  - id: a\n    fields: {"1": x, 1: y}\n',
+    ):
+        with pytest.raises(yamlio.Unsuitable):
+            yamlio.parse_items_fast(text, lambda *a: None)
+        with pytest.raises(KnowledgeError, match="duplicate key"):
+            yamlio.parse(text, "x.yaml")
+        check(text)

@@ -1,4 +1,13 @@
-"""Value completion for the shell: answered from the compiled store, case-insensitively, never with an error."""
+"""Value completion for the shell: answered from the compiled store, case-insensitively, never with an error.
+
+Candidates and their descriptions are data (record names, aliases, labels from knowledge files and
+imports), so they are written for each shell the way a table cell is shown: every control character,
+escape sequence, bidi control, tab and line break as a visible escape (:func:`cca.core.text.visible`).
+The zsh script ``eval``s this output and fish reads one candidate per line: raw text could drive the
+terminal or add candidates. Typer's own formatting hands descriptions to rich's markup renderer (a
+name with ``[/x]`` in it raised an error into the prompt, and long ones were wrapped onto new lines);
+cca's formatters (:func:`install`) never do.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,63 @@ from collections.abc import Iterable
 from typing import Any
 
 from cca.core.model import STATUSES
+from cca.core.text import visible
+
+#: Longest description shown beside a candidate (a project's title can run to hundreds of characters).
+DESCRIPTION_MAX = 80
+
+
+def shown(text: str) -> str:
+    """A candidate or description as a shell may show it: one line, nothing that steers a terminal."""
+    return visible(text)
+
+
+def described(text: str) -> str:
+    """A description: :func:`shown`, whitespace runs as one space, cut to :data:`DESCRIPTION_MAX` characters."""
+    line = " ".join(shown(text).split())
+    return line if len(line) <= DESCRIPTION_MAX else line[: DESCRIPTION_MAX - 3].rstrip() + "..."
+
+
+def install() -> None:
+    """Register cca's formatters for bash, zsh, fish and PowerShell (Typer's scripts, cca's output)."""
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._completion_classes import (
+        BashComplete,
+        FishComplete,
+        PowerShellComplete,
+        ZshComplete,
+        completion_init,
+    )
+
+    completion_init()  # Typer registers its shells only when it adds its own completion options
+
+    class Bash(BashComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            return shown(item.value)
+
+    class Zsh(ZshComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            value = _zsh(shown(item.value))
+            return f'"{value}":"{_zsh(described(item.help))}"' if item.help else f'"{value}"'
+
+    class Fish(FishComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            value = shown(item.value)
+            return f"{value}\t{described(item.help)}" if item.help else value
+
+    class PowerShell(PowerShellComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            return f"{shown(item.value)}:::{described(item.help) if item.help else ' '}"
+
+    for cls, names in ((Bash, ("bash",)), (Zsh, ("zsh",)), (Fish, ("fish",)), (PowerShell, ("powershell", "pwsh"))):
+        for name in names:
+            add_completion_class(cls, name)
+
+
+def _zsh(text: str) -> str:
+    """Quoted for the ``_arguments`` spec the zsh script evals (as Typer quotes it)."""
+    text = text.replace("\\", "\\\\")  # a visible escape (\\x1b) stays one after zsh's unquoting
+    return text.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
 
 
 def _candidates(incomplete: str, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -73,7 +139,11 @@ def record_id(incomplete: str) -> list[tuple[str, str]]:
     knowledge = _kb()
     if knowledge is None:
         return []
-    return _candidates(incomplete, knowledge.ids(incomplete.lower()))
+    try:
+        found = knowledge.ids(incomplete.lower())
+    except Exception:  # noqa: BLE001 - typed text the store cannot take (bytes that are not UTF-8): no candidates
+        return []
+    return _candidates(incomplete, found)
 
 
 def fields(ctx: Any, incomplete: str) -> list[tuple[str, str]]:

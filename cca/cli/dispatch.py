@@ -174,8 +174,10 @@ def validate(options: Mapping[str, Any]) -> None:
             raise QueryError("validate needs files or directories, not an empty path")
         extra.append(Path(entry))
     sources_dir = options.get("sources_dir")
-    if sources_dir is not None and not Path(sources_dir).is_dir():
-        raise QueryError(f"--sources: {sources_dir!r} is not a directory")
+    from cca.io.safefile import describe, is_directory
+
+    if sources_dir is not None and not is_directory(Path(sources_dir)):
+        raise QueryError(f"--sources: {describe(repr(sources_dir))} is not a directory")
     knowledge = load(
         settings=session().settings.with_knowledge(extra),
         sources_dir=sources_dir,

@@ -86,9 +86,7 @@ class CcaGroup(typer.core.TyperGroup):
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         if os.environ.get(complete_var or "_CCA_COMPLETE"):
-            from typer._completion_classes import completion_init
-
-            completion_init()  # Typer registers its shells only when it adds its own completion options
+            complete.install()  # Typer's shells, with cca's formatting of candidates (data, like table cells)
             for command in [self, *self.commands.values()]:
                 for param in command.params:
                     _complete_in_any_case(param)

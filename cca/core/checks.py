@@ -262,6 +262,8 @@ class RecordChecker:
         for _, target, value, path in found.refs:
             if target == "region":
                 self._region(value, str(path[-2]) if isinstance(path[-1], int) else str(path[-1]), loc, node, path)
+        if "same_as" in record:
+            self._not_itself(record["id"], record["same_as"], loc, node)
         for entry, path in found.evidence:
             self._evidence(entry, loc, node, path)
         if kind.name == "source" and record.get("type") == "report" and "file" in record:
@@ -276,9 +278,7 @@ class RecordChecker:
     def add_update(self, update: Mapping[str, Any], loc: Loc, node: Any = None) -> None:
         for entry, path in walk_evidence(update):
             self._evidence(entry, loc, node, path)
-        for index, other in enumerate(update.get("same_as") or ()):
-            if other == update.get("id"):
-                self.problem(self._where(loc, node, "same_as", index), f"same_as: {other!r} is the record itself")
+        self._not_itself(update.get("id"), update.get("same_as"), loc, node)
 
     def _region(self, value: str, field: str, loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
         from cca.core import regions
@@ -321,6 +321,17 @@ class RecordChecker:
             )
         elif form != "narration" and "person" not in record:
             self.problem(self._where(loc, node), f"missing required field 'person' (a {form} statement is a person's)")
+
+    def _not_itself(self, record_id: Any, links: Any, loc: Loc, node: Any) -> None:
+        """``same_as`` joins a record to another source's record of the same project, never to itself."""
+        if not isinstance(links, list):
+            return
+        for index, other in enumerate(links):
+            if isinstance(other, str) and other == record_id:
+                self.problem(
+                    self._where(loc, node, "same_as", index),
+                    f"same_as: {other!r} is this record itself: same_as names another record of the same project",
+                )
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
         """A quote from a text, or a locator: a dataset row (record, url) or a report's page (url).

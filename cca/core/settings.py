@@ -28,8 +28,12 @@ ENV_NO_CACHE = "CCA_NO_CACHE"
 #: Cap on one knowledge file's size, in bytes.
 ENV_MAX_FILE_BYTES = "CCA_MAX_FILE_BYTES"
 
-#: 256 MiB holds a 100,000-project file (about 55 MB) several times over.
-DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Cap on one hand-written knowledge file: 96 MiB. Reading a file holds its text and the records built
+#: from it, several times its size: under a 1 GiB address-space limit a 96 MiB file validates (measured:
+#: 190,000 generated projects in 127 MB peak at 494 MB RSS; one 96 MiB string at 591 MB), while a
+#: 256 MiB file ran out of memory. Bench's 100,000-project file (67 MB) and an import of all of GCDF 3.0's
+#: 21,000 rows written as YAML (70 MB) fit.
+DEFAULT_MAX_FILE_BYTES = 96 * 1024 * 1024
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -108,7 +112,7 @@ class Settings(NamedTuple):
         cache_dir = None
         if use_cache:
             explicit = env.get(ENV_CACHE_DIR, "").strip()
-            cache_dir = Path(explicit) if explicit else Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "cca"
+            cache_dir = Path(explicit) if explicit else (_xdg(env, "XDG_CACHE_HOME") or home / ".cache") / "cca"
         limit = DEFAULT_MAX_FILE_BYTES
         raw = env.get(ENV_MAX_FILE_BYTES, "").strip()
         if raw.isdigit():
@@ -139,8 +143,14 @@ def label_for(path: Path) -> str:
 
 
 def default_data_dir(environ: Mapping[str, str], home: Path) -> Path:
-    """The user's knowledge directory: $CCA_DATA_DIR, else $XDG_DATA_HOME/cca, else ~/.local/share/cca."""
+    """The knowledge directory: $CCA_DATA_DIR, else $XDG_DATA_HOME/cca (if absolute), else ~/.local/share/cca."""
     explicit = environ.get(ENV_DATA_DIR, "").strip()
     if explicit:
         return Path(explicit)
-    return Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "cca"
+    return (_xdg(environ, "XDG_DATA_HOME") or home / ".local" / "share") / "cca"
+
+
+def _xdg(environ: Mapping[str, str], name: str) -> Path | None:
+    """An XDG base directory from the environment: the XDG spec says a relative path is invalid and ignored."""
+    value = environ.get(name, "")
+    return Path(value) if value and os.path.isabs(value) else None

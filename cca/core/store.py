@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from cca.core.errors import StoreError
+from cca.core.errors import QueryError, StoreError
 from cca.core.registry import Kind, Registry
 from cca.core.text import FTS_TOKENIZER
 
@@ -170,6 +170,14 @@ def decode(text: str, record_id: str) -> dict[str, Any]:
 _COLUMNS = "r.seq, r.kind, r.id, r.name, r.file, r.line, r.col, r.parent, coalesce(r.data, r.base), r.view"
 
 
+def _not_text(params: Sequence[Any]) -> QueryError:
+    """A usage error naming the text that holds undecodable bytes (an argument's surrogate escapes)."""
+    from cca.core.text import visible
+
+    bad = next((p for p in params if isinstance(p, str) and any("\ud800" <= ch <= "\udfff" for ch in p)), "")
+    return QueryError(f"'{visible(bad)}' is not text: it holds bytes that are not UTF-8")
+
+
 class Store:
     """Questions asked of one store database; every answer comes through an index."""
 
@@ -183,6 +191,8 @@ class Store:
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.connection.execute(sql, params).fetchall()
+        except UnicodeEncodeError:  # the question's text, not the store: an argument that is not UTF-8
+            raise _not_text(params) from None
         except (sqlite3.Error, ValueError, OverflowError) as error:
             raise StoreError(str(error)) from None
 

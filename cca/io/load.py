@@ -282,7 +282,8 @@ def compile_in_memory(
 ) -> Store:
     from cca.io.compile import compile_files
 
-    connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    # "": a private database in a temporary file, gone when closed: memory stays bounded however large
+    connection = sqlite3.connect("", isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("BEGIN")
     compile_files(

@@ -61,13 +61,29 @@ def umask() -> int:
     return mask
 
 
-def describe(path: Path) -> str:
-    return visible(str(path))
+#: Names longer than this are shown by their start and end (a 100,000-character name stays a short line).
+SHOWN_NAME = 512
+
+
+def describe(path: Path | str) -> str:
+    """A path or name as a message shows it: control characters escaped, a very long one cut in the middle."""
+    text = visible(str(path))
+    if len(text) <= SHOWN_NAME:
+        return text
+    return f"{text[:400]}...{text[-80:]} ({len(str(path)):,} characters)"
+
+
+def is_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory (following symlinks); never raises, whatever the name."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):  # missing, a loop, a name too long, a NUL byte: not a directory here
+        return False
 
 
 def check_target(path: Path, force: bool) -> None:
     """Refuse a target that is not a regular file, or that exists without ``force`` (exit status 2)."""
-    if str(path) in ("", "."):
+    if str(path) == "":
         raise QueryError("the output path is empty")
     try:
         info = os.lstat(path)
@@ -82,11 +98,50 @@ def check_target(path: Path, force: bool) -> None:
         raise QueryError(f"{describe(path)} exists: use --force to replace it")
 
 
+def writable_directory(path: Path) -> None:
+    """Make sure ``path`` is a directory files can be created in (making it and its parents if missing).
+
+    A regular file, a device, a dangling symlink, a symlink loop or a directory that refuses new files
+    (``/proc/self``) is an :class:`OutputError` (exit status 73) naming it, never an internal error.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise OutputError(f"cannot write in {describe(path)}: it is a symbolic link to nothing") from None
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"cannot create the directory {describe(path)}: {_reason(error)}") from None
+        return
+    except (OSError, ValueError) as error:
+        reason = _reason(error) if isinstance(error, OSError) else str(error)
+        raise OutputError(f"cannot write in {describe(path)}: {reason}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        what = _TYPES.get(stat.S_IFMT(info.st_mode), "a regular file")
+        raise OutputError(f"cannot write in {describe(path)}: it is {what}, not a directory")
+
+
+def temporary_beside(path: Path) -> tuple[int, Path]:
+    """A new, empty, exclusive temporary file in ``path``'s directory: (descriptor, its path).
+
+    Call it with signals held (:func:`signals_held`) so that the name is known before a signal lands.
+    """
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as error:
+        raise OutputError(f"cannot write in {describe(parent)}: {_reason(error)}") from None
+    return handle, Path(name)
+
+
 def _reason(error: OSError) -> str:
     if error.errno == errno.ENOSPC:
         return "no space left on the device"
     if error.errno == errno.EROFS:
         return "read-only file system"
+    if error.errno == errno.ELOOP:
+        return "too many levels of symbolic links (a symlink loop?)"
     return (error.strerror or str(error)).rstrip(".").lower() if error.strerror else str(error)
 
 

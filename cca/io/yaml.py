@@ -22,6 +22,7 @@ Every failure, whatever PyYAML raised, comes out as :class:`~cca.core.errors.Kno
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import stat
@@ -93,36 +94,52 @@ def open_regular(path: Path, label: str) -> tuple[int, os.stat_result]:
 
 def read_bytes(path: Path, label: str, limit: int) -> bytes:
     """A regular file's bytes, refusing devices, FIFOs and sockets (without blocking) and files over ``limit``."""
+    return bytes(_read_buffer(path, label, limit))
+
+
+def _read_buffer(path: Path, label: str, limit: int) -> bytearray:
+    """The file read into one buffer sized from its length: no list of chunks joined into a second copy."""
     descriptor, info = open_regular(path, label)
     try:
         if info.st_size > limit:
             raise KnowledgeError([Problem(label, 1, 1, _too_big(limit))])
-        chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
+        buffer = bytearray(info.st_size + 1)  # one byte more than its length: growth while it is read shows
+        reader = io.FileIO(descriptor, closefd=False)
+        with memoryview(buffer) as view:
+            filled = 0
+            while filled < len(buffer):
+                count = reader.readinto(view[filled : filled + (1 << 24)])
+                if not count:
+                    break
+                filled += count
+        if filled < len(buffer):
+            del buffer[filled:]
+        else:  # it grew while being read: the rest, up to one byte past the cap
+            while len(buffer) <= limit:
+                more = os.read(descriptor, min(limit + 1 - len(buffer), 1 << 20))
+                if not more:
+                    break
+                buffer += more
     except OSError as error:
         raise KnowledgeError([Problem(label, 1, 1, f"cannot read: {_reason(error)}")]) from None
     finally:
         os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > limit:  # it grew while being read
+    if len(buffer) > limit:
         raise KnowledgeError([Problem(label, 1, 1, _too_big(limit))])
-    return data
+    return buffer
 
 
 def _too_big(limit: int) -> str:
     return f"file is larger than the {limit:,}-byte cap (set CCA_MAX_FILE_BYTES to raise it)"
 
 
-def decode(data: bytes, label: str) -> str:
+def decode(data: bytes | bytearray, label: str) -> str:
     """UTF-8 text (a leading BOM dropped), or a positioned problem at the first bad byte."""
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        if isinstance(data, bytearray):
+            del data[:3]  # in place: a second copy of a big file is what this reading avoids
+        else:
+            data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -135,7 +152,7 @@ def decode(data: bytes, label: str) -> str:
 
 
 def read_text(path: Path, label: str, limit: int) -> str:
-    return decode(read_bytes(path, label, limit), label)
+    return decode(_read_buffer(path, label, limit), label)
 
 
 # -- the reference reader --------------------------------------------------------------------------------
@@ -315,9 +332,68 @@ def _set_item(
         first = container.key_pos[key]
         problems.append(Problem(label, key_pos[0], key_pos[1], f"duplicate key {key!r} (first at line {first[0]})"))
         return
+    twin = _same_key_text(container, key)
+    if twin is not _NO_KEY:
+        first = container.key_pos[twin]
+        problems.append(
+            Problem(
+                label,
+                key_pos[0],
+                key_pos[1],
+                f"duplicate key {_shown(key)}: the same key as {_shown(twin)} at line {first[0]} (keys that "
+                "differ only in type are one key once the record is stored)",
+            )
+        )
+        return
     container[key] = value
     container.key_pos[key] = key_pos
     container.value_pos[key] = pos
+
+
+_NO_KEY = object()
+#: Text keys that could be the JSON text of a number, a boolean or null (checked against the other keys).
+_KEY_WORDS = frozenset({"true", "false", "null", "NaN", "Infinity", "-Infinity"})
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as it is named once stored as JSON: 1 and '1', 2.5 and '2.5', null and 'null' are one key."""
+    if key.__class__ is str:
+        return str(key)
+    if key is None:
+        return "null"
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if isinstance(key, float):
+        if key != key:
+            return "NaN"
+        if key in (float("inf"), float("-inf")):
+            return "Infinity" if key > 0 else "-Infinity"
+        return repr(key)
+    return str(key)
+
+
+def _shown(key: Any) -> str:
+    return repr(key) if key.__class__ is str else key_text(key)
+
+
+def _same_key_text(container: YamlMap, key: Any) -> Any:
+    """A key already in ``container`` that is ``key`` under another type (1 and '1'), or ``_NO_KEY``."""
+    if key.__class__ is str:
+        if not (key in _KEY_WORDS or key[:1] in "-0123456789"):
+            return _NO_KEY  # most keys: words no number, boolean or null is written as
+        for other in container:
+            if other.__class__ is not str and key_text(other) == key:
+                return other
+        return _NO_KEY
+    text = key_text(key)
+    if text in container:
+        return text
+    for other in container:
+        if other.__class__ is not str and other.__class__ is not key.__class__ and key_text(other) == text:
+            return other
+    return _NO_KEY
 
 
 def _scalar(event: Any, pos: Position, fail: Any) -> Any:
@@ -355,6 +431,12 @@ def _to_int(value: str, pos: Position | None = None, fail: Any = None) -> int:
         raise ValueError(value)
     if value.startswith(("+0x", "-0x")):
         raise ValueError(value)
+    if len(digits) > 1 and digits[0] == "0" and _INT.match(value):
+        refused = _leading_zero(value)
+        if refused is not None:
+            if fail is not None and pos is not None:
+                raise fail(pos, refused)
+            raise ValueError(value)
     if _HEX.match(value):
         return int(value[2:], 16)
     if _OCT.match(value):
@@ -362,6 +444,25 @@ def _to_int(value: str, pos: Position | None = None, fail: Any = None) -> int:
     if _INT.match(value):
         return int(value, 10)
     raise ValueError(value)
+
+
+def _leading_zero(value: str) -> str | None:
+    """Why a tagged integer with a leading zero is refused, or None when YAML 1.1 and 1.2 read it alike.
+
+    YAML 1.1 (PyYAML's safe loader) reads ``!!int 0777`` as octal, 511; YAML 1.2 as decimal, 777.
+    """
+    decimal = int(value, 10)
+    try:
+        octal = int(value, 8)
+    except ValueError:
+        return f"{value!r} is an error in YAML 1.1 (a leading 0 means octal) and {decimal} in YAML 1.2: write {decimal}"
+    if octal == decimal:
+        return None
+    spelled = f", or 0o{value.lstrip('+').lstrip('0')} for {octal}" if octal > 0 else ""
+    return (
+        f"{value!r} is {octal} in YAML 1.1 (a leading 0 means octal) and {decimal} in YAML 1.2: "
+        f"write {decimal}{spelled}"
+    )
 
 
 def resolve_plain(value: str, pos: Position | None = None, fail: Any = None) -> Any:
@@ -428,10 +529,15 @@ _STRUCTURE = [
     re.compile(r"<<"),  # a merge key
     re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]"),  # surrogate escapes
     re.compile(r"\n(?:---|\.\.\.|%)"),  # document markers, directives
-    re.compile(r"\n[ ?:-]{120}"),  # deep block nesting (yaml_rs crashes past about 11,000 levels)
+    re.compile(r"\n[ ?:-]{120}"),  # deep block nesting (yaml_rs recurses: past about 11,000 levels it crashes)
     # ':' where yaml_rs makes a null key or accepts what the reference refuses ('- :', 'x:]', 'a::b')
     re.compile(r":(?:(?=[,\]}])|(?<=[\[{,:]:)|(?<=[\[{,:] :)|(?<=\s:)(?=\s|\Z))"),
 ]
+# A quoted key that could be the JSON text of a number, boolean or null ('"1": a' beside '1: b'): the
+# reference reader refuses the two as one key; yaml_rs keeps both.
+_QUOTED_KEY = re.compile(r"""(?:"[^"\n]*"|'[^'\n]*')[ \t]*:""")
+# The same on a chunk's first line (a record's first line is one: '  - - - - ...').
+_DEEP_FIRST_LINE = re.compile(r"[ ?:-]{120}")
 _TAB = re.compile(r"(?:[\n\r]|[-?:])[ ]*\t")
 _FLOW_BLOCKCHAR = re.compile(
     r"[|>](?:(?<=[\[{,:][|>])|(?<=[\[{,:] [|>]))(?![-+0-9]{0,2}[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|\Z))"
@@ -526,6 +632,17 @@ def _long_int(chunk: str) -> bool:
     return b"0" * 19 in chunk.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY)
 
 
+def _number_like_quoted_key(chunk: str) -> bool:
+    """Whether a quoted key might be the same key as a number, boolean or null key beside it."""
+    if '":' not in chunk and "':" not in chunk and " :" not in chunk and "\t:" not in chunk:
+        return False  # no quote, or space, right before a colon: no quoted key (found at C speed)
+    for match in _QUOTED_KEY.finditer(chunk):
+        content = match.group()[1 : match.group().rindex(match.group()[0])]
+        if "\\" in content or content in _KEY_WORDS or content[:1] in "-0123456789.+":
+            return True
+    return False
+
+
 def unusual(text: str) -> bool:
     """Whether ``text`` holds a character that sends a whole file to the reference reader."""
     return _UNUSUAL_CHARACTERS.search(text) is not None or _HUGE_INT.search(text) is not None
@@ -537,7 +654,7 @@ def risky(chunk: str, *, final: bool = False) -> bool:
         return True
     if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _indicator(chunk):
         return True
-    if chunk.startswith(("---", "...", "%", ":", "\t")):
+    if chunk.startswith(("---", "...", "%", ":", "\t")) or _DEEP_FIRST_LINE.match(chunk):
         return True
     if "\t" in chunk and _TAB.search("\n" + chunk):
         return True
@@ -548,6 +665,8 @@ def risky(chunk: str, *, final: bool = False) -> bool:
     if ("[" in chunk or "{" in chunk) and _open_flow(chunk):
         return True
     if _long_int(chunk):
+        return True
+    if _number_like_quoted_key(chunk):
         return True
     probe = "\n" + chunk[:80]  # a token at the very start has no delimiter before it
     if not any(p.search(chunk) or p.search(probe) for p in _NUMBER_FEATURES):
@@ -566,6 +685,10 @@ _COLUMN_ZERO = re.compile(r"\n(?=[^\s#])")
 #: Records parsed per call of the fast parser: few enough that one odd record costs little.
 BATCH = 20
 _MAX_FLOW = MAX_DEPTH - 8
+#: Longest text (characters) handed to yaml_rs at once. It holds about five bytes per character while it
+#: parses, and a failed allocation in it aborts the process; a record longer than this (no hand-written
+#: record comes near) is read by the reference reader, which streams.
+MAX_FAST_CHUNK = 2 << 20
 
 
 def _fast_loads() -> Callable[[str], Any] | None:
@@ -640,7 +763,7 @@ _FIRST_ITEM = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*(?=  -(?: |\n))")
 
 
 def _load_value(loads: Callable[[str], Any], chunk: str, key: str, final: bool) -> Any:
-    if risky(chunk, final=final) or chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+    if len(chunk) > MAX_FAST_CHUNK or risky(chunk, final=final) or chunk.count("[") + chunk.count("{") > _MAX_FLOW:
         raise Unsuitable
     try:
         value = loads(chunk)
@@ -668,8 +791,15 @@ def _load_items(
     number = 0
     line = first_line
     previous = 0
-    for batch_start in range(0, len(starts) - 1, BATCH):
-        bounds = starts[batch_start : batch_start + BATCH + 1]
+    first, count = 0, len(starts) - 1
+    while first < count:
+        stop = min(first + BATCH, count)
+        while stop > first + 1 and starts[stop] - starts[first] > MAX_FAST_CHUNK:
+            stop = first + 1 + (stop - first - 1) // 2  # big records: fewer at a time
+        if starts[stop] - starts[first] > MAX_FAST_CHUNK:
+            raise Unsuitable  # one record too long for yaml_rs
+        bounds = starts[first : stop + 1]
+        first = stop
         chunk = body[bounds[0] : bounds[-1]]
         last = final and bounds[-1] == len(body)
         if risky(chunk, final=last) or chunk.count("[") + chunk.count("{") > _MAX_FLOW * (len(bounds) - 1):

@@ -11,6 +11,7 @@ the substrings of text in scripts written without spaces, so a plain
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -33,11 +34,25 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _cell(value: Any) -> Any:
-    """A JSON value as one SQLite value: lists and objects become JSON text."""
+    """A JSON value as one SQLite value: lists and objects become JSON text, and text is always UTF-8.
+
+    A file name that is not UTF-8 (``defined_at`` of a record read from ``k\\xff.yaml``) keeps its
+    undecodable bytes as escapes (``k\\xff.yaml``), as the CSV export shows them: SQLite text cannot
+    hold them raw.
+    """
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value) is not None:
+        return _SURROGATE.sub(lambda match: visible(match.group()), value)
     return value
+
+
+def _cells(*values: Any) -> tuple[Any, ...]:
+    return tuple(_cell(value) for value in values)
 
 
 def link_tables(kind: Kind) -> list[tuple[str, str, str]]:
@@ -120,7 +135,7 @@ def _extras(connection: sqlite3.Connection, kind: Kind, data: dict[str, Any], ro
     connection.executemany(
         "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (row["id"], kind.name, e["source"], e.get("quote"), e.get("record"), e.get("url"), e.get("note"))
+            _cells(row["id"], kind.name, e["source"], e.get("quote"), e.get("record"), e.get("url"), e.get("note"))
             for e in evidence
         ],
     )
@@ -128,9 +143,10 @@ def _extras(connection: sqlite3.Connection, kind: Kind, data: dict[str, Any], ro
     aliases = "; ".join(a for a in row.get("aliases") or () if isinstance(a, str))
     summary = " ".join(str(row.get(k) or "") for k in ("summary", "text", "description", "notes")).strip()
     quotes = " ".join(e["quote"] for e in evidence if isinstance(e.get("quote"), str))
+    terms = _unspaced_terms(name, aliases, summary, quotes)
     connection.execute(
         "INSERT INTO search VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (row["id"], kind.name, name, aliases, summary, quotes, _unspaced_terms(name, aliases, summary, quotes)),
+        _cells(row["id"], kind.name, name, aliases, summary, quotes, terms),
     )
 
 
@@ -183,8 +199,8 @@ def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any
             with target.open("rb") as source:
                 shutil.copyfileobj(source, stdout)
         return []
+    check_target(path, options.force)  # first: '.' or '/' is a directory, and has no name to add to
     metadata = path.with_name(path.name + ".metadata.json")
-    check_target(path, options.force)
     check_target(metadata, options.force)
     with atomic_path(path, options.force) as temporary:
         try:

@@ -17,10 +17,13 @@ from cca.core.errors import QueryError
 from cca.core.settings import Settings
 from cca.io import safefile
 from cca.io.importers import aiddata
+from cca.io.importers.tables import check_file
 
 #: Importers by the name the command line gives them.
 IMPORTERS = ("aiddata",)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+#: Longest import name: a file name in the knowledge directory (with '.yaml' and a temporary's affixes).
+_NAME_MAX = 100
 
 
 class Summary(NamedTuple):
@@ -33,8 +36,9 @@ class Summary(NamedTuple):
 
 def target(settings: Settings, name: str) -> Path:
     """Where the import called ``name`` lives; the name must be a plain file stem."""
-    if not name or not set(name) <= _NAME_CHARS or name.startswith(("-", ".")):
-        raise QueryError(f"import name {name!r}: use lower-case letters, digits, '-' and '_'")
+    if not name or not set(name) <= _NAME_CHARS or name.startswith(("-", ".")) or len(name) > _NAME_MAX:
+        shown = safefile.describe(repr(name))
+        raise QueryError(f"import name {shown}: use lower-case letters, digits, '-' and '_' (at most {_NAME_MAX})")
     if settings.data_dir is None:
         raise QueryError("imports live in the knowledge directory, which --no-data-dir (or CCA_NO_DATA_DIR) turns off")
     return settings.data_dir / f"{name}.yaml"
@@ -88,8 +92,7 @@ def import_aiddata(
     from cca.io.formats import knowledge_text
 
     destination = target(settings, name)
-    if not path.is_file():
-        raise QueryError(f"{label}: no such file" if not path.exists() else f"{label}: not a regular file")
+    check_file(path, label)
     places = places_for(settings, destination)
 
     def progress(rows: int) -> None:
@@ -128,16 +131,14 @@ def _replace_checked(
     whole knowledge loaded (which also builds the cache); any failure or signal before that
     succeeds puts the previous file back.
     """
-    import tempfile
 
     from cca.io.load import load
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    safefile.writable_directory(destination.parent)
     safefile.check_target(destination, force=True)
     previous = destination.with_name(f".{destination.name}.previous")
     with safefile.signals_held():
-        handle, name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    staged = Path(name)
+        handle, staged = safefile.temporary_beside(destination)
     swapped = had_old = False
     try:
         os.fchmod(handle, 0o666 & ~safefile.umask())  # as any file the user makes, not mkstemp's 0600

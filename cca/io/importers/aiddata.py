@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
+from cca.io.importers.cells import is_error
 from cca.io.importers.tables import open_table
 
 SOURCE_ID = "aiddata-gcdf-3"
@@ -99,7 +100,7 @@ DATE_COLUMNS = frozenset(
         "Actual Completion Date (MM/DD/YYYY)", "First Loan Repayment Date", "Last Loan Repayment Date",
     }
 )  # fmt: skip
-#: Columns whose items are joined with '|' (kept as lists in dataset.fields).
+#: Columns whose items are joined with '|' (kept in dataset.fields as the text given, '|' and all).
 LIST_COLUMNS = frozenset({"Source Titles", "Source Publishers", "Source Resource Types", "Contact Name"})
 
 #: AidData's status vocabulary, and cca's.
@@ -158,7 +159,22 @@ MAPPED = frozenset(
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00)?\Z")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
+_WHOLE = re.compile(r"[-+]?\d+(?:\.0*)?\Z")
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\Z")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_WHOLE_URL = re.compile(r"https?://\S+\Z", re.IGNORECASE)
+#: Plausible values of whole-number columns: ids are positive, years are years (the schema's own range
+#: for a financing year), counts, codes and scores are not negative; all fit in 64 bits.
+_LARGEST = 2**63 - 1
+_YEARS = (1900, 2200)
+WHOLE_RANGES: dict[str, tuple[int, int]] = {
+    "AidData Record ID": (1, _LARGEST),
+    "Commitment Year": _YEARS,
+    "Implementation Start Year": _YEARS,
+    "Completion Year": _YEARS,
+}
+#: The schema's longest locator URL.
+MAX_URL = 2000
 
 
 class Places(NamedTuple):
@@ -222,47 +238,119 @@ def check_header(header: Sequence[str], label: str) -> list[str]:
 
 
 class _Row:
-    """One data row, read by column name; a bad cell becomes a positioned problem."""
+    """One data row, read by column name; a bad cell becomes a positioned problem.
+
+    Cells are read as the file gives them: text verbatim (line breaks as '\\n'), numbers parsed
+    from their text exactly (never through a float for whole numbers), a spreadsheet error refused.
+    A row wider than the header (non-empty cells past its last column) or narrower (a file cut off
+    in the middle of a row) is a problem at its row, whatever its recipient.
+    """
 
     def __init__(self, cells: Sequence[str], index: Mapping[str, int], label: str, number: int) -> None:
         self.cells, self.index, self.label, self.number = cells, index, label, number
         self.problems: list[Problem] = []
+        self._refused: set[str] = set()
+        width = max(index.values()) + 1 if index else 0
+        count = len(cells)
+        if count < width:
+            self.problems.append(
+                Problem(
+                    label,
+                    number,
+                    count + 1,
+                    f"the row ends after {count} of the header's {width} cells (a file cut off?)",
+                )
+            )
+        elif count > width:
+            extra = [at for at in range(width, count) if cells[at].strip()]
+            if extra:
+                self.problems.append(
+                    Problem(
+                        label,
+                        number,
+                        extra[0] + 1,
+                        f"{len(extra)} non-empty cell{'s' if len(extra) > 1 else ''} past the header's {width} columns",
+                    )
+                )
 
     def text(self, column: str) -> str:
         return self.raw(column).strip()
 
     def raw(self, column: str) -> str:
-        """The cell, its line breaks as '\\n' whether the file spells them CR LF, CR or _x000D_ (Excel's escape)."""
+        """The cell as given, its line breaks as '\\n' whether the file spells them CR LF or CR; '' for an error."""
         at = self.index[column]
         cell = self.cells[at] if at < len(self.cells) else ""
-        if "\r" in cell or "_x000D_" in cell:
-            cell = cell.replace("_x000D_", "\r").replace("\r\n", "\n").replace("\r", "\n")
+        if is_error(cell):
+            if column not in self._refused:
+                self._refused.add(column)
+                self.bad(column, f"{cell.strip()} is a spreadsheet error, not a value")
+            return ""
+        if "\r" in cell:
+            cell = cell.replace("\r\n", "\n").replace("\r", "\n")
         return cell
 
     def bad(self, column: str, message: str) -> None:
         self.problems.append(Problem(self.label, self.number, self.index[column] + 1, f"{column}: {message}"))
 
-    def number_of(self, column: str) -> float | None:
-        text = self.text(column).replace(",", "")
-        if not text:
+    def _plain(self, column: str, text: str) -> str | None:
+        """The number's text without thousands separators, or None (a problem recorded).
+
+        A comma is read only as a thousands separator, and only where it can be nothing else: groups
+        of three digits after a first group of one to three, with a decimal point after them
+        (``1,234.5``) or more than one comma (``1,234,567``). ``12,34`` (a decimal comma), ``12,345``
+        (a decimal comma, or a separator?) and ``1.234,5`` are refused, never guessed.
+        """
+        if "," in text:
+            if _GROUPED.match(text) and (text.count(",") > 1 or "." in text):
+                return text.replace(",", "")
+            if re.fullmatch(r"[-+]?[\d.,]+", text):
+                self.bad(column, f"{text!r} is ambiguous: a comma may be a decimal comma or separate thousands")
+            else:
+                self.bad(column, f"{text!r} is not a number")
             return None
         if not _NUMBER.match(text):
             self.bad(column, f"{text!r} is not a number")
             return None
-        value = float(text)
+        return text
+
+    def number_of(self, column: str) -> float | None:
+        text = self.text(column)
+        if not text:
+            return None
+        plain = self._plain(column, text)
+        if plain is None:
+            return None
+        value = float(plain)
         if not math.isfinite(value):
             self.bad(column, f"{text!r} is not a finite number")
             return None
         return value
 
     def whole(self, column: str) -> int | None:
-        value = self.number_of(column)
-        if value is None:
+        """A whole number read from its text exactly (``2021`` or pandas' ``2021.0``), within its column's range."""
+        text = self.text(column)
+        if not text:
             return None
-        if value != int(value):
-            self.bad(column, f"{self.text(column)!r} is not a whole number")
+        plain = self._plain(column, text)
+        if plain is None:
             return None
-        return int(value)
+        if not _WHOLE.match(plain):
+            if "e" in plain.lower():
+                self.bad(column, f"{text!r} is not an exact whole number (written as floating point): write it in full")
+            else:
+                self.bad(column, f"{text!r} is not a whole number")
+            return None
+        value = int(plain.partition(".")[0])
+        low, high = WHOLE_RANGES.get(column, (0, _LARGEST))
+        if not low <= value <= high:
+            if (low, high) == _YEARS:
+                self.bad(column, f"{text!r} is not a plausible year ({low} to {high})")
+            elif value > high:
+                self.bad(column, f"{text!r} is too large (it must fit in 64 bits)")
+            else:
+                self.bad(column, f"{text!r} must be {'positive' if low == 1 else 'zero or more'}")
+            return None
+        return value
 
     def date(self, column: str) -> str | None:
         text = self.text(column)
@@ -294,23 +382,19 @@ class _Row:
         return None
 
     def items(self, column: str) -> list[str]:
-        return [item.strip() for item in self.raw(column).split("|")]
+        """The cell's '|'-separated items as given: in order, with empty items and duplicates, unstripped."""
+        return self.raw(column).split("|")
 
 
 def _value(row: _Row, column: str) -> Any:
-    """An unmapped column as dataset.fields keeps it: a number, a date, a list, or the text."""
+    """An unmapped column as dataset.fields keeps it: a number, a date, or the text as given (a list too)."""
     if column in INT_COLUMNS:
         return row.whole(column)
     if column in FLOAT_COLUMNS:
         return row.number_of(column)
     if column in DATE_COLUMNS:
         return row.date(column)
-    text = row.text(column)
-    if not text:
-        return None
-    if column in LIST_COLUMNS and "|" in text:
-        return " | ".join(row.items(column))
-    return text
+    return row.text(column) or None
 
 
 def _money(value: float) -> float | int:
@@ -320,15 +404,13 @@ def _money(value: float) -> float | int:
 
 def convert(row: _Row, places: Places, wanted: bool) -> dict[str, Any] | None:
     """One row as a project record, or None when it is not selected. Bad cells land in ``row.problems``."""
+    record_id = row.whole("AidData Record ID")  # every row's, selected or not: a row without one is damaged
+    if record_id is None and not row.text("AidData Record ID"):
+        row.bad("AidData Record ID", "empty: every row needs its record id")
     iso3 = row.text("Recipient ISO-3").upper()
-    if not wanted and iso3 not in places.selected:
+    if (not wanted and iso3 not in places.selected) or record_id is None:
         return None
-    record_id = row.whole("AidData Record ID")
     title = row.text("Title")
-    if record_id is None:
-        if not row.problems:
-            row.bad("AidData Record ID", "empty: every row needs its record id")
-        return None
     if not title:
         row.bad("Title", "empty: every row needs a title")
     key = str(record_id)
@@ -378,8 +460,36 @@ def convert(row: _Row, places: Places, wanted: bool) -> dict[str, Any] | None:
     if narrative:
         out["location"] = {"narrative": narrative}
     out["dataset"] = _dataset(row, key, code)
-    urls = [url for url in (_clean_url(item) for item in row.items("Source URLs")) if url]
-    out["evidence"] = [{**locator, "url": url} for url in dict.fromkeys(urls)] or [dict(locator)]
+    out["evidence"] = _evidence(row, locator, out["dataset"])
+    return out
+
+
+def _evidence(row: _Row, locator: dict[str, str], dataset: dict[str, Any]) -> list[dict[str, Any]]:
+    """One locator per item of Source URLs, in order and with duplicates (the n-th pairs with the n-th
+    of Source Titles and Source Publishers). A URL cca had to repair, or an item that is no URL, says
+    so in the locator's note, and the cell is kept as given in dataset.fields beside it."""
+    items = row.items("Source URLs")
+    if not any(item.strip() for item in items):
+        return [dict(locator)]
+    out = []
+    repaired = False
+    for position, item in enumerate(items, 1):
+        entry: dict[str, Any] = dict(locator)
+        url, changed = _clean_url(item)
+        if url is not None and len(url) > MAX_URL:
+            row.bad("Source URLs", f"item {position} is a URL of {len(url):,} characters (at most {MAX_URL:,})")
+            url = None
+        if url is not None:
+            entry["url"] = url
+        if changed:
+            entry["note"] = f"repaired: Source URLs item {position} is {item.strip()!r}"
+        elif url is None:
+            given = item.strip()
+            entry["note"] = f"Source URLs item {position} is " + (f"not a URL: {given!r}" if given else "empty")
+        repaired = repaired or changed or url is None
+        out.append(entry)
+    if repaired:
+        dataset.setdefault("fields", {})["Source URLs"] = row.text("Source URLs")
     return out
 
 
@@ -393,15 +503,28 @@ def country_id(name: str) -> str:
     return slug or "country"
 
 
-def _clean_url(item: str) -> str | None:
-    match = _URL.search(item.replace("https:// https://", "https://"))
-    return match.group(0) if match else None
+def _clean_url(item: str) -> tuple[str | None, bool]:
+    """The URL an item of Source URLs gives, and whether it had to be repaired to get it.
+
+    An item that is one URL (spaces around it aside) is taken as it is. Otherwise the first
+    http(s) URL in it is taken and the repair is reported (``https:// http://x`` gives ``http://x``);
+    an item with no URL in it gives None.
+    """
+    text = item.strip()
+    if not text:
+        return None, False
+    if _WHOLE_URL.match(text):
+        return text, False
+    match = _URL.search(text)
+    return (match.group(0), True) if match else (None, False)
 
 
 def _financing(row: _Row, year: int | None, flow_type: str, locator: dict[str, str]) -> dict[str, Any]:
     item: dict[str, Any] = {}
     amount = row.number_of("Amount (Original Currency)")
     currency = row.text("Original Currency").upper()
+    if amount is not None and amount < 0:
+        row.bad("Amount (Original Currency)", "a negative amount")
     if amount is not None:
         item["amount"] = _money(amount)
         if currency:
@@ -422,6 +545,8 @@ def _financing(row: _Row, year: int | None, flow_type: str, locator: dict[str, s
     ):
         value = row.number_of(column)
         if value is not None:
+            if value < 0:
+                row.bad(column, "a negative amount")
             adjusted[key] = _money(value)
     if adjusted:
         item["adjusted"] = adjusted
@@ -431,7 +556,7 @@ def _financing(row: _Row, year: int | None, flow_type: str, locator: dict[str, s
         item["year"] = year
     simplified = FLOW_TYPE.get(flow_type)
     item["kind"] = simplified if simplified in ("loan", "grant", "technical-assistance", "scholarship") else "other"
-    funders = [name for name in row.items("Funding Agencies") if name]
+    funders = [name.strip() for name in row.items("Funding Agencies") if name.strip()]
     if funders:
         item["party"] = funders[0]
     for column, key in (("Flow Type", "flow_type"), ("Flow Class", "flow_class"), ("Intent", "intent")):
@@ -447,11 +572,12 @@ def _parties(row: _Row) -> list[dict[str, Any]]:
     for names_column, types_column, role in PARTIES:
         names = row.items(names_column)
         types = row.items(types_column)
-        for number, name in enumerate(names):
+        for number, given in enumerate(names):
+            name = given.strip()  # the padding of the list's separator ('A | B'), not the name
             if not name:
                 continue
             party: dict[str, Any] = {"name": name, "role": role}
-            kind = types[number] if number < len(types) else ""
+            kind = types[number].strip() if number < len(types) else ""
             if kind:
                 party["agency_type"] = kind
             out.append(party)
@@ -466,7 +592,7 @@ def _dataset(row: _Row, key: str, code: int | None) -> dict[str, Any]:
     umbrella = row.flag("Umbrella")
     if umbrella is not None:
         info["umbrella"] = umbrella
-    groups = [item for item in row.items("AidData Parent ID") if item]
+    groups = [item.strip() for item in row.items("AidData Parent ID") if item.strip()]
     if groups:
         info["groups"] = [group.removesuffix(".0") for group in groups]
     name = row.text("Sector Name")

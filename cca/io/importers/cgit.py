@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -174,29 +174,30 @@ def read(
     without one, :class:`BadCells` is raised with the first 50. A workbook without a wanted sheet,
     or a sheet whose header is not found or lacks a column, is a :class:`DatasetError`.
     """
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:  # pragma: no cover - a dependency of cca
-        raise DatasetError("reading workbooks needs python-calamine: pip install python-calamine") from None
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # noqa: BLE001 - calamine raises its own kinds for every bad file
-        raise DatasetError(f"{label}: cannot read it as a workbook: {error}") from None
-    present = {fold(name): name for name in book.sheet_names}
+    from cca.io.importers import xlsx
+
+    names = xlsx.sheet_names(path, label)
+    present = {fold(name): name for name in names}
     wanted = []
     for name in sheets:
         sheet = BY_NAME.get(fold(name))
         if sheet is None:
             raise DatasetError(f"{label}: {name!r} is not a CGIT sheet (they are {', '.join(s.name for s in SHEETS)})")
         if fold(name) not in present:
-            raise DatasetError(f"{label}: no sheet {sheet.name!r}; its sheets: {', '.join(book.sheet_names)}")
+            raise DatasetError(f"{label}: no sheet {sheet.name!r}; its sheets: {', '.join(names)}")
         wanted.append((sheet, present[fold(name)]))
     found: list[Problem] = []
     rows: list[Row] = []
     title: tuple[str, ...] = ()
     for sheet, actual in wanted:
-        grid = book.get_sheet_by_name(actual)
-        lines, parsed = _sheet(grid, sheet, actual, label, found if problems is None else problems)
+        book = xlsx.open_sheet(path, label, actual, _no_sheet(label, actual))
+        try:
+            lines, parsed = _sheet(book.rows, sheet, actual, label, found if problems is None else problems)
+        finally:  # a header problem leaves the rows unread: close them, and the file, now
+            close = getattr(book.rows, "close", None)
+            if close is not None:
+                close()
+            book.close()
         title = title or lines
         rows += parsed
     if problems is None and found:
@@ -212,22 +213,24 @@ def read(
     return Read(out, title, tuple(actual for _, actual in wanted), unmatched, file_sha256(path), path.name)
 
 
-def _sheet(
-    grid: Any, sheet: Sheet, actual: str, label: str, problems: list[Problem]
-) -> tuple[tuple[str, ...], list[Row]]:
-    from cca.io.importers.tables import cell_text
+def _no_sheet(label: str, actual: str) -> Callable[[list[str]], Exception]:
+    return lambda names: DatasetError(f"{label}: no sheet {actual!r}; its sheets: {', '.join(names)}")
 
-    first_row, first_col = grid.start if grid.start is not None else (0, 0)
+
+def _sheet(
+    values: Iterator[tuple[int, list[str]]], sheet: Sheet, actual: str, label: str, problems: list[Problem]
+) -> tuple[tuple[str, ...], list[Row]]:
+    """One sheet's rows (row number, cells as text, as the workbook reader gives them)."""
+    first_col = 0
     where = f"{label} [{actual}]"
-    values = iter(grid.iter_rows())
     above: list[str] = []
     header: list[str] | None = None
     header_at = 0
-    for offset, cells in enumerate(values):
-        texts = [cell_text(cell).strip() for cell in cells]
+    for offset, (number, cells) in enumerate(values):
+        texts = [cell.strip() for cell in cells]
         keys = {fold(text) for text in texts}
         if "year" in keys and "quantity in millions" in keys:
-            header, header_at = texts, first_row + offset + 1
+            header, header_at = texts, number
             break
         line = " ".join(text for text in texts if text)
         if line:
@@ -246,11 +249,10 @@ def _sheet(
         (at, name) for at, name in enumerate(header) if name and fold(name) not in {fold(c) for c in sheet.columns}
     ]
     parsed: list[Row] = []
-    for offset, cells in enumerate(values, 1):
-        texts = [cell_text(cell) for cell in cells]
+    for number, cells in values:
+        texts = list(cells)
         if not any(text.strip() for text in texts):
             continue
-        number = header_at + offset
         bad: list[Problem] = []
         row = _row(texts, sheet, actual, by_column, extra, header, where, number, first_col, bad)
         if bad:

@@ -265,7 +265,7 @@ def record_v2(
     if where:
         out["location"] = {"narrative": where}
     out["dataset"] = _dataset(row, key, code, recipient)
-    urls = [url for url in (aiddata._clean_url(item) for item in row.items("Source URLs")) if url]
+    urls = [url for url, _ in (aiddata._clean_url(item) for item in row.items("Source URLs")) if url]
     out["evidence"] = [{**locator, "url": url} for url in dict.fromkeys(urls)] or [dict(locator)]
     return out
 
