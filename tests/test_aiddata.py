@@ -62,29 +62,33 @@ def test_default_import_takes_asean_and_timor_leste_only(cca: Any, data_dir: Pat
     result = cca("--data-dir", str(data_dir), "import", "aiddata", str(SAMPLE))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert f"imported 10 of 12 rows into {data_dir / 'aiddata.yaml'}" in result.stderr
+    assert result.stderr == (
+        f"cca: note: imported 10 of 12 rows into {data_dir / 'aiddata.jsonl'}; 2 rows left out: their recipient is "
+        "outside ASEAN and Timor-Leste (--all imports every recipient)\n"
+    )
     ids = {p["id"] for p in cca("--data-dir", str(data_dir), "projects", "--source", "aiddata-gcdf-3", "--json").json()}
     assert ids == ASEAN_ROWS
     assert cca("--data-dir", str(data_dir), "validate").exit_code == 0
 
 
-def test_the_import_is_a_readable_knowledge_file(imported: Any, data_dir: Path) -> None:
-    text = (data_dir / "aiddata.yaml").read_text(encoding="utf-8")
-    assert text.startswith("# Imported from gcdf3_sample.csv by 'cca import aiddata' (12 of 12 rows).\n")
-    assert "ODC-By" in text and "Attribution: Custer, S." in text
-    document = yaml.safe_load(text)
-    assert document["format"] == 1 and len(document["projects"]) == 12
-    assert [c["id"] for c in document["countries"]] == ["pakistan"]  # a recipient the bundle has no record for
-    assert '  - id: aiddata-990002\n    name: "中老铁路项目贷款（机车车辆采购）"\n' in text  # as a person would
+def test_the_import_is_json_lines_a_person_and_jq_can_read(imported: Any, data_dir: Path) -> None:
+    lines = (data_dir / "aiddata.jsonl").read_text(encoding="utf-8").splitlines()
+    header, *records, provenance = (json.loads(line) for line in lines)
+    assert header["format"] == 1 and "cca import aiddata" in header["about"]
+    assert [next(iter(r)) for r in records] == ["projects"] * 12  # Pakistan is reference data, not written
+    assert provenance["provenance"]["rows"] == 12 and provenance["provenance"]["file"] == "gcdf3_sample.csv"
+    assert '"name":"中老铁路项目贷款（机车车辆采购）"' in lines[2]  # as a person would read it
 
 
-def test_the_fast_reader_takes_the_whole_import(imported: Any, data_dir: Path) -> None:
-    """One odd value must not send 20,000 records to the slow reader: the writer escapes what it must."""
-    from cca.io.yaml import parse_items_fast
-
-    items: list[Any] = []
-    parse_items_fast((data_dir / "aiddata.yaml").read_text(encoding="utf-8"), lambda *a: items.append(a[2]))
-    assert len(items) == 1 + 1 + 12  # the source, Pakistan, the rows
+def test_the_yaml_export_loads_back_to_the_same_records(imported: Any, data_dir: Path, tmp_path: Path) -> None:
+    """The knowledge-file form of an import, for reading, diffing or editing: loads back to the same records."""
+    target = tmp_path / "everything.yaml"
+    assert imported("export", "--format", "yaml", str(target)).exit_code == 0
+    again = imported("--no-bundled", "--no-data-dir", "-k", str(target), "projects", "--json").json()
+    before = imported("projects", "--json").json()
+    assert [{k: v for k, v in r.items() if k != "defined_at"} for r in again] == [
+        {k: v for k, v in r.items() if k != "defined_at"} for r in before
+    ]
 
 
 def test_a_row_maps_faithfully(imported: Any) -> None:
@@ -174,18 +178,24 @@ def test_a_workbook_without_the_sheet_names_the_sheets_it_has(cca: Any, data_dir
     assert result.stderr.strip() == (
         f"cca: {WORKBOOK}: no sheet 'Sheet9'; its sheets: ReadMe, GCDF_3.0 (choose one with --sheet)"
     )
-    assert not data_dir.exists() or not any(data_dir.iterdir())
+    assert not data_dir.exists() or not [p for p in data_dir.iterdir() if not p.name.startswith(".cca-")]
 
 
 def test_sources_carry_the_provenance(imported: Any) -> None:
     (source,) = [s for s in imported("sources", "--json").json() if s["id"] == "aiddata-gcdf-3"]
     dataset = source["dataset"]
-    assert dataset["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
-    assert (dataset["file"], dataset["rows"], dataset["imported_rows"]) == ("gcdf3_sample.csv", 12, 12)
+    (imported_file,) = source["imports"]
+    assert imported_file["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert (imported_file["file"], imported_file["rows"], imported_file["imported_rows"]) == (
+        "gcdf3_sample.csv",
+        12,
+        12,
+    )
+    assert imported_file["import"] == "aiddata.jsonl"
     assert dataset["licence"].startswith("Open Data Commons Attribution License (ODC-By)")
     assert "Tracking Chinese Development Finance" in dataset["attribution"]
-    table = imported("sources", "--format", "table", env={"COLUMNS": "140"}).stdout
-    assert "licence: ODC-By" in table and "12 of 12 rows" in table
+    plain = imported("sources", "--format", "plain").stdout
+    assert "licence: ODC-By" in plain and "aiddata.jsonl: gcdf3_sample.csv (sha256" in plain and "12 of 12 rows" in plain
 
 
 # -- bad input: a clear answer, nothing half-imported ----------------------------------------------------
@@ -220,7 +230,7 @@ def test_bad_files_are_refused_with_the_place_and_nothing_is_written(
     else:
         assert message in result.stderr and len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
-    assert not (data_dir / "aiddata.yaml").exists()
+    assert not (data_dir / "aiddata.jsonl").exists()
 
 
 def test_skip_bad_rows_imports_the_rest_and_says_what_it_skipped(cca: Any, data_dir: Path) -> None:
@@ -228,17 +238,23 @@ def test_skip_bad_rows_imports_the_rest_and_says_what_it_skipped(cca: Any, data_
     result = cca("--data-dir", str(data_dir), "import", "aiddata", str(path), "--skip-bad-rows")
     assert result.exit_code == 0, result.stderr
     assert f"cca: note: skipped: {path}:4:58: Commitment Date (MM/DD/YYYY)" in result.stderr
-    assert "imported 2 of 3 rows" in result.stderr and "skipped 1 bad cells" in result.stderr
+    assert "imported 2 of 3 rows" in result.stderr and "1 problems in rows left out (--skip-bad-rows)" in result.stderr
     ids = [p["id"] for p in cca("--data-dir", str(data_dir), "projects", "--source", "aiddata-gcdf-3", "--json").json()]
     assert ids == ["aiddata-990001", "aiddata-990002"]
 
 
+def _visible(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in data_dir.iterdir() if not p.name.startswith("."))
+
+
 def test_a_failed_import_leaves_the_previous_one_as_it_was(imported: Any, cca: Any, data_dir: Path) -> None:
-    before = (data_dir / "aiddata.yaml").read_bytes()
+    before = (data_dir / "aiddata.jsonl").read_bytes()
+    manifest = (data_dir / ".cca-imports.json").read_bytes()
     result = cca("--data-dir", str(data_dir), "import", "aiddata", str(FIXTURES / "gcdf3_bad_amount.csv"))
     assert result.exit_code == 1
-    assert (data_dir / "aiddata.yaml").read_bytes() == before
-    assert sorted(p.name for p in data_dir.iterdir()) == ["aiddata.yaml"]
+    assert (data_dir / "aiddata.jsonl").read_bytes() == before
+    assert (data_dir / ".cca-imports.json").read_bytes() == manifest
+    assert sorted(p.name for p in data_dir.iterdir()) == [".cca-import.lock", ".cca-imports.json", "aiddata.jsonl"]
 
 
 def test_reimport_replaces_and_remove_removes(imported: Any, cca: Any, data_dir: Path) -> None:
@@ -246,10 +262,13 @@ def test_reimport_replaces_and_remove_removes(imported: Any, cca: Any, data_dir:
     again = cca("--data-dir", str(data_dir), "import", "aiddata", str(SAMPLE))
     assert again.exit_code == 0, again.stderr
     assert set(_projects(imported)) == ASEAN_ROWS
-    assert sorted(p.name for p in data_dir.iterdir()) == ["aiddata.yaml"]
-    assert imported("import").stdout == f"aiddata\t{data_dir / 'aiddata.yaml'}\n"
+    assert _visible(data_dir) == ["aiddata.jsonl"]
+    assert imported("import").stdout.startswith("aiddata\taiddata\tgcdf3_sample.csv\t10\t12\t")
     removed = imported("import", "--remove", "aiddata")
-    assert (removed.exit_code, removed.stderr) == (0, f"cca: note: removed {data_dir / 'aiddata.yaml'}\n")
+    assert (removed.exit_code, removed.stderr) == (
+        0,
+        f"cca: note: removed the import 'aiddata' ({data_dir / 'aiddata.jsonl'})\n",
+    )
     assert not [p for p in imported("projects", "--json").json() if p["id"].startswith("aiddata-")]
     missing = imported("import", "--remove", "aiddata")
     assert missing.exit_code == 2 and "no import 'aiddata'" in missing.stderr
@@ -262,8 +281,8 @@ def test_remove_never_follows_a_link(imported: Any, data_dir: Path, tmp_path: Pa
     result = imported("--no-data-dir", "import", "--remove", "mine")
     assert result.exit_code == 2
     result = imported("import", "--remove", "mine")
-    assert result.exit_code == 2 and "not a regular file" in result.stderr
-    assert precious.read_text() == "format: 1\n"
+    assert result.exit_code == 2 and "no import 'mine'" in result.stderr  # not cca's: never touched
+    assert precious.read_text() == "format: 1\n" and (data_dir / "mine.yaml").is_symlink()
 
 
 # -- questions asked of it -------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ CASES: dict[str, Case] = {
     ),
     "dangling_reference": Case(
         ("dangling_reference.yaml",),
-        "dangling_reference.yaml:36:9: countries: unknown country 'vietnam'",
+        "dangling_reference.yaml:36:9: countries: unknown country 'atlantis'",
     ),
     "duplicate_id": Case(
         ("dup_id_a.yaml", "dup_id_b.yaml"),

@@ -36,13 +36,14 @@ NEWS = {
 
 @pytest.fixture(scope="module")
 def gcdf() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from cca.io.importers import ImportOptions, Tally
+
     places = aiddata.Places(
-        {"LAO": "laos", "IDN": "indonesia"}, {}, frozenset(), aiddata.crs_sectors(ROOT / "data" / "crs-sectors.tsv"),
-        "china",
-    )  # fmt: skip
-    document = aiddata.read(SAMPLE, "gcdf3_sample.csv", places, every_recipient=True).document
-    rows = {project["id"]: project for project in document["projects"]}
-    return document["sources"][0], [rows["aiddata-990001"], rows["aiddata-990003"]]
+        {"LAO": "laos", "IDN": "indonesia"}, frozenset(), aiddata.crs_sectors(ROOT / "data" / "crs-sectors.tsv"), "china"
+    )
+    found = aiddata.read(SAMPLE, "gcdf3_sample.csv", places, ImportOptions(every_recipient=True), Tally())
+    rows = {project["id"]: project for project, _ in found}
+    return aiddata.IMPORTER.source(), [rows["aiddata-990001"], rows["aiddata-990003"]]
 
 
 @pytest.fixture(scope="module")

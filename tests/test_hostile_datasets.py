@@ -429,7 +429,7 @@ def test_a_damaged_workbook_is_one_line(tmp_path: Path, damage: str) -> None:
 
 def test_a_big_csv_is_streamed(tmp_path: Path) -> None:
     """A 160 MB CSV of rows a default import does not take (Pakistan's): read as a stream under 1 GiB
-    (it was read whole and decoded whole: a MemoryError, status 70); 0 rows imported."""
+    (it was read whole and decoded whole: a MemoryError, status 70); none selected, so nothing changes (status 1)."""
     pakistan = next(r for r in ROWS[1:] if r[column("Recipient ISO-3")] == "PAK")
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -442,5 +442,6 @@ def test_a_big_csv_is_streamed(tmp_path: Path) -> None:
         for _ in range(count):
             handle.write(line)
     r = import_file(tmp_path, path)
-    assert r.code == 0, str(r)
-    assert f"imported 0 of {count:,} rows" in r.stderr, str(r)
+    assert r.code == 1, str(r)
+    assert f"none of its {count:,} rows are rows whose recipient is in ASEAN or Timor-Leste" in r.stderr, str(r)
+    assert "nothing was imported and nothing changed (--all imports every recipient)" in r.stderr, str(r)

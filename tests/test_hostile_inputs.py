@@ -91,7 +91,7 @@ def test_relative_xdg_directories_are_ignored(tmp_path: Path) -> None:
     r = run(["import", "aiddata", str(SAMPLE)], env=env, cwd=work, timeout=SLOW)
     assert r.code == 0, str(r)
     assert sorted(p.name for p in work.iterdir()) == [], f"written relative to the working directory:\n{r}"
-    assert (home / ".local" / "share" / "cca" / "aiddata.yaml").is_file(), str(r)
+    assert (home / ".local" / "share" / "cca" / "aiddata.jsonl").is_file(), str(r)
     assert list((home / ".cache" / "cca").glob("knowledge-*.sqlite")), str(r)
 
 

@@ -17,7 +17,7 @@ from cca.cli import cells
 from cca.cli.output import STREAMED, Out, View, document, listing, sections, stream_views, views
 from cca.cli.stream import emit, note
 from cca.core.errors import AmbiguousError, QueryError
-from cca.core.kb import KnowledgeBase, WorldCountry
+from cca.core.kb import KnowledgeBase
 from cca.core.kb import did_you_mean as suggest
 from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import Record
@@ -26,6 +26,7 @@ from cca.core.registry import Kind
 from cca.core.text import fold
 from cca.core.views import record_view
 from cca.core.views import source_reference as reference
+from cca.core.world import WorldCountry
 from cca.version import __version__
 
 
@@ -805,7 +806,11 @@ def export(kb: KnowledgeBase, path: str, fmt: str, force: bool, bom: bool) -> No
     from cca.core.text import visible
     from cca.io.exporters import EXPORTERS, Options
 
-    exporter = EXPORTERS[fmt]
+    exporter = EXPORTERS.get(fmt.lower())
+    if exporter is None:
+        raise QueryError(
+            f"no export format {fmt!r}{suggest(fmt, list(EXPORTERS), n=1)}: choose from {', '.join(EXPORTERS)}"
+        )
     options = Options(force=force, bom=bom)
     if not path.strip():
         raise QueryError("the output path is empty: give a file name, a directory, or - for standard output")
@@ -824,3 +829,28 @@ def export(kb: KnowledgeBase, path: str, fmt: str, force: bool, bom: bool) -> No
         note(f"wrote {len(written)} CSV files to {visible(path)}")
     else:
         note(f"wrote {shown}")
+
+
+def list_imports(settings: Any, out: Out) -> None:
+    """``cca import`` alone: the imports in the knowledge directory (only those cca wrote)."""
+    from cca.io.importing import imports
+
+    rows = [entry._asdict() for entry in imports(settings)]
+    columns = [
+        View("name", "Import", "id"),
+        View("importer", "Importer", "enum", 2),
+        View("dataset_file", "From", "text"),
+        View("imported", "Records", "count"),
+        View("rows", "Rows read", "count", 3),
+        View("date", "Imported", "date", 2),
+        View("file", "File", "text", 3),
+    ]
+    where = settings.data_dir if settings.data_dir is not None else "(the knowledge directory is off)"
+    listing(
+        out,
+        rows,
+        lambda: list(rows[0]) if rows else ["name"],
+        columns,
+        title=f"Imports in {where}",
+        empty=f"no imports in {where}; import one with: cca import aiddata FILE",
+    )

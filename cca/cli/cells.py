@@ -161,20 +161,23 @@ def region_names(ids: Any) -> str:
 
 
 def provenance(row: dict[str, Any]) -> str:
-    """A dataset import in one line: what, which file (and its digest), how many rows, when, under what licence."""
+    """A dataset's imports, one line each: which file (and its digest), how many rows, when; then its licence."""
     dataset = row.get("dataset")
     if not isinstance(dataset, dict):
         return ""
-    rows = f"{dataset.get('imported_rows', 0):,} of {dataset.get('rows', 0):,} rows"
-    if dataset.get("skipped_rows"):
-        rows += f" ({dataset['skipped_rows']:,} bad cells skipped)"
+    lines = []
+    for item in row.get("imports") or ():
+        rows = f"{item.get('imported_rows', 0):,} of {item.get('rows', 0):,} rows"
+        if item.get("skipped_rows"):
+            rows += f" ({item['skipped_rows']:,} bad rows skipped)"
+        lines.append(
+            f"{item.get('import')}: {item.get('file')} (sha256 {str(item.get('sha256', ''))[:12]}…), {rows}, "
+            f"imported {item.get('imported')}"
+        )
     licence = str(dataset.get("licence") or "")
     short = re.search(r"\(([^)]+)\)", licence)
-    return (
-        f"{dataset.get('file')} (sha256 {str(dataset.get('sha256', ''))[:12]}…)"
-        + f"\n{rows}, imported {dataset.get('imported')}"
-        + f"\nlicence: {short.group(1) if short else licence}"
-    )
+    lines.append(f"licence: {short.group(1) if short else licence}")
+    return "\n".join(lines if row.get("imports") else ["not imported", *lines])
 
 
 def roles(row: dict[str, Any]) -> str:

@@ -243,3 +243,15 @@ def sort_field(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         for name in sort_paths(found.name)
         if name.casefold().startswith(incomplete.lstrip("-").casefold())
     ]
+
+
+def importer(incomplete: str) -> list[tuple[str, str]]:
+    from cca.io.importers import available
+
+    return _candidates(incomplete, ((item.name, item.title) for item in available()))
+
+
+def exporter(incomplete: str) -> list[tuple[str, str]]:
+    from cca.io.exporters import EXPORTERS
+
+    return _candidates(incomplete, ((name, item.help) for name, item in EXPORTERS.items()))

@@ -13,7 +13,7 @@ from typing import Any
 
 from cca.cli.edge import Flags
 from cca.cli.session import Session, State, kb, session, stderr_is_terminal
-from cca.cli.stream import emit, note
+from cca.cli.stream import note
 from cca.core.errors import QueryError
 
 
@@ -192,49 +192,50 @@ def validate(options: Mapping[str, Any]) -> None:
 
 
 def import_dataset(options: Mapping[str, Any]) -> None:
-    from cca.io import importers
+    from cca.io import importers, importing
 
     settings = session().settings
-    if options.get("remove"):
-        if options.get("importer") or options.get("file"):
+    chosen = options.get("importer")
+    if options.get("remove") is not None:
+        if chosen or options.get("file"):
             raise QueryError("--remove NAME takes no importer or file")
-        removed = importers.remove(settings, options["remove"])
-        note(f"removed {removed}")
+        removed = importing.remove(settings, options["remove"])
+        note(f"removed the import {options['remove']!r} ({removed})")
         return
-    importer, file = options.get("importer"), options.get("file")
-    if importer is None:
-        _list_imports(settings)
+    if chosen is None:
+        from cca.cli.answers import list_imports
+
+        list_imports(settings, _out(options, fields=False))
         return
+    importer = importers.find(str(chosen))
+    file = options.get("file")
     if not file or not file.strip():
-        raise QueryError(f"cca import {_value(importer)} needs the file to import")
+        raise QueryError(f"cca import {importer.name} needs the file to import: {importer.reads}")
     path = Path(file)
-    report = note if stderr_is_terminal() else None
-    summary = importers.import_aiddata(
+    summary = importing.run(
+        importer,
         path,
         str(path),
         settings,
-        name=options.get("name") or "aiddata",
-        every_recipient=bool(options.get("every_recipient")),
-        skip_bad_rows=bool(options.get("skip_bad_rows")),
-        sheet=options.get("sheet"),
-        report=report,
+        importers.ImportOptions(
+            every_recipient=bool(options.get("every_recipient")),
+            skip_bad_rows=bool(options.get("skip_bad_rows")),
+            sheet=options.get("sheet"),
+            name=options.get("name"),
+            replace=bool(options.get("replace")),
+        ),
+        report=note if stderr_is_terminal() else None,
     )
     for line in summary.skipped:
         note(f"skipped: {line}")
-    skipped = f", skipped {len(summary.skipped)} bad cells" if summary.skipped else ""
-    note(f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}{skipped}")
-
-
-def _list_imports(settings: Any) -> None:
-    from cca.io.importers import imports
-
-    files = imports(settings)
-    if not files:
-        where = settings.data_dir or "(the knowledge directory is off)"
-        note(f"no imports in {where}; import one with: cca import aiddata FILE")
-        return
-    for path in files:
-        emit(f"{path.stem}\t{path}\n")
+    told = [f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}"]
+    if summary.outside:
+        told.append(f"{summary.outside:,} rows {summary.outside_why}")
+    if summary.skipped:
+        told.append(f"{len(summary.skipped):,} problems in rows left out (--skip-bad-rows)")
+    if summary.replaced:
+        told.append(f"{summary.replaced:,} rows taken over from other imports (--replace)")
+    note("; ".join(told))
 
 
 #: Commands with an implementation of their own; every other command lists the kind it is named after.

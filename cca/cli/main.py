@@ -461,25 +461,25 @@ def schema(
     act.schema({"kind": kind})
 
 
-class ExportFormat(StrEnum):
-    sqlite = "sqlite"
-    csv = "csv"
-    json = "json"
-
-
 @app.command()
 def export(
     path: Annotated[
         str, typer.Argument(help="File to write (sqlite, json), directory (csv), or - for stdout.", metavar="PATH")
     ],
     fmt: Annotated[
-        ExportFormat,
-        typer.Option("--format", "-f", help="sqlite, csv or json.", case_sensitive=False, metavar="FORMAT"),
-    ] = ExportFormat.sqlite,
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="sqlite, csv, json or yaml (the knowledge file itself).",
+            metavar="FORMAT",
+            autocompletion=complete.exporter,
+        ),
+    ] = "sqlite",
     force: Annotated[bool, typer.Option("--force", help="Replace regular files that exist.")] = False,
     bom: Annotated[bool, typer.Option("--bom", help="CSV: start each file with a UTF-8 BOM (for Excel).")] = False,
 ) -> None:
-    """Export everything: a SQLite database for Datasette, one CSV file per kind, or one JSON document.
+    """Export everything: SQLite for Datasette, CSV files, one JSON document, or the knowledge as YAML.
 
     Example: cca export --format sqlite kb.db
     """
@@ -568,19 +568,19 @@ def link(
     act.link({"action": action, "min_score": min_score, "fmt": fmt, "json_": json_})
 
 
-class Importer(StrEnum):
-    aiddata = "aiddata"
-
-
 @app.command("import")
 def import_(
     importer: Annotated[
-        Importer | None,
-        typer.Argument(help="The dataset's importer: aiddata (GCDF 3.0).", metavar="[IMPORTER]", case_sensitive=False),
+        str | None,
+        typer.Argument(
+            help="The dataset's importer: aiddata (AidData's GCDF 3.0); 'cca import' alone lists the imports.",
+            metavar="[IMPORTER]",
+            autocompletion=complete.importer,
+        ),
     ] = None,
     file: Annotated[
         str | None,
-        typer.Argument(help="The file to import: the .xlsx workbook or a CSV of its sheet.", metavar="[FILE]"),
+        typer.Argument(help="The file to import (the importer says which: a workbook, a CSV).", metavar="[FILE]"),
     ] = None,
     every_recipient: Annotated[
         bool, typer.Option("--all", help="Every recipient country, not only ASEAN members and Timor-Leste.")
@@ -589,14 +589,23 @@ def import_(
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and list the bad ones, instead of nothing.")
     ] = False,
     sheet: Annotated[
-        str | None, typer.Option("--sheet", help="The workbook's data sheet (default: GCDF_3.0).", metavar="SHEET")
+        str | None,
+        typer.Option("--sheet", help="The workbook's data sheet (default: the importer's).", metavar="SHEET"),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Name of the import (default: the importer's).", metavar="NAME")
+        str | None,
+        typer.Option(
+            "--name", help="Name of the import (default: the importer's); imports side by side.", metavar="NAME"
+        ),
     ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Rows another import holds already: this import's win.")
+    ] = False,
     remove: Annotated[
         str | None, typer.Option("--remove", help="Remove the import called NAME.", metavar="NAME")
     ] = None,
+    fmt: FormatOpt = None,
+    json_: JsonOpt = False,
 ) -> None:
     """Import a dataset into your knowledge directory, remove an import, or (alone) list the imports.
 
@@ -610,7 +619,10 @@ def import_(
             "skip_bad_rows": skip_bad_rows,
             "sheet": sheet,
             "name": name,
+            "replace": replace,
             "remove": remove,
+            "fmt": fmt,
+            "json_": json_,
         }
     )
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cca.core import dates
 from cca.core.checks import Digest, digest, path_text
 from cca.core.registry import Kind, Registry
-from cca.core.store import SCHEMA, Store, chunks, facts_schema, facts_table
+from cca.core.store import REFERENCE, SCHEMA, Store, chunks, facts_schema, facts_table
 from cca.core.text import fold, index_text, json_safe
 
+#: Where the store's own reference data stands in the load order: after every file.
+_REFERENCE_POSITION = 1 << 30
 #: Fields an update appends to; ``notes`` are joined; anything else replaces.
 _LIST_FIELDS = ("evidence", "status", "progress", "aliases", "same_as")
 #: Records per file position: ``ord`` is position * 2**32 + index, so load order survives replacement.
@@ -144,7 +146,7 @@ class Builder:
         found = self.db.execute("SELECT coalesce(max(file), -1) + 1 FROM files").fetchone()
         file = int(found[0])
         self.db.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, NULL)",
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, NULL, NULL)",
             (file, position, os.fsencode(path), os.fsencode(label), os.fsencode(name)),
         )
         self._file, self._position, self._index = file, position, 0
@@ -159,6 +161,60 @@ class Builder:
         self._search.clear()
         self._forget(self._file)
         self._index = 0
+
+    def set_provenance(self, file: int, provenance: Mapping[str, Any]) -> None:
+        """What an import file says of itself: the importer, the dataset's file, its digest, its rows."""
+        self.db.execute("UPDATE files SET provenance = ? WHERE file = ?", (encode(provenance), file))
+
+    def add_references(self, make: Callable[[str, str], Mapping[str, Any] | None]) -> None:
+        """Records of reference data (a country of ISO 3166, a dataset's source) that a record names and no
+        knowledge file defines: ``make(kind, id)`` gives one, or None (the reference stays unknown, a problem).
+        They live in the store's own reference file; one no longer named, or now defined by a file, goes."""
+        self._flush()
+        db = self.db
+        found = db.execute("SELECT file FROM files WHERE path = ?", (os.fsencode(REFERENCE),)).fetchone()
+        if found is None:
+            file = int(db.execute("SELECT coalesce(max(file), -1) + 1 FROM files").fetchone()[0])
+            db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, 'reference', NULL)",
+                (file, _REFERENCE_POSITION, *(os.fsencode(REFERENCE),) * 3),
+            )
+        else:
+            file = int(found[0])
+        stale = db.execute(
+            "SELECT seq, id FROM records r WHERE r.file = ? AND ("
+            "EXISTS (SELECT 1 FROM records o WHERE o.id = r.id AND o.file != r.file) OR ("
+            "NOT EXISTS (SELECT 1 FROM links l WHERE l.dst = r.id) "
+            "AND NOT EXISTS (SELECT 1 FROM update_refs u WHERE u.dst = r.id)))",
+            (file,),
+        ).fetchall()
+        if stale:
+            self.changed.update(record_id for _, record_id in stale)
+            seqs = [seq for seq, _ in stale]
+            for part in chunks(seqs):
+                self._drop_derived(part)
+                marks = ",".join("?" * len(part))
+                db.execute(f"DELETE FROM links WHERE src IN ({marks})", part)
+                db.execute(f"DELETE FROM records WHERE seq IN ({marks})", part)
+        missing = db.execute(
+            "SELECT DISTINCT target, dst FROM "
+            "(SELECT target, dst FROM links UNION ALL SELECT target, dst FROM update_refs) "
+            "WHERE target IN ('country', 'source') AND dst NOT IN (SELECT id FROM records)"
+        ).fetchall()
+        made = [(kind, make(kind, record_id)) for kind, record_id in sorted(missing)]
+        if not any(record for _, record in made):
+            return
+        saved = (self._file, self._position, self._index)
+        self._file, self._position = file, _REFERENCE_POSITION
+        self._index = int(db.execute("SELECT count(*) FROM records WHERE file = ?", (file,)).fetchone()[0])
+        try:
+            for kind_name, record in made:
+                if record is not None:
+                    kind = self.kinds[kind_name]
+                    self.add(kind, record, 1, 1, (kind.section, self._index))
+            self._flush()
+        finally:
+            self._file, self._position, self._index = saved
 
     def end_file(self, state: str | None) -> None:
         self._flush()

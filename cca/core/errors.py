@@ -19,6 +19,8 @@ EXIT_INTERNAL = 70
 EXIT_CANT_CREATE = 73
 #: Standard output could not be written: closed, full, an I/O error (BSD's EX_IOERR).
 EXIT_IO = 74
+#: Busy: another import or removal holds the knowledge directory's lock; try again (BSD's EX_TEMPFAIL).
+EXIT_BUSY = 75
 #: Interrupted by SIGINT (Ctrl-C): 128 + 2.
 EXIT_INTERRUPTED = 130
 #: Terminated by SIGTERM: 128 + 15.

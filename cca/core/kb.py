@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -40,34 +39,13 @@ from cca.core.model import (
 )
 from cca.core.query import FilterValue, Query, SortKey
 from cca.core.registry import Kind, Registry
-from cca.core.settings import bundled_data_dir, label_for
+from cca.core.settings import label_for
 from cca.core.stats import Grouping, Stats, StatsRow, add_up, grouping, measure_of, order_rows
 from cca.core.store import Clause, Order, Row, Store
 from cca.core.text import compact, fold, match_query, query_words
+from cca.core.world import WorldCountry, world_countries
 
 R = TypeVar("R", bound=Record)
-
-
-class WorldCountry(NamedTuple):
-    """A real country (ISO 3166-1), whether or not the knowledge has records for it."""
-
-    alpha2: str
-    alpha3: str
-    name: str
-    other_names: tuple[str, ...]
-
-
-@cache
-def world_countries(data_root: Path | None = None) -> tuple[WorldCountry, ...]:
-    """Every ISO 3166-1 country (and the codes datasets use beside them, such as XKX), from the bundled table."""
-    rows = []
-    table = (data_root or bundled_data_dir()) / "iso3166.tsv"
-    for line in table.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or line.startswith("alpha2\t") or not line.strip():
-            continue
-        alpha2, alpha3, name, others = (line.split("\t") + [""])[:4]
-        rows.append(WorldCountry(alpha2, alpha3, name, tuple(o for o in others.split("|") if o)))
-    return tuple(rows)
 
 
 def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:
@@ -625,6 +603,12 @@ class KnowledgeBase:
 
     def citations(self, source_id: str) -> int:
         return self.store.citations(source_id)
+
+    def imports(self, source_id: str) -> list[dict[str, Any]]:
+        """Each import of a dataset: its file in the knowledge directory and what it says of itself."""
+        return [
+            {"import": name, **value} for name, value in self.store.provenance() if value.get("source") == source_id
+        ]
 
     # -- names to records (the filters' resolver: cca.core.filters.Resolver) -------------------------------
 

@@ -202,6 +202,8 @@ def _derive_sector(record: Record, ctx: ViewContext, out: dict[str, Any]) -> Non
 
 def _derive_source(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
     out["fact_count"] = ctx.citations(record.id)
+    if isinstance(record.get("dataset"), dict):
+        out["imports"] = ctx.imports(record.id)
 
 
 _NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
@@ -640,7 +642,15 @@ KINDS.register(
             Column("dataset", "Dataset", "provenance", priority=2, optional=True),
             Column("id", "ID", "id", priority=3),
         ),
-        derived={"fact_count": {**_INT, "description": "Evidence entries citing this source."}},
+        derived={
+            "fact_count": {**_INT, "description": "Evidence entries citing this source."},
+            "imports": {
+                "type": "array",
+                "description": "For a dataset: each import of it (cca import), with the file it read, its SHA-256, "
+                "its rows and when it was imported.",
+                "items": {"type": "object"},
+            },
+        },
         derive=_derive_source,
         reference_data=True,
         by_country=False,

@@ -95,6 +95,8 @@ class ViewContext(Protocol):
 
     def citations(self, source_id: str) -> int: ...
 
+    def imports(self, source_id: str) -> list[dict[str, Any]]: ...
+
 
 Derive = Callable[["Record", ViewContext, dict[str, Any]], None]
 

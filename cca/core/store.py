@@ -35,13 +35,15 @@ from cca.core.registry import Kind, Registry
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 6
+FORMAT = 7
+#: The store's own "file" of reference data that records name and no knowledge file defines.
+REFERENCE = "(reference data)"
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     file INTEGER PRIMARY KEY, position INTEGER NOT NULL,
-    path BLOB NOT NULL, label BLOB NOT NULL, name BLOB NOT NULL, state TEXT
+    path BLOB NOT NULL, label BLOB NOT NULL, name BLOB NOT NULL, state TEXT, provenance TEXT
 );
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
@@ -219,6 +221,20 @@ class Store:
             (int(file), os.fsdecode(path), os.fsdecode(label), os.fsdecode(name))
             for file, path, label, name in self._all("SELECT file, path, label, name FROM files ORDER BY position")
         ]
+
+    def provenance(self) -> list[tuple[str, dict[str, Any]]]:
+        """(file name, provenance) of each import file: what was imported, from which file, when."""
+        out = []
+        for name, text in self._all(
+            "SELECT name, provenance FROM files WHERE provenance IS NOT NULL ORDER BY position"
+        ):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                out.append((os.fsdecode(name), value))
+        return out
 
     def file_states(self) -> dict[str, tuple[int, str | None]]:
         """Each file's absolute path -> (its number, the state it was compiled at)."""

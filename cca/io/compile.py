@@ -26,6 +26,7 @@ from cca.core.nodes import Position
 from cca.core.registry import Kind, Ref, Registry
 from cca.core.schema import FastCheck, _interpret, knowledge_schema, validate, validate_item
 from cca.core.settings import KnowledgeFile, Settings
+from cca.core.store import REFERENCE
 from cca.io import lines
 from cca.io import yaml as yamlio
 
@@ -33,6 +34,20 @@ Report = Callable[[str], None]
 
 #: What an ``updates:`` entry may name: the records it adds ``same_as`` links to.
 UPDATE = Kind(name="update", plural="updates", title="", help="", example="", refs=(Ref("same_as[]", "project"),))
+
+
+def reference_record(kind: str, record_id: str) -> dict[str, Any] | None:
+    """A record of reference data that a record names and no file defines: a country of ISO 3166, or the
+    source record of a dataset an importer reads (cca.io.importers)."""
+    if kind == "country":
+        from cca.core.world import reference_record as country
+
+        return country(record_id)
+    if kind == "source":
+        from cca.io.importers import reference_sources
+
+        return reference_sources().get(record_id)
+    return None
 
 
 def is_lines(path: Path) -> bool:
@@ -90,9 +105,27 @@ class Compiler:
 
     # -- the whole load ------------------------------------------------------------------------------
 
+    def adopt(self, files: Sequence[KnowledgeFile]) -> None:
+        """Know the store's files as ``files`` name them (for an import that adds one file to them)."""
+        stored = self.builder.files()
+        for file in files:
+            entry = stored.get(str(file.path.absolute()))
+            if entry is not None:
+                self.files[entry[0]] = file
+                self.labels[entry[0]] = file.label
+
+    def begin(self, position: int, path: Path, label: str) -> int:
+        """A new file whose records a caller adds (:meth:`add_item`), as an import does."""
+        number = self.builder.begin_file(position, str(path.absolute()), label, path.name)
+        self.files[number] = KnowledgeFile(path, label, path.name)
+        self.labels[number] = label
+        self._file = number
+        return number
+
     def update(self, files: Sequence[KnowledgeFile], states: Sequence[str | None], meta: Mapping[str, str]) -> None:
         """Compile what changed; raise :class:`KnowledgeError` with every problem (the caller rolls back)."""
         stored = self.builder.files()
+        stored.pop(REFERENCE, None)  # the store's own reference data: kept up to date by check()
         current = {str(f.path.absolute()) for f in files}
         for path, (number, _) in stored.items():
             if path not in current:
@@ -120,6 +153,7 @@ class Compiler:
         """Everything that needs the other records; raises every problem at once."""
         if self.problems:
             self.raise_problems([])
+        self.builder.add_references(reference_record)
         scope = None if self.builder.fresh else set(self.builder.changed)
         pending = list(self.checker.pending) + cross_checks(self.connection, self.kinds, scope)
         if self.sources_dir is not None:
@@ -150,6 +184,9 @@ class Compiler:
         counts: dict[str, int] = {}
         try:
             for number, section, record in lines.read(file.path, file.label):
+                if section == "provenance" and isinstance(record, dict):
+                    self.builder.set_provenance(self._file, record)
+                    continue
                 index = counts.get(section, 0)
                 counts[section] = index + 1
                 self.add_item(section, index, record, (number, 1), properties, file.label)

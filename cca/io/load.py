@@ -33,7 +33,7 @@ from cca.core.kb import KnowledgeBase
 from cca.core.kinds import KINDS
 from cca.core.registry import Registry
 from cca.core.settings import KnowledgeFile, Settings, label_for
-from cca.core.store import FORMAT, Store
+from cca.core.store import FORMAT, REFERENCE, Store
 
 Report = Callable[[str], None]
 #: Compiled stores kept in the cache directory, most recently used first; older ones are removed.
@@ -67,10 +67,11 @@ def _identity(path: Path) -> str:
         return str(path.absolute())
 
 
-def discover(settings: Settings) -> list[KnowledgeFile]:
+def discover(settings: Settings, *, adding: Path | None = None) -> list[KnowledgeFile]:
     """The files to load, in order: bundled, the user's knowledge directory, then ``settings.knowledge``.
 
     A file named twice (``cca validate data/knowledge.yaml`` names the bundled file again) is loaded once.
+    ``adding``: a file of the knowledge directory that is about to be (an import's, before its rename).
     """
     files: list[KnowledgeFile] = []
     seen: set[str] = set()
@@ -84,7 +85,10 @@ def discover(settings: Settings) -> list[KnowledgeFile]:
     if settings.bundled:
         add(settings.bundled_file, settings.bundled_file.name)
     if settings.data_dir is not None and _is_dir(settings.data_dir):
-        for path in knowledge_files(settings.data_dir):
+        found = knowledge_files(settings.data_dir)
+        if adding is not None and adding not in found:
+            found = sorted([*found, adding])
+        for path in found:
             add(path, path.name)
     for entry in settings.knowledge:
         if _is_dir(entry):
@@ -187,7 +191,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _current(store: Store, files: Sequence[KnowledgeFile], states: Sequence[str | None]) -> bool:
     """Whether the store holds exactly these files, in this order, as they are now."""
-    rows = store._all("SELECT path, state FROM files ORDER BY position")
+    rows = store._all("SELECT path, state FROM files WHERE path != ? ORDER BY position", (os.fsencode(REFERENCE),))
     wanted = [(os.fsencode(str(f.path.absolute())), state) for f, state in zip(files, states, strict=True)]
     return all(state is not None for state in states) and [(bytes(p), s) for p, s in rows] == wanted
 
@@ -233,7 +237,7 @@ def open_cached(
             if not _current(store, files, states):  # another process may have brought it up to date
                 from cca.io.compile import compile_files
 
-                compile_files(connection, files, states, settings, kinds, _meta(settings, kinds), report=report)
+                compile_files(connection, files, states, settings, kinds, meta(settings, kinds), report=report)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -249,7 +253,7 @@ def open_cached(
         return None
 
 
-def _meta(settings: Settings, kinds: Registry) -> dict[str, str]:
+def meta(settings: Settings, kinds: Registry) -> dict[str, str]:
     return {"fingerprint": _fingerprint(settings, kinds)}
 
 
@@ -287,7 +291,7 @@ def compile_in_memory(
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("BEGIN")
     compile_files(
-        connection, files, states, settings, kinds, _meta(settings, kinds), sources_dir=sources_dir, report=report
+        connection, files, states, settings, kinds, meta(settings, kinds), sources_dir=sources_dir, report=report
     )
     connection.execute("COMMIT")
     return Store(connection, kinds)
@@ -318,7 +322,7 @@ def compile_to_file(
             connection.execute("PRAGMA synchronous = OFF")
             connection.execute("PRAGMA cache_size = -65536")
             connection.execute("BEGIN")
-            compile_files(connection, files, states, settings, kinds, _meta(settings, kinds), report=report)
+            compile_files(connection, files, states, settings, kinds, meta(settings, kinds), report=report)
             connection.execute("COMMIT")
             connection.execute("PRAGMA journal_mode = WAL")  # later updates in place: readers keep a snapshot
         finally:
@@ -370,6 +374,18 @@ def load_store(
             return store, files
     # not written, or replaced or unreadable in between: answer from memory
     return compile_in_memory(files, states, settings, kinds, None, report), files
+
+
+def open_for_update(
+    settings: Settings, files: Sequence[KnowledgeFile], report: Report | None = None
+) -> tuple[Store, sqlite3.Connection, bool]:
+    """The store an import writes into, up to date: (store, its connection, whether the store is kept).
+
+    The cached store when there is one (the import's transaction then updates it in place), else a
+    private temporary one that goes when the connection closes.
+    """
+    store, _ = load_store(settings, report=report)
+    return store, store.connection, False
 
 
 def cached_store(settings: Settings, kinds: Registry = KINDS) -> Path | None:

@@ -135,6 +135,11 @@ def temporary_beside(path: Path) -> tuple[int, Path]:
     return handle, Path(name)
 
 
+def cannot_write(path: Path, error: OSError) -> OutputError:
+    """The one-line error for a file or directory that cannot be written (exit status 73)."""
+    return OutputError(f"cannot write {describe(path)}: {_reason(error)}")
+
+
 def _reason(error: OSError) -> str:
     if error.errno == errno.ENOSPC:
         return "no space left on the device"

@@ -9,7 +9,7 @@ when asked).
 
 from __future__ import annotations
 
-from cca.io.exporters import csv_export, json_export, sqlite_export  # noqa: F401  (each registers itself)
+from cca.io.exporters import csv_export, json_export, sqlite_export, yaml_export  # noqa: F401  (each registers itself)
 from cca.io.exporters.base import EXPORTERS, Exporter, Options
 
 __all__ = ["EXPORTERS", "Exporter", "Options"]

@@ -1,176 +1,137 @@
-"""Importers: datasets read into cca knowledge files in the user's knowledge directory.
+"""Importers: public dataset formats, each a module that registers itself here.
 
-An import writes one file, ``<data dir>/<name>.yaml``, in cca's own format (read, diff,
-validate and edit it like any other), replacing an earlier import of that name in one step:
-the new file is written beside the old, checked by loading it with everything else, and
-only then takes the old one's place. Nothing is half-imported.
+An importer (:class:`Importer`) says what it reads and turns a file's rows into records; it
+registers itself (``register(...)`` at the end of its module) and nothing else names it. The
+pipeline that runs any importer (locking, streaming into the store, checking, replacing
+atomically, listing, removing) is :mod:`cca.io.importing`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+import pkgutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from cca.core.errors import QueryError
-from cca.core.settings import Settings
-from cca.io import safefile
-from cca.io.importers import aiddata
-from cca.io.importers.tables import check_file
-
-#: Importers by the name the command line gives them.
-IMPORTERS = ("aiddata",)
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
-#: Longest import name: a file name in the knowledge directory (with '.yaml' and a temporary's affixes).
-_NAME_MAX = 100
 
 
-class Summary(NamedTuple):
-    path: Path
-    rows: int
-    imported: int
-    skipped: list[str]
-    countries_added: int
+class ImportOptions(NamedTuple):
+    """What the command line (or a caller) asks of one import."""
+
+    every_recipient: bool = False
+    skip_bad_rows: bool = False
+    sheet: str | None = None
+    name: str | None = None
+    #: A record id another import holds already: this import's row wins (else: an error naming both).
+    replace: bool = False
 
 
-def target(settings: Settings, name: str) -> Path:
-    """Where the import called ``name`` lives; the name must be a plain file stem."""
-    if not name or not set(name) <= _NAME_CHARS or name.startswith(("-", ".")) or len(name) > _NAME_MAX:
-        shown = safefile.describe(repr(name))
-        raise QueryError(f"import name {shown}: use lower-case letters, digits, '-' and '_' (at most {_NAME_MAX})")
-    if settings.data_dir is None:
-        raise QueryError("imports live in the knowledge directory, which --no-data-dir (or CCA_NO_DATA_DIR) turns off")
-    return settings.data_dir / f"{name}.yaml"
+class ImportContext(NamedTuple):
+    """What an importer needs to know of the knowledge already there."""
+
+    #: ISO 3166-1 alpha-3 -> country id, for every country (records of the knowledge, and the rest of ISO 3166).
+    countries: Mapping[str, str]
+    #: A country's name, official name or alias, folded -> its id.
+    names: Mapping[str, str]
+    #: Alpha-3 codes imported without --all: ASEAN members and Timor-Leste.
+    selected: frozenset[str]
+    #: The id of China's country record (the financier of every dataset row).
+    china: str
+    #: Ids of the sectors of the knowledge's tree.
+    sectors: frozenset[str]
+    #: The bundled data directory (reference tables such as crs-sectors.tsv).
+    root: Path
 
 
-def places_for(settings: Settings, replacing: Path) -> aiddata.Places:
-    """What an import needs from the knowledge present, leaving out the file it replaces."""
-    from cca.core.kb import world_countries
-    from cca.core.regions import regions
-    from cca.io.load import load
+class Converted(NamedTuple):
+    """One record an importer made: its section of the knowledge format, and the dataset row it came from."""
 
-    others = [p for p in imports(settings) if p.resolve() != replacing.resolve()]
-    kb = load(settings=settings._replace(data_dir=None, knowledge=(*settings.knowledge, *others)))
-    countries = {str(c.get("iso3")): c.id for c in kb.countries() if c.get("iso3")}
-    world = {w.alpha3: (w.alpha2, w.name, w.other_names) for w in world_countries()}
-    alpha3 = {w.alpha2: w.alpha3 for w in world_countries()}
-    asean = next(region for region in regions() if region.id == "asean")
-    selected = frozenset({alpha3[code] for code in asean.codes if code in alpha3} | {"TLS"})
-    china = countries.get("CHN")
-    if china is None:
-        raise QueryError("the knowledge has no country record for China (ISO CHN), which every import names")
-    sectors = aiddata.crs_sectors(settings.root / "crs-sectors.tsv")
-    known = {s.id for s in kb.sectors()}
-    missing = sorted(set(sectors.values()) - known)
-    if missing:
-        raise QueryError(f"the sector tree lacks {', '.join(missing)} (named in crs-sectors.tsv)")
-    return aiddata.Places(countries, world, selected, sectors, china)
+    section: str
+    record: dict[str, Any]
+    row: int
 
 
-def imports(settings: Settings) -> list[Path]:
-    """The knowledge files in the user's knowledge directory (imports among them)."""
-    from cca.io.load import knowledge_files
+class Tally:
+    """What an import counted as its rows streamed by (the importer fills it in)."""
 
-    if settings.data_dir is None or not settings.data_dir.is_dir():
-        return []
-    return knowledge_files(settings.data_dir)
-
-
-def import_aiddata(
-    path: Path,
-    label: str,
-    settings: Settings,
-    *,
-    name: str = aiddata.NAME,
-    every_recipient: bool = False,
-    skip_bad_rows: bool = False,
-    sheet: str | None = None,
-    report: Callable[[str], None] | None = None,
-) -> Summary:
-    """Import a GCDF 3.0 workbook or CSV as ``<data dir>/<name>.yaml``; all or nothing."""
-    from cca.io.formats import knowledge_text
-
-    destination = target(settings, name)
-    check_file(path, label)
-    places = places_for(settings, destination)
-
-    def progress(rows: int) -> None:
-        if report is not None:
-            report(f"read {rows:,} rows")
-
-    imported = aiddata.read(
-        path, label, places, every_recipient=every_recipient, skip_bad_rows=skip_bad_rows, sheet=sheet,
-        progress=progress if report is not None else None,
-    )  # fmt: skip
-    comment = (
-        f"Imported from {path.name} by 'cca import aiddata' ({imported.imported:,} of {imported.rows:,} rows).\n"
-        f"{aiddata.DATASET}, Version {aiddata.VERSION}: {aiddata.LICENCE}.\n"
-        f"Attribution: {aiddata.ATTRIBUTION}\n"
-        "Replace it by importing again; remove it with: cca import --remove " + name
-    )
-    summary = Summary(
-        destination, imported.rows, imported.imported, imported.skipped, len(imported.document["countries"])
-    )
-    texts = [knowledge_text(imported.document, comment=comment)]
-    del imported  # the rows are in the text now: the load that checks it need not hold both
-    if report is not None:
-        report(f"writing {destination}")
-    _replace_checked(destination, texts, settings, report)
-    return summary
+    def __init__(self) -> None:
+        self.rows = 0
+        self.imported = 0
+        #: Rows read but not selected (recipients outside ASEAN, without --all).
+        self.outside = 0
+        #: With --skip-bad-rows: each problem of a skipped row.
+        self.skipped: list[str] = []
+        #: What the import adds to its provenance (the sheet read, the selection...).
+        self.details: dict[str, Any] = {}
+        #: Which rows the import selects ("whose recipient is in ASEAN or Timor-Leste"), why the others are left
+        #: out, and how to take them.
+        self.selected = "selected"
+        self.outside_why = "not selected"
+        self.widen = ""
 
 
-def _replace_checked(
-    destination: Path, texts: list[str], settings: Settings, report: Callable[[str], None] | None
-) -> None:
-    """Put the text at ``destination`` only if the knowledge with it loads; else leave everything as it was.
+class Importer(Protocol):
+    """A dataset format cca imports."""
 
-    ``texts`` holds the one text, taken out as it is written so that the load does not hold it too.
+    #: Its name on the command line: ``cca import NAME FILE``.
+    name: str
+    #: What it is: "AidData's GCDF 3.0".
+    title: str
+    #: What files it reads, for help and messages.
+    reads: str
+    #: The id of the dataset's source record.
+    source_id: str
 
-    The new file is written under a hidden name (never loaded), swapped in by rename, and the
-    whole knowledge loaded (which also builds the cache); any failure or signal before that
-    succeeds puts the previous file back.
-    """
+    def source(self) -> dict[str, Any]:
+        """The dataset's source record: title, publisher, date, URL, licence, the citation it asks for."""
+        ...
 
-    from cca.io.load import load
-
-    safefile.writable_directory(destination.parent)
-    safefile.check_target(destination, force=True)
-    previous = destination.with_name(f".{destination.name}.previous")
-    with safefile.signals_held():
-        handle, staged = safefile.temporary_beside(destination)
-    swapped = had_old = False
-    try:
-        os.fchmod(handle, 0o666 & ~safefile.umask())  # as any file the user makes, not mkstemp's 0600
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(texts.pop())  # and let it go before the load
-        with safefile.signals_held():
-            had_old = destination.exists()
-            if had_old:
-                os.replace(destination, previous)
-            os.replace(staged, destination)
-            swapped = True
-        load(settings=settings, report=report)  # validates everything together, and builds the cache
-    except BaseException:
-        with safefile.signals_held():
-            if swapped:
-                if had_old:
-                    os.replace(previous, destination)
-                else:
-                    destination.unlink(missing_ok=True)
-            staged.unlink(missing_ok=True)
-        raise
-    with safefile.signals_held():
-        previous.unlink(missing_ok=True)
+    def read(
+        self, path: Path, label: str, context: ImportContext, options: ImportOptions, tally: Tally
+    ) -> Iterator[Converted]:
+        """The records of the file's rows, as they are read; bad cells raise ``BadCells`` (``FILE:ROW:COL``)."""
+        ...
 
 
-def remove(settings: Settings, name: str) -> Path:
-    """Remove the import called ``name`` (a regular file in the knowledge directory)."""
-    path = target(settings, name)
-    if not path.exists() and not path.is_symlink():
-        present = ", ".join(p.stem for p in imports(settings)) or "none"
-        raise QueryError(f"no import {name!r} in {settings.data_dir} (imports: {present})")
-    if path.is_symlink() or not path.is_file():
-        raise QueryError(f"{path} is not a regular file: cca removes only files it wrote")
-    path.unlink()
-    return path
+IMPORTERS: dict[str, Importer] = {}
+#: Modules of this package that hold no importer (readers and helpers the importers share).
+_HELPERS = frozenset({"tables", "xlsx", "cells", "layout", "locations", "gcdf_versions"})
+
+
+def register(importer: Importer) -> Importer:
+    """Add an importer (each importer module calls this once, at its end)."""
+    if importer.name in IMPORTERS and IMPORTERS[importer.name] is not importer:
+        raise ValueError(f"importer {importer.name!r} is registered already")
+    IMPORTERS[importer.name] = importer
+    return importer
+
+
+def unregister(name: str) -> None:
+    del IMPORTERS[name]
+
+
+def available() -> list[Importer]:
+    """Every importer: those registered, after importing each importer module of this package once."""
+    import importlib
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in _HELPERS and not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+    return sorted(IMPORTERS.values(), key=lambda importer: importer.name)
+
+
+def find(name: str) -> Importer:
+    from cca.core.kb import did_you_mean
+
+    importers = {importer.name: importer for importer in available()}
+    found = importers.get(name.strip().lower())
+    if found is None:
+        known = sorted(importers)
+        raise QueryError(f"no importer {name!r}{did_you_mean(name, known, n=1)}; importers: {', '.join(known)}")
+    return found
+
+
+def reference_sources() -> dict[str, dict[str, Any]]:
+    """The source record of every importer's dataset, by id: the knowledge has one however many files import it."""
+    return {importer.source_id: importer.source() for importer in available()}

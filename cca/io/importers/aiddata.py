@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
+from cca.io.importers import register
 from cca.io.importers.cells import is_error
 from cca.io.importers.tables import open_table
 
@@ -180,22 +180,13 @@ MAX_URL = 2000
 class Places(NamedTuple):
     """What the importer needs to know of the knowledge already there."""
 
-    #: ISO 3166-1 alpha-3 -> id of a country record.
+    #: ISO-3 -> country id, for every country (the knowledge's, and the rest of ISO 3166).
     countries: Mapping[str, str]
-    #: ISO 3166-1 alpha-3 -> (alpha-2, name, other names): every real country.
-    world: Mapping[str, tuple[str, str, tuple[str, ...]]]
     #: Alpha-3 codes imported without --all.
     selected: frozenset[str]
     #: OECD CRS code -> cca sector id.
     sectors: Mapping[int, str]
     china: str
-
-
-class Imported(NamedTuple):
-    document: dict[str, Any]
-    rows: int
-    imported: int
-    skipped: list[str]
 
 
 def crs_sectors(table: Path) -> dict[int, str]:
@@ -422,7 +413,7 @@ def convert(row: _Row, places: Places, wanted: bool) -> dict[str, Any] | None:
     if iso3:
         if not re.fullmatch(r"[A-Z]{3}", iso3):
             row.bad("Recipient ISO-3", f"{iso3!r} is not a three-letter country code")
-        country = places.countries.get(iso3) or _world_id(places, iso3)
+        country = places.countries.get(iso3)
         if country is not None and country not in countries:
             countries.append(country)  # a code outside ISO 3166-1 (XKX): the recipient stays in dataset.recipient
     out["countries"] = countries
@@ -491,16 +482,6 @@ def _evidence(row: _Row, locator: dict[str, str], dataset: dict[str, Any]) -> li
     if repaired:
         dataset.setdefault("fields", {})["Source URLs"] = row.text("Source URLs")
     return out
-
-
-def _world_id(places: Places, iso3: str) -> str | None:
-    found = places.world.get(iso3)
-    return country_id(found[1]) if found else None
-
-
-def country_id(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug or "country"
 
 
 def _clean_url(item: str) -> tuple[str | None, bool]:
@@ -617,96 +598,84 @@ def read(
     path: Path,
     label: str,
     places: Places,
-    *,
-    every_recipient: bool = False,
-    skip_bad_rows: bool = False,
+    options: Any,
+    tally: Any,
     sheet: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Imported:
-    """Read the file and convert its rows: every problem at once, or (``skip_bad_rows``) the good rows only."""
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """The rows of the file as project records, as they are read: (record, row number).
+
+    Every problem of the file is raised at once (``BadCells``: ``FILE:ROW:COLUMN``, at most 50), or
+    with ``options.skip_bad_rows`` the rows with problems are left out and listed in ``tally.skipped``.
+    """
     table = open_table(path, label, sheet)
     header = check_header(table.header, label)
     offset = len(table.header) - len(header) if table.header[:1] != header[:1] else 0
     index = {name: number + offset for number, name in enumerate(header)}
-    records: list[dict[str, Any]] = []
+    if table.sheet:
+        tally.details["sheet"] = table.sheet
+    tally.details["selection"] = "every recipient" if options.every_recipient else "recipients in ASEAN and Timor-Leste"
+    if not options.every_recipient:
+        tally.selected = "rows whose recipient is in ASEAN or Timor-Leste"
+        tally.outside_why = "their recipient is outside ASEAN and Timor-Leste"
+        tally.widen = "--all imports every recipient"
     problems: list[Problem] = []
-    skipped: list[str] = []
     seen: dict[str, int] = {}
-    rows = 0
     for number, cells in table.rows:
-        rows += 1
-        if progress is not None and rows % 1000 == 0:
-            progress(rows)
+        tally.rows += 1
         row = _Row(cells, index, label, number)
-        record = convert(row, places, every_recipient)
+        record = convert(row, places, options.every_recipient)
         if record is not None and record["id"] in seen:
             row.bad("AidData Record ID", f"{record['id'][8:]} is given twice (first on row {seen[record['id']]})")
         if row.problems:
-            if skip_bad_rows:
-                skipped += [str(problem) for problem in row.problems]
+            if options.skip_bad_rows:
+                tally.skipped += [str(problem) for problem in row.problems]
                 continue
             problems += row.problems
             if len(problems) >= 50:
                 break
             continue
-        if record is not None:
+        if record is None:
+            tally.outside += 1
+            continue
+        if not problems:
             seen[record["id"]] = number
-            records.append(record)
+            tally.imported += 1
+            yield record, number
     if problems:
         raise BadCells(problems)  # at most the first 50
-    document = {
-        "format": 1,
-        "sources": [_source(path, rows, len(records), len(skipped), every_recipient, table.sheet)],
-        "countries": _countries(records, places),
-        "projects": records,
-    }
-    return Imported(document, rows, len(records), skipped)
 
 
-def _source(path: Path, rows: int, imported: int, skipped: int, every: bool, sheet: str | None) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    dataset: dict[str, Any] = {
-        "name": DATASET,
-        "version": VERSION,
-        "importer": NAME,
-        "file": path.name,
-        "sha256": digest.hexdigest(),
-    }
-    if sheet:
-        dataset["sheet"] = sheet
-    dataset.update(
-        rows=rows,
-        imported_rows=imported,
-        skipped_rows=skipped,
-        selection="every recipient" if every else "recipients in ASEAN and Timor-Leste",
-        imported=dt.date.today().isoformat(),
-        licence=LICENCE,
-        attribution=ATTRIBUTION,
-    )
-    return {
-        "id": SOURCE_ID,
-        "title": f"{DATASET}, Version {VERSION}",
-        "publisher": PUBLISHER,
-        "date": RELEASE,
-        "url": URL,
-        "dataset": dataset,
-        "notes": "Imported by 'cca import aiddata'. The release date, URL and attribution are AidData's own "
-        "description of the dataset, not values from the file.",
-    }
+class AidData:
+    """AidData's GCDF 3.0, read from its workbook or a CSV of its ``GCDF_3.0`` sheet."""
+
+    name = NAME
+    title = f"{DATASET}, Version {VERSION}"
+    reads = "the .xlsx workbook or a CSV of its GCDF_3.0 sheet"
+    source_id = SOURCE_ID
+
+    def source(self) -> dict[str, Any]:
+        return {
+            "id": SOURCE_ID,
+            "title": f"{DATASET}, Version {VERSION}",
+            "publisher": PUBLISHER,
+            "date": RELEASE,
+            "url": URL,
+            "dataset": {"name": DATASET, "version": VERSION, "importer": NAME, "licence": LICENCE,
+                        "attribution": ATTRIBUTION},
+            "notes": "The dataset's own description (release date, URL, licence and the attribution AidData asks "
+            "for), not values from a file; what was imported from which file is each import's provenance.",
+        }  # fmt: skip
+
+    def read(self, path: Path, label: str, context: Any, options: Any, tally: Any) -> Iterator[Any]:
+        from cca.io.importers import Converted
+
+        sectors = crs_sectors(context.root / "crs-sectors.tsv")
+        missing = sorted(set(sectors.values()) - set(context.sectors))
+        if missing:
+            raise DatasetError(f"the sector tree lacks {', '.join(missing)} (named in crs-sectors.tsv)")
+        places = Places(context.countries, context.selected, sectors, context.china)
+        for record, number in read(path, label, places, options, tally, options.sheet):
+            yield Converted("projects", record, number)
 
 
-def _countries(records: Iterable[dict[str, Any]], places: Places) -> list[dict[str, Any]]:
-    """Country records for recipients the knowledge has no record for (from ISO 3166-1)."""
-    known = set(places.countries.values())
-    by_id = {country_id(name): (iso3, alpha2, name) for iso3, (alpha2, name, _) in places.world.items()}
-    out: dict[str, dict[str, Any]] = {}
-    for record in records:
-        for country in record["countries"]:
-            if country in known or country in out or country not in by_id:
-                continue
-            iso3, alpha2, name = by_id[country]
-            out[country] = {"id": country, "name": name, "official_name": name, "iso2": alpha2, "iso3": iso3}
-    return list(out.values())
+IMPORTER = register(AidData())
