@@ -202,16 +202,29 @@ class Builder:
             "WHERE target IN ('country', 'source') AND dst NOT IN (SELECT id FROM records)"
         ).fetchall()
         made = [(kind, make(kind, record_id)) for kind, record_id in sorted(missing)]
-        if not any(record for _, record in made):
+        taken = {  # a country the knowledge has under another id keeps it: no second record for its codes
+            str(value).casefold()
+            for (text,) in db.execute("SELECT coalesce(data, base) FROM records WHERE kind = 'country'")
+            for key, value in json.loads(text).items()
+            if key in ("iso2", "iso3", "name", "official_name") and isinstance(value, str)
+        }
+        made = [
+            (kind, record)
+            for kind, record in made
+            if record is not None
+            and not (
+                kind == "country" and taken & {str(record.get(k, "")).casefold() for k in ("iso2", "iso3", "name")}
+            )
+        ]
+        if not chosen:
             return
         saved = (self._file, self._position, self._index)
         self._file, self._position = file, _REFERENCE_POSITION
         self._index = int(db.execute("SELECT count(*) FROM records WHERE file = ?", (file,)).fetchone()[0])
         try:
-            for kind_name, record in made:
-                if record is not None:
-                    kind = self.kinds[kind_name]
-                    self.add(kind, record, 1, 1, (kind.section, self._index))
+            for kind_name, record in chosen:
+                kind = self.kinds[kind_name]
+                self.add(kind, record, 1, 1, (kind.section, self._index))
             self._flush()
         finally:
             self._file, self._position, self._index = saved
@@ -568,6 +581,10 @@ def search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any], found
         index_text("\n".join(columns["notes"])),
         index_text("\n".join(quotes)),
     )
+
+
+def _names(country: Mapping[str, Any]) -> set[str]:
+    return {str(country.get(key, "")).casefold() for key in ("iso2", "iso3", "name")}
 
 
 def _pairs(pairs: Sequence[tuple[str, str]]) -> str:
