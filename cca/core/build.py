@@ -208,13 +208,10 @@ class Builder:
             for key, value in json.loads(text).items()
             if key in ("iso2", "iso3", "name", "official_name") and isinstance(value, str)
         }
-        made = [
+        chosen = [
             (kind, record)
             for kind, record in made
-            if record is not None
-            and not (
-                kind == "country" and taken & {str(record.get(k, "")).casefold() for k in ("iso2", "iso3", "name")}
-            )
+            if record is not None and not (kind == "country" and taken & _names(record))
         ]
         if not chosen:
             return
