@@ -195,7 +195,9 @@ def test_sources_carry_the_provenance(imported: Any) -> None:
     assert dataset["licence"].startswith("Open Data Commons Attribution License (ODC-By)")
     assert "Tracking Chinese Development Finance" in dataset["attribution"]
     plain = imported("sources", "--format", "plain").stdout
-    assert "licence: ODC-By" in plain and "aiddata.jsonl: gcdf3_sample.csv (sha256" in plain and "12 of 12 rows" in plain
+    assert (
+        "licence: ODC-By" in plain and "aiddata.jsonl: gcdf3_sample.csv (sha256" in plain and "12 of 12 rows" in plain
+    )
 
 
 # -- bad input: a clear answer, nothing half-imported ----------------------------------------------------

@@ -39,7 +39,10 @@ def gcdf() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from cca.io.importers import ImportOptions, Tally
 
     places = aiddata.Places(
-        {"LAO": "laos", "IDN": "indonesia"}, frozenset(), aiddata.crs_sectors(ROOT / "data" / "crs-sectors.tsv"), "china"
+        {"LAO": "laos", "IDN": "indonesia"},
+        frozenset(),
+        aiddata.crs_sectors(ROOT / "data" / "crs-sectors.tsv"),
+        "china",
     )
     found = aiddata.read(SAMPLE, "gcdf3_sample.csv", places, ImportOptions(every_recipient=True), Tally())
     rows = {project["id"]: project for project, _ in found}

@@ -845,12 +845,15 @@ def list_imports(settings: Any, out: Out) -> None:
         View("date", "Imported", "date", 2),
         View("file", "File", "text", 3),
     ]
+    from cca.io.importers import available
+
     where = settings.data_dir if settings.data_dir is not None else "(the knowledge directory is off)"
+    known = "; ".join(f"{item.name} ({item.title}: {item.reads})" for item in available())
     listing(
         out,
         rows,
         lambda: list(rows[0]) if rows else ["name"],
         columns,
         title=f"Imports in {where}",
-        empty=f"no imports in {where}; import one with: cca import aiddata FILE",
+        empty=f"no imports in {where}; import one with: cca import IMPORTER FILE. Importers: {known}",
     )

@@ -161,9 +161,12 @@ class Compiler:
         if pending:
             self.raise_problems(pending)
 
-    def read(self, file: KnowledgeFile) -> None:
-        """One file's records into the store (the reference reader's problems kept for the end)."""
-        if is_lines(file.path):
+    def read(self, file: KnowledgeFile, *, as_lines: bool | None = None) -> None:
+        """One file's records into the store (the reference reader's problems kept for the end).
+
+        ``as_lines``: read it as JSON Lines (or YAML) whatever its name says (a hidden file an import writes).
+        """
+        if as_lines if as_lines is not None else is_lines(file.path):
             self._lines(file)
             return
         try:

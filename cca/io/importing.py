@@ -425,7 +425,7 @@ class _Import:
         position = compiler.connection.execute("SELECT position FROM files WHERE file = ?", (number,)).fetchone()[0]
         compiler.builder.remove_file(number)
         compiler.begin(int(position), other, label_for(other))
-        compiler.read(KnowledgeFile(temporary, label_for(other), other.name))
+        compiler.read(KnowledgeFile(temporary, label_for(other), other.name), as_lines=True)
         compiler.builder.end_file(None)
         self.renames.append((temporary, other))
 
