@@ -38,7 +38,7 @@ NEWS = {
 def gcdf() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from cca.io.importers import ImportOptions, Tally
 
-    places = aiddata.Places(
+    places = aiddata.Lookup(
         {"LAO": "laos", "IDN": "indonesia"},
         frozenset(),
         aiddata.crs_sectors(ROOT / "data" / "crs-sectors.tsv"),

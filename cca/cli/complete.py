@@ -146,7 +146,7 @@ def record_id(incomplete: str) -> list[tuple[str, str]]:
     return _candidates(incomplete, found)
 
 
-def fields(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+def field_names(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
     """Complete the last of a comma-separated list of fields, for the command being typed."""
     from cca.core.kinds import KINDS
     from cca.core.outschema import output_fields as kind_fields

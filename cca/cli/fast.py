@@ -138,6 +138,12 @@ def main(argv: Sequence[str]) -> int | None:
     """Run a command line the fast path is sure of; None when the Typer app must read it."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
         return None  # shell completion is Typer's
+    if list(argv) in (["--version"], ["-V"]):  # as often typed as any query: answered without Typer
+        from cca.cli.stream import emit
+        from cca.version import __version__
+
+        emit(f"cca {__version__}\n")
+        return 0
     from cca.cli.argv import gh_json
 
     parsed = parse(gh_json(argv))

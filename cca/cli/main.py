@@ -256,7 +256,7 @@ FieldsOpt = Annotated[
         "--fields",
         help="Comma-separated fields (JSON keys) to show, e.g. id,name,status.",
         metavar="FIELDS",
-        autocompletion=complete.fields,
+        autocompletion=complete.field_names,
     ),
 ]
 LimitOpt = Annotated[

@@ -27,10 +27,6 @@ class PartialDate(NamedTuple):
     month: int | None = None
     day: int | None = None
 
-    @property
-    def precision(self) -> str:
-        return "day" if self.day is not None else "month" if self.month is not None else "year"
-
     def key(self) -> tuple[int, int, int]:
         return (self.year, self.month or 0, self.day or 0)
 

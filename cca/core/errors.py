@@ -23,8 +23,6 @@ EXIT_IO = 74
 EXIT_BUSY = 75
 #: Interrupted by SIGINT (Ctrl-C): 128 + 2.
 EXIT_INTERRUPTED = 130
-#: Terminated by SIGTERM: 128 + 15.
-EXIT_TERMINATED = 143
 
 #: Kept for callers of the 0.1 API.
 EXIT_INVALID_KNOWLEDGE = EXIT_INVALID

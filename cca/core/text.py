@@ -145,11 +145,6 @@ def visible(text: str, *, newlines: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
-def has_hidden(text: str) -> bool:
-    """Whether :func:`visible` would change ``text`` (newlines aside)."""
-    return _DANGER_KEEP_NEWLINE.search(text) is not None
-
-
 #: JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself).
 JSON_UNSAFE = re.compile(
     "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"

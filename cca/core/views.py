@@ -53,7 +53,3 @@ def source_reference(source: Record) -> str:
     if source.get("translator"):
         parts.append(f"translated by {source.get('translator')}")
     return ", ".join(str(p) for p in parts if p)
-
-
-def brief_view(record: Record) -> dict[str, Any]:
-    return {"id": record.id, "kind": record.kind, "name": record.name}

@@ -177,7 +177,7 @@ WHOLE_RANGES: dict[str, tuple[int, int]] = {
 MAX_URL = 2000
 
 
-class Places(NamedTuple):
+class Lookup(NamedTuple):
     """What the importer needs to know of the knowledge already there."""
 
     #: ISO-3 -> country id, for every country (the knowledge's, and the rest of ISO 3166).
@@ -393,7 +393,7 @@ def _money(value: float) -> float | int:
     return int(value) if value == int(value) and abs(value) < 2**53 else value
 
 
-def convert(row: _Row, places: Places, wanted: bool) -> dict[str, Any] | None:
+def convert(row: _Row, places: Lookup, wanted: bool) -> dict[str, Any] | None:
     """One row as a project record, or None when it is not selected. Bad cells land in ``row.problems``."""
     record_id = row.whole("AidData Record ID")  # every row's, selected or not: a row without one is damaged
     if record_id is None and not row.text("AidData Record ID"):
@@ -597,7 +597,7 @@ def _dataset(row: _Row, key: str, code: int | None) -> dict[str, Any]:
 def read(
     path: Path,
     label: str,
-    places: Places,
+    places: Lookup,
     options: Any,
     tally: Any,
     sheet: str | None = None,
@@ -673,7 +673,7 @@ class AidData:
         missing = sorted(set(sectors.values()) - set(context.sectors))
         if missing:
             raise DatasetError(f"the sector tree lacks {', '.join(missing)} (named in crs-sectors.tsv)")
-        places = Places(context.countries, context.selected, sectors, context.china)
+        places = Lookup(context.countries, context.selected, sectors, context.china)
         for record, number in read(path, label, places, options, tally, options.sheet):
             yield Converted("projects", record, number)
 
