@@ -150,7 +150,17 @@ def _yaml_string(text: str, ascii_only: bool) -> str:
         and text.lower() not in ("yes", "no", "on", "off", "y", "n")
     ):
         return text
-    return json_safe(json.dumps(text, ensure_ascii=ascii_only))
+    return _PAIR.sub(_astral, json_safe(json.dumps(text, ensure_ascii=ascii_only)))
+
+
+#: A JSON surrogate-pair escape (not itself after an escaped backslash): YAML reads ``\\ud83d\\ude00`` as two
+#: lone surrogates, so a character beyond the BMP is written as YAML's own ``\\U0001f600``.
+_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    return f"{match.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
 
 
 def _yaml_scalar(value: Any, ascii_only: bool) -> str:
