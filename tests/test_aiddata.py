@@ -321,15 +321,22 @@ def test_stats_sum_the_rows_recommended_for_aggregates(imported: Any) -> None:
     rows = _rows()
     by_country = {r["country"]: r for r in imported("stats", "--by", "country", "--json").json()}
     laos = [r for r in rows if r["Recipient ISO-3"] == "LAO" and r["Recommended For Aggregates"] == "Yes"]
-    expected = sum(float(r["Amount (Constant USD 2021)"]) for r in laos)
-    assert by_country["Laos"]["usd_2021"] == pytest.approx(expected, abs=0.01)
+    expected = sum(float(r["Adjusted Amount (Constant USD 2021)"]) for r in laos)
+    assert by_country["Laos"]["adjusted_usd_2021"] == pytest.approx(expected, abs=0.01)
     assert "Pakistan" not in by_country  # its only row is not for aggregates
     assert "China" not in by_country  # the financier, named by every record
     cambodia = by_country["Cambodia"]
     assert cambodia["records"] == 2  # the two children, not the umbrella; the article's projects carry no amounts
     everything = {r["country"]: r for r in imported("stats", "--by", "country", "--all-rows", "--json").json()}
-    assert everything["Cambodia"]["usd_2021"] > cambodia["usd_2021"]
-    nested = imported("stats", "--by", "year", "--by", "flow-class", "--source", "aiddata-gcdf-3", "--json").json()
+    assert everything["Cambodia"]["adjusted_usd_2021"] == cambodia["adjusted_usd_2021"]  # the umbrella: no adjusted
+    original = {
+        r["country"]: r
+        for r in imported("stats", "--by", "country", "--all-rows", "--amount", "original", "--json").json()
+    }
+    assert original["Cambodia"]["usd_2021"] > cambodia["adjusted_usd_2021"]  # as committed, it counts twice
+    nested = imported(
+        "stats", "--by", "year", "--by", "flow-class", "--source", "aiddata-gcdf-3", "--amount", "original", "--json"
+    ).json()
     assert {
         "year": 2016,
         "flow_class": "OOF-like",
@@ -339,7 +346,8 @@ def test_stats_sum_the_rows_recommended_for_aggregates(imported: Any) -> None:
     } in nested
     assert [row["year"] for row in nested] == sorted(row["year"] for row in nested)  # by year, not by amount
     table = imported("stats", "--by", "country", "--format", "table", env={"COLUMNS": "100"}).stdout
-    assert "US$ 2.24 bn" in table and "Sums of Amount (Constant USD 2021) over rows the dataset recommends" in table
+    assert "US$ 2.24 bn" in table and "Sums of Adjusted Amount (Constant USD 2021)" in table
+    assert "over rows the dataset recommends" in " ".join(table.split())
 
 
 def test_link_suggest_then_same_as_puts_financing_beside_progress(imported: Any, data_dir: Path) -> None:

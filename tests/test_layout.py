@@ -220,7 +220,7 @@ def _expected(run: Any, args: list[str]) -> list[Expected] | None:
             *by,
             Expected("records", "Records", False),
             Expected("with_amount", "With amount", False),
-            Expected("usd_2021", "Constant 2021 USD", True),
+            Expected("adjusted_usd_2021", "Adjusted 2021 USD", True),
         ]
     if command == "search":
         return [

@@ -142,6 +142,9 @@ def test_the_typed_api_takes_every_filter_the_command_line_has(kb: cca.Knowledge
             value = "railway"
         elif item.name == "status":
             value = "completed"
+        elif item.name == "sector_source":
+            assert kb.projects(sector="railway", sector_source="dataset")  # it reads --sector: given together
+            continue
         elif item.name == "source":
             value = "panorama-2021-03-04-four-new-aspects"
         kb.projects(**{item.name: value})  # accepted, resolved and answered
@@ -205,9 +208,16 @@ def test_stats_by_year_are_in_year_order_and_sortable(imported: Any) -> None:
     rows = json.loads(imported("stats", "--by", "year", "--json").stdout)
     years = [row["year"] for row in rows]
     assert years == sorted(years, key=lambda y: (y is None, y or 0))
-    by_amount = json.loads(imported("stats", "--by", "year", "--sort=-usd_2021", "--json").stdout)
-    amounts = [row["usd_2021"] for row in by_amount if row["usd_2021"] is not None]
-    assert amounts == sorted(amounts, reverse=True)
+    by_amount = json.loads(imported("stats", "--by", "year", "--sort=-adjusted_usd_2021", "--json").stdout)
+    amounts = [row["adjusted_usd_2021"] for row in by_amount if row["adjusted_usd_2021"] is not None]
+    assert amounts == sorted(amounts, reverse=True) and len(amounts) >= 3
+    assert [row["year"] for row in by_amount] != years  # sorted by the amount, not left in year order
+    original = json.loads(
+        imported("stats", "--by", "year", "--amount", "original", "--sort=-usd_2021", "--json").stdout
+    )
+    assert [row["usd_2021"] for row in original if row["usd_2021"] is not None] == sorted(
+        (row["usd_2021"] for row in original if row["usd_2021"] is not None), reverse=True
+    )
 
 
 def test_a_grouping_given_twice_is_a_usage_error(cca: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,7 @@ def finance_stats(
 ) -> None:
     """``cca stats``: dataset records counted and their amounts added up exactly, by the groups asked."""
     from cca.core.query import SortKey
-    from cca.core.stats import MEASURES, grouping, measure_of
+    from cca.core.stats import DEFAULT_MEASURE, MEASURES, measure_of
 
     chosen = measure_of(measure)
     stats = kb.stats(query, by, measure=chosen, all_rows=all_rows)
@@ -266,6 +266,12 @@ def finance_stats(
     basis = "rows the dataset recommends for aggregates" if not all_rows else "every row (umbrellas count twice)"
     top = max((abs(r[chosen]) for r in rows if r[chosen] is not None), default=0)
     unit = {"usd_2021": "2021 USD", "adjusted_usd_2021": "2021 USD"}.get(chosen)
+    summed = MEASURES[chosen]
+    if chosen == DEFAULT_MEASURE:
+        summed += (
+            ", AidData's amount for aggregates (overlaps between records taken out; "
+            "--amount original sums as committed),"
+        )
 
     def bar(row: dict[str, Any]) -> list[tuple[float, str]]:
         value = row[chosen]
@@ -273,13 +279,13 @@ def finance_stats(
             return [(0.0, "—")]
         return [(float(Decimal(value) / Decimal(top)) if top else 0.0, cells.money(Decimal(value), "USD"))]
 
-    columns = [
-        View(key, grouping(key).help.capitalize() if False else key.replace("_", " ").capitalize(), "text")
-        for key in keys
-    ]
-    header = {"usd_2021": "Constant 2021 USD", "usd_nominal": "Nominal USD"}.get(
-        chosen, chosen.replace("_", " ").capitalize()
-    )
+    columns = [View(key, key.replace("_", " ").capitalize(), "text") for key in keys]
+    header = {
+        "usd_2021": "Constant 2021 USD",
+        "usd_nominal": "Nominal USD",
+        "adjusted_usd_2021": "Adjusted 2021 USD",
+        "adjusted_usd_nominal": "Adjusted nominal USD",
+    }[chosen]
     columns += [
         View("records", "Records", "count"),
         View("with_amount", "With amount", "count", 3),
@@ -293,7 +299,7 @@ def finance_stats(
             plain=lambda row: "" if row[chosen] is None else str(row[chosen]),
         ),
     ]
-    caption = f"Sums of {MEASURES[chosen]} over {basis}"
+    caption = f"Sums of {summed} over {basis}"
     if stats.not_for_aggregates and not all_rows:
         caption += (
             f"; {stats.not_for_aggregates:,} row{'s' if stats.not_for_aggregates != 1 else ''} left out (--all-rows)"
@@ -408,6 +414,7 @@ _APART = {
     "parties",
     "dataset",
     "same_as",
+    "derived_sectors",
 }
 
 
@@ -433,6 +440,9 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
     for key, value in view.items():
         if key not in _APART:
             head += _value_lines(value, key)
+    for item in view.get("derived_sectors") or ():
+        # cca's reading of the row's words, told apart from the dataset's own coding
+        head.append(("derived sector", f"{item['sector']} ({item['sector_source']}: “{item['words']}”)"))
     head.append(("defined at", view["defined_at"]))
     parts: list[tuple[str, list[tuple[str, str]]]] = [(str(view["name"]), head)]
     history = view.get("status_history") or []
@@ -521,19 +531,53 @@ def _view(kb: KnowledgeBase, record: Record) -> dict[str, Any]:
     return kb.view(record) or record_view(record, kb)
 
 
+_MEMBER_FIELDS = ("usd_2021", "adjusted_usd_2021", "for_aggregates")
+
+
+def _member(view: Mapping[str, Any], how: list[str]) -> dict[str, Any]:
+    """A family member as ``show`` gives it: who, how related, its amounts and whether sums count it."""
+    return {"id": view["id"], "name": view["name"], "relation": how, **{k: view.get(k) for k in _MEMBER_FIELDS}}
+
+
+def _family_lines(own: dict[str, Any], family: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The record and its family: who, how related, each amount on a line of its own (never cut), whether
+    sums count it; then what a sum of the family counts (each summed member once)."""
+    lines = []
+    for member in (own, *family):
+        lines += [(member["id"], member["name"]), ("", "; ".join(member["relation"]))]
+        lines += [
+            ("", f"{label} {cells.money(member[key], 'USD', '2021 USD')}")
+            for key, label in (("usd_2021", "amount"), ("adjusted_usd_2021", "adjusted"))
+            if member.get(key) is not None
+        ]
+        flag = member.get("for_aggregates")
+        told = "no aggregate flag" if flag is None else "summed" if flag else "not summed: would count twice"
+        lines.append(("", told))
+    counted = [m for m in (own, *family) if m.get("for_aggregates") and m.get("adjusted_usd_2021") is not None]
+    if counted:
+        total = sum(Decimal(str(m["adjusted_usd_2021"])) for m in counted)
+        lines.append(("total", f"adjusted {cells.money(total, 'USD', '2021 USD')}"))
+        lines.append(("", f"over the {len(counted)} summed record{'s' if len(counted) != 1 else ''}"))
+    return lines
+
+
 def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
     record = lookup(kb, text)
     view = _view(kb, record)
     related = kb.related(record)
     sources = kb.sources_of(record)
+    family = [_member(_view(kb, member), how) for member, how in kb.family(record)]
     value = {
         "record": view,
         "related": [{"id": r.id, "kind": r.kind, "name": r.name} for r in related],
         "sources": [_view(kb, s) for s in sources],
+        "family": family,
     }
 
     def human(fmt: str) -> str:
         parts = record_sections(kb, record, view)
+        if family:
+            parts.append(("Family", _family_lines(_member(view, ["this record"]), family)))
         if related:
             parts.append(("Related", [(r.kind, f"{r.name} [{r.id}]") for r in related]))
         if sources:

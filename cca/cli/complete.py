@@ -195,9 +195,10 @@ def _groupings(incomplete: str) -> list[tuple[str, str]]:
 
 
 def _measures(incomplete: str) -> list[tuple[str, str]]:
-    from cca.core.stats import MEASURES
+    from cca.core.stats import MEASURE_ALIASES, MEASURES
 
-    return _candidates(incomplete, ((name.replace("_", "-"), text) for name, text in MEASURES.items()))
+    short = ((alias, MEASURES[key]) for alias, key in MEASURE_ALIASES.items())
+    return _candidates(incomplete, [*short, *((name.replace("_", "-"), text) for name, text in MEASURES.items())])
 
 
 _SOURCES = {
@@ -208,6 +209,9 @@ _SOURCES = {
     "source": _sources,
     "person": _people,
     "grouping": _groupings,
+    "sector_source": lambda incomplete: _candidates(
+        incomplete, [("any", "coding and rules"), ("dataset", "the dataset's coding"), ("derived", "cca's rules")]
+    ),
     "measure": _measures,
     "financier": lambda incomplete: _candidates(
         incomplete, _distinct("SELECT DISTINCT name FROM parties WHERE role IN ('funder', 'lender', 'investor')")

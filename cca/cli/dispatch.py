@@ -108,6 +108,7 @@ def link(options: Mapping[str, Any]) -> None:
 
 def stats(options: Mapping[str, Any]) -> None:
     from cca.cli.answers import finance_stats
+    from cca.core.stats import DEFAULT_MEASURE
 
     asked = query("project", {**options, "sort": None, "desc": False})
     keys = list(options.get("sort") or ())
@@ -116,7 +117,7 @@ def stats(options: Mapping[str, Any]) -> None:
         _out(options, fields=False),
         asked,
         [str(_value(choice)) for choice in options.get("by") or ()],
-        measure=str(options.get("amount") or "usd_2021"),
+        measure=str(options.get("amount") or DEFAULT_MEASURE),
         all_rows=bool(options.get("all_rows")),
         sort=keys,
         descending=bool(options.get("desc")),

@@ -488,7 +488,7 @@ def export(
 
 def _stats_command() -> Callable[..., None]:
     """``cca stats``: the project filters, the groupings and the amount to add up."""
-    from cca.core.stats import GROUPINGS, MEASURES
+    from cca.core.stats import GROUPINGS, MEASURE_ALIASES, MEASURES
 
     groupings = ", ".join(name.replace("_", "-") for name in GROUPINGS)
     params = [
@@ -511,7 +511,10 @@ def _stats_command() -> Callable[..., None]:
                 str | None,
                 typer.Option(
                     "--amount",
-                    help="What to add up: " + ", ".join(m.replace("_", "-") for m in MEASURES) + " (default usd-2021).",
+                    help="What to add up: original (the amount committed, as usd-2021) or adjusted (AidData's amount "
+                    "for aggregates, overlaps between records taken out: the default, as adjusted-usd-2021); also "
+                    + ", ".join(m.replace("_", "-") for m in MEASURES if m not in MEASURE_ALIASES.values())
+                    + ".",
                     metavar="AMOUNT",
                     autocompletion=complete.source("measure"),
                 ),

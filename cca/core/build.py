@@ -320,7 +320,7 @@ class Builder:
             "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
             old.fetchall(),
         )
-        for table in ("search_text", "record_country", "record_sector", "parties"):
+        for table in ("search_text", "record_country", "record_sector", "parties", "family"):
             db.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", seqs)
         for kind in self.kinds:
             if kind.facts:
@@ -413,10 +413,11 @@ class Builder:
         sectors = [(kind.name, path) for kind in self.kinds for path in kind.sectors]
         if sectors:
             db.execute(
-                "INSERT OR IGNORE INTO record_sector SELECT l.dst, r.kind, l.src FROM links l "
+                "INSERT OR IGNORE INTO record_sector SELECT l.dst, r.kind, l.src, 0 FROM links l "
                 f"JOIN records r ON r.seq = l.src WHERE (r.kind, l.field) IN (VALUES {_pairs(sectors)}){within}",
                 [*_flat(sectors), *seqs],
             )
+        self._dataset_rows(affected)
         if self.fresh:
             db.execute("INSERT INTO search(search) VALUES ('rebuild')")
             return
@@ -427,6 +428,28 @@ class Builder:
                 f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})",
                 part,
             )
+
+    def _dataset_rows(self, affected: Sequence[tuple[int, str, str]]) -> None:
+        """What is read from dataset rows: finer sectors by cca's rules (cca.core.sectoring), marked
+        derived, and the ties of their families (cca.core.families)."""
+        from cca.core import families
+        from cca.core.sectoring import derived
+
+        db = self.db
+        sectors: list[tuple[str, str, int]] = []
+        ties: list[tuple[int, str, str]] = []
+        for part in chunks([seq for seq, kind, _ in affected if kind == "project"]):
+            marks = ",".join("?" * len(part))
+            for seq, kind, text in db.execute(
+                f"SELECT seq, kind, coalesce(data, base) FROM records WHERE seq IN ({marks}) "
+                "AND json_extract(coalesce(data, base), '$.dataset') IS NOT NULL",
+                part,
+            ):
+                data = json.loads(text)
+                sectors += [(found["sector"], kind, seq) for found in derived(data)]
+                ties += [(seq, key, how) for key, how in families.keys(data)]
+        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?, 1)", sectors)
+        db.executemany("INSERT INTO family VALUES (?, ?, ?)", ties)
 
     def _via(self) -> None:
         """Countries a record concerns through the records it names (a statement about a project)."""

@@ -73,6 +73,8 @@ class Resolver(Protocol):
 
     def aspect_id(self, value: FilterValue) -> str: ...
 
+    def asked(self, name: str) -> Values: ...
+
     def name_of(self, record_id: str) -> str: ...
 
 
@@ -279,11 +281,27 @@ def _regional(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
 
 def _sector(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
     ids = sorted({resolver.resolve_sector(str(v)).id for v in values})
+    source = [str(v) for v in resolver.asked("sector_source")]
+    only = {"dataset": " AND rs.derived = 0", "derived": " AND rs.derived = 1"}.get(source[0] if source else "", "")
     sql = (
         "r.seq IN (SELECT rs.seq FROM record_sector rs JOIN sector_tree t ON t.sector = rs.sector "
-        f"WHERE rs.kind = ? AND t.ancestor IN ({_marks(ids)}))"
+        f"WHERE rs.kind = ? AND t.ancestor IN ({_marks(ids)}){only})"
     )
     return Resolved(Clause(sql, (kind.name, *ids)), "in the sector " + _words(ids))
+
+
+_SECTOR_SOURCES = ("any", "dataset", "derived")
+
+
+def _sector_source(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
+    """How --sector reads a dataset row's sectors (the sector filter asks for this one's values)."""
+    wanted = {str(v).strip().lower() for v in values}
+    if len(wanted) != 1 or not wanted <= set(_SECTOR_SOURCES):
+        raise FilterError("sector_source", values[0], f"choose one of {', '.join(_SECTOR_SOURCES)}")
+    if not resolver.asked("sector"):
+        raise FilterError("sector_source", values[0], "says how {0} reads sectors: give {0} too", ("sector",))
+    (source,) = wanted
+    return Resolved(None, {"any": "", "dataset": "as the dataset codes them", "derived": "as cca's rules read"}[source])
 
 
 def status_of(value: str) -> str:
@@ -400,6 +418,12 @@ for _filter in (
     Filter(
         "sector", ("--sector", "-s"), "SECTOR", "Sector id or label, with everything below it (repeat to OR).",
         "text", lambda kind: bool(kind.sectors), _sector, complete="sector", example="railway",
+    ),
+    Filter(
+        "sector_source", ("--sector-source",), "SOURCE",
+        "How --sector reads a dataset row's sectors: any (the dataset's coding and cca's rules on titles), "
+        "dataset (its own coding only) or derived (cca's rules only).",
+        "text", lambda kind: "usd_2021" in kind.facts, _sector_source, complete="sector_source", example="dataset",
     ),
     Filter(
         "status", ("--status",), "STATUS",

@@ -40,7 +40,7 @@ from cca.core.model import (
 from cca.core.query import FilterValue, Query, SortKey
 from cca.core.registry import Kind, Registry
 from cca.core.settings import label_for
-from cca.core.stats import Grouping, Stats, StatsRow, add_up, grouping, measure_of, order_rows
+from cca.core.stats import DEFAULT_MEASURE, Grouping, Stats, StatsRow, add_up, grouping, measure_of, order_rows
 from cca.core.store import Clause, Order, Row, Store
 from cca.core.text import compact, fold, match_query, query_words
 from cca.core.world import WorldCountry, world_countries
@@ -145,6 +145,7 @@ class KnowledgeBase:
             file: (label_for(Path(path)), name) for file, path, _label, name in store.files()
         }
         self._small: dict[str, list[Record]] = {}
+        self._asking: Query | None = None
         self._source_dates: dict[str, str] | None = None
         self._country_codes: dict[str, tuple[str, str | None]] | None = None
 
@@ -221,6 +222,7 @@ class KnowledgeBase:
         missing: list[str] = []
         never = False
         groups: dict[str, list[Resolved]] = {}
+        self._asking = query
         for name, values in query.filters.items():
             item = applicable.get(name)
             if item is None:
@@ -315,13 +317,14 @@ class KnowledgeBase:
         return 0 if plan.never else self.store.count(plan.kind.name, plan.where)
 
     def stats(
-        self, query: Query, by: Sequence[str] = (), *, measure: str = "usd_2021", all_rows: bool = False
+        self, query: Query, by: Sequence[str] = (), *, measure: str = DEFAULT_MEASURE, all_rows: bool = False
     ) -> Stats:
         """Records counted and their amounts added up exactly, by the groupings asked.
 
         The population is the dataset rows the query selects (with a ``source`` filter, every record
         it selects); without ``all_rows``, rows the dataset says would count twice (umbrellas) are
-        left out. ``measure``: usd_2021 (default), usd_nominal, adjusted_usd_2021, adjusted_usd_nominal.
+        left out. ``measure``: adjusted_usd_2021 (default: AidData's amount for aggregates), usd_2021,
+        usd_nominal, adjusted_usd_nominal, or the short names ``original`` and ``adjusted``.
         """
         plan = self.plan(query)
         chosen = measure_of(measure)
@@ -556,6 +559,23 @@ class KnowledgeBase:
                     found.setdefault(other.id, other)
         return list(found.values())
 
+    def family(self, record: Record) -> list[tuple[Record, list[str]]]:
+        """A dataset row's family (cca.core.families): each member once, with how it is related."""
+        from cca.core.families import relation
+
+        row = self.store.get(record.id)
+        if row is None:
+            return []
+        found: dict[str, tuple[Record, list[str]]] = {}
+        for other, mine, theirs, key in self.store.family(row.seq):
+            told = relation(mine, theirs, key)
+            if told is None:
+                continue
+            member = found.setdefault(other.id, (self._record(other), []))
+            if told not in member[1]:
+                member[1].append(told)
+        return list(found.values())
+
     def sources_of(self, record: Record) -> list[Record]:
         """The sources a record's evidence cites, in order of first citation."""
         ids: dict[str, None] = {}
@@ -705,6 +725,10 @@ class KnowledgeBase:
         if found is not None:
             return found.id
         raise QueryError(f"no person {value!r}{did_you_mean(value, [p.name for p in people])}")
+
+    def asked(self, name: str) -> tuple[FilterValue, ...]:
+        """The values the query being planned gives another filter (a filter that reads a sibling's)."""
+        return self._asking.get(name) if self._asking is not None else ()
 
     def aspect_id(self, value: FilterValue) -> str:
         aspects = self._records(self.store.select("aspect"))

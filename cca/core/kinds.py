@@ -25,6 +25,7 @@ from cca.core.model import (
     attribution_of,
 )
 from cca.core.registry import Column, Kind, Ref, Registry, ViewContext
+from cca.core.sectoring import derived
 
 KINDS = Registry()
 
@@ -82,6 +83,9 @@ def _derive_project(record: Record, ctx: ViewContext, out: dict[str, Any]) -> No
         for p in record.progress
     ]
     _derive_money(record, ctx, out)
+    found = derived(record.data)
+    if found:
+        out["derived_sectors"] = found
 
 
 #: Party roles that put money in (a record's funders, as the dataset or the source names them).
@@ -263,7 +267,15 @@ KINDS.register(
         ),
         countries=("countries[]",),
         sectors=("sectors[]",),
-        search={**_NAMED, "summary": "body", "type": "body"},
+        search={
+            **_NAMED,
+            "summary": "body",
+            "type": "body",
+            # where a dataset names a project in other words and scripts (Chinese titles of its sources)
+            "dataset.fields.Staff Comments": "body",
+            "dataset.fields.Source Titles": "body",
+            "location.narrative": "body",
+        },
         columns=(
             Column("name", "Project", "name"),
             Column("countries", "Countries", "list", priority=2),
@@ -298,6 +310,24 @@ KINDS.register(
                 "description": "Progress figures, oldest first, each with its dates and source.",
             },
             **_MONEY_OUT,
+            "derived_sectors": {
+                "type": "array",
+                "description": "Finer sectors cca's rules (data/sector-rules.tsv) read from a dataset row's title or "
+                "description: cca's reading, not the dataset's coding (--sector-source dataset leaves them out).",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["sector", "sector_source", "words"],
+                    "properties": {
+                        "sector": {**_STR, "description": "Id of the sector."},
+                        "sector_source": {
+                            "enum": ["derived-from-title", "derived-from-description"],
+                            "description": "Where the words are: the row's title or its description.",
+                        },
+                        "words": {**_STR, "description": "The words that placed the row there, folded."},
+                    },
+                },
+            },
         },
         derived_required=("countries", "country_codes", "sectors", "status", "status_as_of", "progress"),
         derive=_derive_project,

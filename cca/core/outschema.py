@@ -196,12 +196,13 @@ def sort_paths(kind_name: str) -> dict[str, str]:
 
 
 def show_schema() -> dict[str, Any]:
-    """``cca show ID --json``: any record's object plus its related records and sources."""
+    """``cca show ID --json``: any record's object plus its related records, sources and family."""
+    money = {"type": ["number", "null"]}
     return {
         "$schema": DRAFT,
         "title": "cca show",
         "type": "object",
-        "required": ["record", "related", "sources"],
+        "required": ["record", "related", "sources", "family"],
         "additionalProperties": False,
         "properties": {
             "record": {"oneOf": [output_schema(kind.name)["items"] for kind in KINDS]},
@@ -215,6 +216,27 @@ def show_schema() -> dict[str, Any]:
                 },
             },
             "sources": output_schema("source"),
+            "family": {
+                "type": "array",
+                "description": "A dataset row's family: rows of the same parent group (AidData Parent ID), rows it "
+                "names as 'Project ID#…' in its title or Staff Comments, and rows that name it; each once.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "relation", "usd_2021", "adjusted_usd_2021", "for_aggregates"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": _STR,
+                        "name": _STR,
+                        "relation": {"type": "array", "items": _STR, "description": "How it is related, each way."},
+                        "usd_2021": {**money, "description": "Its amount in constant 2021 USD."},
+                        "adjusted_usd_2021": {**money, "description": "Its adjusted amount in constant 2021 USD."},
+                        "for_aggregates": {
+                            "type": ["boolean", "null"],
+                            "description": "Whether the dataset recommends it for aggregates (sums count it).",
+                        },
+                    },
+                },
+            },
         },
     }
 

@@ -55,7 +55,11 @@ GROUPINGS: dict[str, Grouping] = {
     for g in (
         Grouping("country", "the recipient country", "f.recipient"),
         Grouping(
-            "sector", "the record's sector", "rs.sector", ("JOIN record_sector rs ON rs.seq = r.seq",), label=_name
+            "sector",
+            "the record's sector (as the dataset codes it)",
+            "rs.sector",
+            ("JOIN record_sector rs ON rs.seq = r.seq AND rs.derived = 0",),
+            label=_name,
         ),
         Grouping("year", "the commitment year", "f.commitment_year", ordered=True),
         Grouping(
@@ -84,6 +88,13 @@ MEASURES: dict[str, str] = {
     "adjusted_usd_nominal": "Adjusted Amount (Nominal USD)",
 }
 
+#: Short names: the amount as committed, or as AidData adjusts it for aggregates.
+MEASURE_ALIASES: dict[str, str] = {"original": "usd_2021", "adjusted": "adjusted_usd_2021"}
+
+#: The default sum: AidData's adjusted amount, which takes out the overlaps between records (a loan
+#: refinanced by another, a commitment partly cancelled) and is what sums of GCDF 3.0 add up.
+DEFAULT_MEASURE = "adjusted_usd_2021"
+
 
 class StatsRow(NamedTuple):
     keys: tuple[Any, ...]
@@ -111,8 +122,10 @@ def grouping(name: str) -> Grouping:
 
 def measure_of(name: str) -> str:
     key = name.replace("-", "_")
+    key = MEASURE_ALIASES.get(key, key)
     if key not in MEASURES:
-        raise QueryError(f"no amount {name!r}: choose from {', '.join(m.replace('_', '-') for m in MEASURES)}")
+        names = [*MEASURE_ALIASES, *(m.replace("_", "-") for m in MEASURES)]
+        raise QueryError(f"no amount {name!r}: choose from {', '.join(names)}")
     return key
 
 

@@ -9,7 +9,8 @@ One database holds the validated records and what is derived from them:
 * ``links``: every reference, both directions (``src`` record, ``field``, ``dst`` id, the
   ``target`` kind it must name), and ``update_refs`` for the references of ``updates:``;
 * ``record_country`` / ``record_sector`` / ``sector_tree``: which countries and sectors each
-  record concerns (directly, or through the records it names);
+  record concerns (directly, or through the records it names; a sector cca's rules derived from a
+  dataset row's title is marked ``derived``);
 * ``facts_<kind>``: plain typed columns for what is asked of a kind (a project's status,
   amounts, commitment year, recipient, aggregate flag), declared by the kind;
 * ``parties``: one row per record and party (funder, co-financier, ...) with its role;
@@ -35,7 +36,7 @@ from cca.core.registry import Kind, Registry
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 7
+FORMAT = 8
 #: The store's own "file" of reference data that records name and no knowledge file defines.
 REFERENCE = "(reference data)"
 
@@ -75,7 +76,8 @@ CREATE TABLE parties (
 CREATE TABLE record_country (country TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
                              via INTEGER NOT NULL, PRIMARY KEY (country, kind, seq)) WITHOUT ROWID;
 CREATE TABLE record_sector (sector TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
-                            PRIMARY KEY (sector, kind, seq)) WITHOUT ROWID;
+                            derived INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sector, kind, seq)) WITHOUT ROWID;
+CREATE TABLE family (seq INTEGER NOT NULL, key TEXT NOT NULL, how TEXT NOT NULL);
 CREATE TABLE sector_tree (ancestor TEXT NOT NULL, sector TEXT NOT NULL, depth INTEGER NOT NULL,
                           PRIMARY KEY (ancestor, sector)) WITHOUT ROWID;
 CREATE TABLE search_text (seq INTEGER PRIMARY KEY, names TEXT, aliases TEXT, body TEXT, notes TEXT, quotes TEXT);
@@ -96,6 +98,8 @@ CREATE INDEX parties_seq ON parties (seq);
 CREATE INDEX parties_role ON parties (role, folded);
 CREATE INDEX record_country_seq ON record_country (seq);
 CREATE INDEX record_sector_seq ON record_sector (seq);
+CREATE INDEX family_key ON family (key);
+CREATE INDEX family_seq ON family (seq);
 """
 
 #: Column weights for ranking: names, other names, prose, notes, quotes.
@@ -345,6 +349,22 @@ class Store:
             sql += " AND r.kind = ?"
             params.append(kind)
         return self._rows(sql + " ORDER BY r.ord", params)
+
+    def family(self, seq: int) -> list[tuple[Row, str, str, str]]:
+        """Records that share a family key with record ``seq``: each with both sides' ties and the key."""
+        found = self.connection.execute(
+            "SELECT f2.seq, f1.how, f2.how, f1.key FROM family f1 JOIN family f2 ON f2.key = f1.key "
+            "WHERE f1.seq = ? AND f2.seq != f1.seq ORDER BY f2.seq",
+            (seq,),
+        ).fetchall()
+        rows = {
+            row.seq: row
+            for row in self._rows(
+                f"SELECT {_COLUMNS} FROM records r WHERE r.seq IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted({seq for seq, _, _, _ in found})),),
+            )
+        }
+        return [(rows[other], mine, theirs, key) for other, mine, theirs, key in found if other in rows]
 
     def references(self, seq: int) -> list[Row]:
         """Records that record ``seq`` names."""
