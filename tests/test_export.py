@@ -116,3 +116,115 @@ def test_json_export_holds_every_kind_and_its_schema(cca: Any, tmp_path: Path, k
         plural = PLURALS[kind]
         assert len(document["records"][plural]) == len(kb.of_kind(kind))
         jsonschema.validate(document["records"][plural], document["schemas"][plural])
+
+
+# -- money as typed columns --------------------------------------------------------------------------
+
+
+AIDDATA_SAMPLE = Path(__file__).resolve().parent / "fixtures" / "aiddata" / "gcdf3_sample.csv"
+
+
+@pytest.fixture
+def money_database(cca: Any, tmp_path: Path) -> tuple[Path, Any]:
+    data = tmp_path / "data"
+
+    def run(*args: str) -> Any:
+        result = cca("--data-dir", str(data), *args)
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    run("import", "aiddata", str(AIDDATA_SAMPLE), "--all")
+    path = tmp_path / "money.db"
+    run("export", "--format", "sqlite", str(path))
+    return path, run
+
+
+def test_money_columns_are_typed_and_indexed(money_database: tuple[Path, Any]) -> None:
+    path, run = money_database
+    with sqlite3.connect(path) as db:
+        types = {row[1]: row[2] for row in db.execute("PRAGMA table_info(projects)")}
+        assert types["usd_2021"] == types["adjusted_usd_2021"] == types["usd_nominal"] == "REAL"
+        assert types["commitment_year"] == types["for_aggregates"] == "INTEGER"
+        assert types["flow_class"] == types["recipient"] == types["commitment_date"] == "TEXT"
+        assert types["countries"] == "TEXT"  # a list, as JSON text
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for column in ("usd_2021", "adjusted_usd_2021", "commitment_year", "flow_class", "for_aggregates"):
+            assert f"projects_{column}" in indexes
+        # stored as numbers, so they sort as numbers (text '95...' would sort above '131...')
+        top = db.execute("SELECT id, typeof(usd_2021) FROM projects ORDER BY usd_2021 DESC LIMIT 3").fetchall()
+        biggest = run("projects", "--sort", "-usd_2021", "-n", "3", "--json").json()
+        assert top == [(row["id"], "real") for row in biggest]
+        assert db.execute("SELECT DISTINCT typeof(for_aggregates) FROM projects").fetchall() in (
+            [("integer",), ("null",)],
+            [("null",), ("integer",)],
+        )
+
+
+def test_a_plain_sql_sum_over_the_aggregate_rows_is_cca_stats(money_database: tuple[Path, Any]) -> None:
+    path, run = money_database
+    with sqlite3.connect(path) as db:
+        sql = {
+            country: round(total, 2)
+            for country, total in db.execute(
+                "SELECT recipient, SUM(adjusted_usd_2021) FROM projects WHERE for_aggregates = 1 "
+                "GROUP BY recipient HAVING SUM(adjusted_usd_2021) IS NOT NULL"
+            )
+        }
+        everything = db.execute(
+            "SELECT SUM(usd_2021) FROM projects WHERE for_aggregates = 1 AND usd_2021 IS NOT NULL"
+        ).fetchone()[0]
+        umbrellas = db.execute("SELECT SUM(usd_2021) FROM projects WHERE for_aggregates IS NOT NULL").fetchone()[0]
+    stats = {
+        row["country"]: round(row["adjusted_usd_2021"], 2)
+        for row in run("stats", "--by", "country", "--json").json()
+        if row["adjusted_usd_2021"] is not None
+    }
+    assert sql == stats and len(sql) >= 4
+    assert round(everything, 2) == round(run("stats", "--amount", "original", "--json").json()[0]["usd_2021"], 2)
+    assert umbrellas > everything  # summing every row counts the umbrella and its parts twice
+
+
+def test_finance_has_a_row_per_project_and_party_that_puts_money_in(money_database: tuple[Path, Any]) -> None:
+    path, _ = money_database
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT name, role FROM finance WHERE project_id = 'aiddata-990004' ORDER BY position"
+        ).fetchall()
+        assert rows == [("China Development Bank (CDB)", "funder"), ("Bank of China (BOC)", "co-financier")]
+        assert db.execute("PRAGMA foreign_key_check(finance)").fetchall() == []
+        # one funder per row here, so a sum by funder over the aggregate rows adds up to the total
+        by_funder = db.execute(
+            "SELECT SUM(p.adjusted_usd_2021) FROM finance f JOIN projects p ON p.id = f.project_id "
+            "WHERE f.role = 'funder' AND p.for_aggregates = 1"
+        ).fetchone()[0]
+        total = db.execute("SELECT SUM(adjusted_usd_2021) FROM projects WHERE for_aggregates = 1").fetchone()[0]
+        assert round(by_funder, 2) == round(total, 2)
+
+
+def test_datasette_facets_and_sorts_the_money(money_database: tuple[Path, Any]) -> None:
+    datasette_app = pytest.importorskip("datasette.app")
+    path, _ = money_database
+    metadata = json.loads(path.with_name("money.db.metadata.json").read_text(encoding="utf-8"))
+    tables = metadata["databases"]["money"]["tables"]
+    with sqlite3.connect(path) as db:
+        for table, declared in tables.items():
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            assert set(declared.get("facets", ())) <= columns, table
+            assert set(declared.get("sortable_columns", ())) <= columns, table
+
+    async def fetch() -> Any:
+        instance = datasette_app.Datasette([str(path)], metadata=metadata)
+        response = await instance.client.get("/money/projects.json?_sort_desc=usd_2021&for_aggregates=1")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    found = asyncio.run(fetch())
+    facets = found["facet_results"]
+    facets = facets.get("results", facets)  # Datasette 1.0 nests them
+    assert {"recipient", "commitment_year", "flow_class"} <= set(facets)
+    years = {item["value"] for item in facets["commitment_year"]["results"]}
+    assert years and all(isinstance(year, int) for year in years)
+    rows = found["rows"]
+    amounts = [row[found["columns"].index("usd_2021")] if isinstance(row, list) else row["usd_2021"] for row in rows]
+    amounts = [a for a in amounts if a is not None]
+    assert amounts == sorted(amounts, reverse=True) and len(amounts) >= 5

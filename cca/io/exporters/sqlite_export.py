@@ -1,8 +1,13 @@
 """A SQLite database for Datasette and sqlite3: a table per kind, link tables, evidence and full-text search.
 
-Tables are named after the kinds' plurals and columns after the JSON fields (lists
-and objects as JSON text). Link tables with foreign keys come from the registry's
-references (``project_countries``, ``project_sectors``, ...). The ``search`` table
+Tables are named after the kinds' plurals and columns after the JSON fields, typed as
+the output schema types them (amounts REAL, years INTEGER, flags INTEGER 0/1, text TEXT;
+lists and objects as JSON text), with an index on each typed fact a kind declares (the
+money columns of projects), so Datasette facets and sorts them and a plain ``SUM`` over
+``for_aggregates = 1`` gives cca's total. Link tables with foreign keys come from the
+registry's references (``project_countries``, ``project_sectors``, ...); ``finance`` has
+one row per project and party that puts money in (funders and co-financiers, by role,
+in the dataset's order). The ``search`` table
 (FTS5) uses the same tokenizer as ``cca search``, and an extra ``terms`` column holds
 the substrings of text in scripts written without spaces, so a plain
 ``MATCH '雅万'`` finds ``雅万高铁`` here as it does in cca.
@@ -76,15 +81,35 @@ def _unspaced_terms(*texts: str) -> str:
     return " ".join(terms)
 
 
+#: SQLite column types for the JSON types of the output schema (a flag is 0 or 1; anything else is text).
+_SQL_TYPES = (({"integer"}, "INTEGER"), ({"boolean"}, "INTEGER"), ({"number", "integer"}, "REAL"), ({"string"}, "TEXT"))
+
+#: Party roles that put money in, as ``finance`` holds them.
+_MONEY_ROLES = ("funder", "lender", "investor", "co-financier")
+
+
+def _column(name: str, schema: dict[str, Any]) -> str:
+    """A column's definition from its output schema: typed where the values are one scalar type."""
+    if name == "id":
+        return f"{_quote(name)} TEXT PRIMARY KEY"
+    found = schema.get("type")
+    types = ({found} if isinstance(found, str) else set(found or ())) - {"null"}
+    for accepted, sql in _SQL_TYPES:
+        if types and types <= accepted:
+            return f"{_quote(name)} {sql}"
+    return f"{_quote(name)} TEXT"  # lists and objects, as JSON text
+
+
 def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
     from cca.core.outschema import output_fields as fields
+    from cca.core.outschema import output_schema
 
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA defer_foreign_keys = ON")  # links may name records inserted later
     kinds = list(kb.kinds)
     for kind in kinds:
-        columns = fields(kind.name)
-        definitions = ", ".join(f"{_quote(c)} TEXT PRIMARY KEY" if c == "id" else _quote(c) for c in columns)
+        schemas = output_schema(kind.name)["items"]["properties"]
+        definitions = ", ".join(_column(c, schemas[c]) for c in fields(kind.name))
         connection.execute(f"CREATE TABLE {_quote(kind.plural)} ({definitions})")
     for kind in kinds:
         for table, _field, target in link_tables(kind):
@@ -93,6 +118,10 @@ def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
                 f"{target}_id TEXT NOT NULL REFERENCES {_quote(kb.kinds[target].plural)}(id), "
                 f"PRIMARY KEY ({kind.name}_id, {target}_id))"
             )
+    connection.execute(
+        "CREATE TABLE finance (project_id TEXT NOT NULL REFERENCES projects(id), position INTEGER NOT NULL, "
+        "name TEXT NOT NULL, role TEXT NOT NULL, agency_type TEXT, PRIMARY KEY (project_id, position))"
+    )
     connection.execute(
         "CREATE TABLE evidence (record_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "source TEXT NOT NULL REFERENCES sources(id), quote TEXT, record TEXT, url TEXT, note TEXT)"
@@ -116,7 +145,7 @@ def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
                 connection.executemany(insert, batch)
                 batch.clear()
         connection.executemany(insert, batch)
-        for column in _INDEXED.get(kind.name, ()):
+        for column in dict.fromkeys([*_INDEXED.get(kind.name, ()), *kind.facts]):
             if column in columns:
                 connection.execute(
                     f"CREATE INDEX {_quote(f'{kind.plural}_{column}')} ON {_quote(kind.plural)} ({_quote(column)})"
@@ -125,12 +154,22 @@ def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
         for table, _field, target in link_tables(kind):
             connection.execute(f"CREATE INDEX {_quote(table + '_' + target)} ON {_quote(table)} ({target}_id)")
     connection.execute("CREATE INDEX evidence_record ON evidence (record_id)")
+    connection.execute("CREATE INDEX finance_name ON finance (name, role)")
 
 
 def _extras(connection: sqlite3.Connection, kind: Kind, data: dict[str, Any], row: dict[str, Any], links: Any) -> None:
     for table, field, _target in links:
         ids = sorted(set(data.get(field) or ()))
         connection.executemany(f"INSERT INTO {_quote(table)} VALUES (?, ?)", [(row["id"], i) for i in ids])
+    if kind.name == "project":
+        connection.executemany(
+            "INSERT INTO finance VALUES (?, ?, ?, ?, ?)",
+            [
+                _cells(row["id"], position, party["name"], party["role"], party.get("agency_type"))
+                for position, party in enumerate(row.get("parties") or (), 1)
+                if party.get("role") in _MONEY_ROLES
+            ],
+        )
     evidence = row.get("evidence") or ()
     connection.executemany(
         "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -162,7 +201,37 @@ def _datasette_metadata(kb: KnowledgeBase, path: Path) -> dict[str, Any]:
         "databases": {
             path.stem: {
                 "tables": {
-                    "projects": {"description": "Projects with status and progress; see status_as_of for dates."},
+                    "projects": {
+                        "description": "Projects with status, progress and money as typed columns: amounts in "
+                        "constant 2021 USD (usd_2021, adjusted_usd_2021) and nominal USD, commitment year and date, "
+                        "flow class and the aggregate flag. Sum adjusted_usd_2021 over for_aggregates = 1 for cca's "
+                        "totals (umbrella rows would count twice).",
+                        "facets": [
+                            "recipient",
+                            "commitment_year",
+                            "flow_class",
+                            "for_aggregates",
+                            "status",
+                            "currency",
+                        ],
+                        "sortable_columns": [
+                            "name",
+                            "usd_2021",
+                            "adjusted_usd_2021",
+                            "usd_nominal",
+                            "commitment_year",
+                            "commitment_date",
+                            "status_as_of",
+                        ],
+                        "sort_desc": "adjusted_usd_2021",
+                        "label_column": "name",
+                    },
+                    "finance": {
+                        "description": "One row per project and party that puts money in (role funder or "
+                        "co-financier), in the dataset's order. Join to projects for amounts; a row with two "
+                        "funders appears twice, so sum by funder, never over the join as a whole.",
+                        "facets": ["role", "name", "agency_type"],
+                    },
                     "evidence": {"description": "The quotes and dataset locators behind each record."},
                     "search": {"description": "Full-text index over names, aliases, summaries and quotes."},
                 }
