@@ -80,7 +80,7 @@ def test_readme_python_example_runs() -> None:
 
 def test_readme_stats_picture_is_real(cca: Any, tmp_path: Path) -> None:
     """The README's `cca stats` output is what the import of the test fixture gives."""
-    (block,) = [b for b in re.findall(r"```text\n(.*?)```", README, re.S) if "Constant 2021 USD" in b]
+    (block,) = [b for b in re.findall(r"```text\n(.*?)```", README, re.S) if "Adjusted 2021 USD" in b]
     sample = ROOT / "tests" / "fixtures" / "aiddata" / "gcdf3_sample.csv"
     assert cca("--data-dir", str(tmp_path), "import", "aiddata", str(sample)).exit_code == 0
     actual = cca("--data-dir", str(tmp_path), "stats", "--by", "country", "-f", "table", env={"COLUMNS": "100"})
@@ -109,3 +109,45 @@ def test_readme_timeline_picture_is_real(cca: Any) -> None:
     actual = [line.rstrip() for line in cca("events", "--format", "table", env={"COLUMNS": "80"}).stdout.splitlines()]
     for line in block.splitlines():
         assert line.rstrip() in actual, line
+
+
+def _dataset_blocks() -> list[str]:
+    """The README's shell blocks about an imported dataset: the import walk-through, the SQL on its export."""
+    blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
+    return [b for b in blocks if "cca import aiddata" in b or "gcdf.db" in b]
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None and not os.environ.get("CI"), reason="sqlite3 not installed")
+def test_readme_dataset_examples_run(tmp_path: Path) -> None:
+    """Every command of the dataset walk-through, run as written on the fixture workbook in AidData's layout
+    (saved under the real file's name), then the SQL on its export: each exits 0 and answers."""
+    blocks = _dataset_blocks()
+    assert len(blocks) == 2, "the import walk-through and the SQL on the export"
+    workbook = ROOT / "tests" / "fixtures" / "aiddata" / "gcdf3_sample.xlsx"
+    shutil.copyfile(workbook, tmp_path / "AidDatasGlobalChineseDevelopmentFinanceDataset_v3.0.xlsx")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "CCA_DATA_DIR": str(tmp_path / "data"),
+        "CCA_CACHE_DIR": str(tmp_path / "cache"),
+        "CCA_NO_DATA_DIR": "",
+        "COLUMNS": "100",
+    }
+    ran = 0
+    for block in blocks:
+        for command in re.split(r"\n(?! )", block.strip()):  # a line, with its indented continuation lines
+            if not command.startswith(("cca", "sqlite3")):
+                continue  # unzip, comments
+            result = subprocess.run(
+                ["bash", "-o", "pipefail", "-c", command],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+                check=False,
+            )
+            assert result.returncode == 0, (command, result.stderr)
+            assert result.stdout.strip() or "cca import" in command or "cca export" in command, command
+            ran += 1
+    assert ran >= 8
