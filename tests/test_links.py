@@ -36,3 +36,47 @@ def test_format_is_optional_for_both_readers_and_the_schema(layout: str) -> None
 def test_a_wrong_format_is_still_refused() -> None:
     problems = cca_schema.validate(reader.parse("format: 2\nupdates: []\n", "k.yaml"), "k.yaml")
     assert [p.message for p in problems] == ["format: 2 is not one of: 1"]
+
+
+# -- the fixture import ----------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "aiddata"
+SAMPLE = FIXTURES / "gcdf3_sample.csv"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def imported(cca: Any, data_dir: Path) -> Any:
+    """The sample imported with every recipient; returns a runner with the data directory set."""
+    result = cca("--data-dir", str(data_dir), "import", "aiddata", str(SAMPLE), "--all")
+    assert result.exit_code == 0, result.stderr
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Any:
+        return cca("--data-dir", str(data_dir), *args, env=env)
+
+    return run
+
+
+def _linked(run: Any, record: str) -> list[str]:
+    shown = run("show", record, "--format", "plain").stdout
+    part = shown.split("== The same project in other sources\n", 1)
+    return [line.split(":", 1)[0] for line in part[1].split("\n\n", 1)[0].splitlines()] if len(part) > 1 else []
+
+
+def test_the_hint_as_written_links_and_removing_it_unlinks(imported: Any, data_dir: Path) -> None:
+    """The line the old hint printed is a valid file; deleting it takes the link away (the cache forgets it)."""
+    links = data_dir / "links.yaml"
+    links.write_text(
+        ONLY_UPDATES["flow"].replace(
+            "china-laos-railway, same_as: [aiddata-990001]", "aiddata-990002, same_as: [china-laos-railway]"
+        )
+    )
+    assert imported("validate").exit_code == 0
+    assert _linked(imported, "china-laos-railway") == ["aiddata-990002", "total"]
+    links.unlink()
+    assert _linked(imported, "china-laos-railway") == []
+    assert "aiddata-990002" in {s["candidate"] for s in imported("link", "suggest", "--json").json()}
