@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,66 @@ def test_the_hint_as_written_links_and_removing_it_unlinks(imported: Any, data_d
     links.unlink()
     assert _linked(imported, "china-laos-railway") == []
     assert "aiddata-990002" in {s["candidate"] for s in imported("link", "suggest", "--json").json()}
+
+
+# -- rejected_same_as: declared, checked, never shown as a fact ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (
+            "  - id: china-laos-railway\n    rejected_same_as: [china-laos-railway]\n",
+            "links.yaml:3:24: rejected_same_as: 'china-laos-railway' is the record itself",
+        ),
+        (
+            "  - id: china-laos-railway\n    rejected_same_as: [aiddata-99001]\n",
+            "links.yaml:3:24: rejected_same_as: unknown project 'aiddata-99001' (did you mean 'aiddata-990012'?)",
+        ),
+        (
+            "  - id: china-laos-railway\n    same_as: [aiddata-990001]\n"
+            "  - id: aiddata-990001\n    rejected_same_as: [china-laos-railway]\n",
+            "links.yaml:5:24: rejected_same_as: 'china-laos-railway' is also linked to 'aiddata-990001' as the same "
+            "project (same_as): keep one",
+        ),
+    ],
+    ids=["itself", "unknown", "confirmed"],
+)
+def test_rejections_are_checked(imported: Any, data_dir: Path, entries: str, message: str) -> None:
+    (data_dir / "links.yaml").write_text("updates:\n" + entries)
+    result = imported("validate")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{data_dir / message}", "cca: 1 problem in the knowledge files"]
+
+
+def test_a_rejection_is_no_field_of_the_record(imported: Any, data_dir: Path) -> None:
+    (data_dir / "links.yaml").write_text(
+        "updates:\n  - id: china-laos-railway\n    rejected_same_as: [aiddata-990001]\n"
+    )
+    shown = imported("show", "china-laos-railway", "--json").json()
+    assert "rejected_same_as" not in json.dumps(shown)
+    assert _linked(imported, "china-laos-railway") == []
+
+
+def test_the_library_lists_references_where_they_are_written(tmp_path: Path, data_dir: Path, cca: Any) -> None:
+    import cca as cca_lib
+    from cca.core.settings import Settings
+
+    assert cca("--data-dir", str(data_dir), "import", "aiddata", str(SAMPLE)).exit_code == 0
+    (data_dir / "links.yaml").write_text(
+        "# mine\nupdates:\n  - id: china-laos-railway\n    same_as: [aiddata-990001]\n"
+        "  - id: china-laos-railway\n    rejected_same_as: [aiddata-990011]\n"
+    )
+    kb = cca_lib.load(settings=Settings(data_dir=data_dir))
+    (confirmed,) = kb.through("same_as[]")
+    (rejected,) = kb.through("rejected_same_as[]")
+    assert (confirmed.source, confirmed.target, str(confirmed.origin.defined_at)) == (
+        "china-laos-railway",
+        "aiddata-990001",
+        "links.yaml:3:5",
+    )
+    assert (rejected.source, rejected.target, rejected.origin.defined_at) == (
+        "china-laos-railway",
+        "aiddata-990011",
+        "links.yaml:5:5",
+    )
