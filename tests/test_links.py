@@ -144,3 +144,201 @@ def test_the_library_lists_references_where_they_are_written(tmp_path: Path, dat
         "aiddata-990011",
         "links.yaml:5:5",
     )
+
+
+# -- suggestions that rank right ------------------------------------------------------------------------
+
+#: Invented rows in GCDF 3.0's 126-column layout (the sample's header), with titles in AidData's style.
+MALAYSIA = FIXTURES / "gcdf3_links.csv"
+ECRL, PARK, QINZHOU, STEEL = (
+    "malaysia-eastern-coastal-railway",
+    "malaysia-china-kuantan-industrial-park",
+    "china-malaysia-qinzhou-industrial-park",
+    "alliance-steel-plant",
+)
+
+
+@pytest.fixture
+def malaysia(cca: Any, data_dir: Path) -> Any:
+    result = cca("--data-dir", str(data_dir), "import", "aiddata", str(MALAYSIA))
+    assert result.exit_code == 0, result.stderr
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Any:
+        return cca("--data-dir", str(data_dir), *args, env=env)
+
+    return run
+
+
+def _scored(run: Any, *args: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(s["curated"], s["candidate"]): s for s in run("link", "suggest", *args, "--json").json()}
+
+
+def test_the_header_is_the_datasets(malaysia: Any) -> None:
+    assert (
+        MALAYSIA.read_text(encoding="utf-8").split("\n", 1)[0] == SAMPLE.read_text(encoding="utf-8").split("\n", 1)[0]
+    )
+
+
+def test_the_real_cases_rank_right(malaysia: Any) -> None:
+    everything = _scored(malaysia, "--min-score", "0")
+    suggested = {
+        (ECRL, "aiddata-991001"),  # East Coast Rail Link (ECRL): the alias, every word
+        (ECRL, "aiddata-991002"),  # ECRL Phase 2: the acronym
+        (PARK, "aiddata-991003"),  # the park's infrastructure
+        (PARK, "aiddata-991004"),  # its phase 2
+        (STEEL, "aiddata-991007"),  # ICBC provides loan for Alliance Steel integrated steel plant in Kuantan
+        (STEEL, "aiddata-991008"),  # a steel plant loan received by Alliance Steel (M) Sdn. Bhd.
+    }
+    assert set(_scored(malaysia)) == suggested
+    assert {pair: s["score"] for pair, s in everything.items() if pair in suggested} == dict.fromkeys(suggested, 100)
+    # the Qinzhou park is in Guangxi: no dataset row of China's finance abroad is compared with it (was 75)
+    assert not [pair for pair in everything if pair[0] == QINZHOU]
+    # two mask donations name the park (were 100): a health grant is no industrial park
+    for mask in ("aiddata-991005", "aiddata-991006"):
+        assert everything[(PARK, mask)]["score"] == 25
+        assert "sector: health, unrelated to industrial-parks (\u221250)" in everything[(PARK, mask)]["reasons"]
+    # a property developer's loan shares only 'Sdn. Bhd.' with Alliance Steel (was 60): no candidate
+    assert not [pair for pair in everything if pair[1] == "aiddata-991009"]
+    # another Malaysian railway shares one word with the article's name for the ECRL
+    assert everything[(ECRL, "aiddata-991010")]["score"] == 56
+
+
+def test_reasons_say_what_each_part_gave(malaysia: Any) -> None:
+    everything = _scored(malaysia, "--min-score", "0")
+    assert everything[(STEEL, "aiddata-991008")]["reasons"] == [
+        "country: Malaysia (required)",
+        "name: 2 of 2 telling words of 'Alliance Steel (M) Sdn. Bhd.' (+50)",  # from the receiving agency
+        "sector: industry holds steel (+25)",
+    ]
+    assert everything[(PARK, "aiddata-991003")]["reasons"] == [
+        "country: Malaysia (required)",
+        "name: 3 of 3 telling words of 'Malaysia-China Kuantan Industrial Park' (+50)",
+        "sector: industry holds industrial-parks (+25)",
+        "place: Kuantan named (+25)",
+    ]
+    assert everything[(ECRL, "aiddata-991010")]["reasons"][1:] == [
+        "name: 1 of 3 telling words of 'Malaysia\u2019s eastern coastal railway' (+17)",
+        "sector: transport holds railway (+25)",
+    ]
+
+
+def test_another_place_named_outweighs_the_name(malaysia: Any, data_dir: Path) -> None:
+    """Were the Qinzhou park compared with a Kuantan row, the places would tell them apart."""
+    import cca as cca_lib
+    from cca.core.links import Scorer
+    from cca.core.settings import Settings
+
+    kb = cca_lib.load(settings=Settings(data_dir=data_dir))
+    scorer = Scorer(kb)
+    qinzhou = scorer.profile(kb.get(QINZHOU))
+    assert qinzhou.partners == ()  # its place is in China
+    kuantan_row = kb.get("aiddata-991003")
+    assert kuantan_row is not None
+    match = scorer.score(qinzhou._replace(partners=("malaysia",)), scorer.row(kuantan_row))
+    assert match.score == 8 and "place: names Kuantan, not Qinzhou (\u221250)" in match.reasons
+
+
+def test_a_common_word_alone_counts_half(imported: Any) -> None:
+    suggested = _scored(imported)
+    assert suggested[("china-laos-railway", "aiddata-990001")]["reasons"][1] == (
+        "name: 3 of 3 telling words of 'Boten\u2013Vientiane railway' (+50)"
+    )
+    assert suggested[("china-laos-railway", "aiddata-990002")]["reasons"][1] == (
+        "name: 1 of 1 telling words of '中老铁路' (+50)"
+    )
+    import cca as cca_lib
+    from cca.core.links import Scorer
+
+    scorer = Scorer(cca_lib.load())
+    (name,) = [n for n in scorer.profile(scorer.kb.get("china-laos-railway")).names if n.text == "China-Laos Railway"]
+    assert (name.words, name.out_of) == ({"railway"}, 2)
+
+
+# -- bounded cost: score computations follow the candidates found ------------------------------------------
+
+COUNTRIES = ("laos", "cambodia", "indonesia", "malaysia", "myanmar", "philippines", "thailand", "vietnam")
+
+
+def _world(path: Path, curated: int, rows: int, extra: int = 0, filler: str = "Road") -> Path:
+    """Curated projects, each named by a word of its own and a shared one (Aqueduct or Waterworks), and
+    dataset rows of which two name each project's own word; the rest (and ``extra`` more) are named
+    ``Filler<n> <filler>``."""
+    from cca.io.formats import knowledge_text
+
+    row_source = {"source": "test-gcdf", "record": ""}
+    document: dict[str, Any] = {
+        "sources": [
+            {"id": "test-article", "title": "T", "publisher": "P", "date": "2021-03-04"},
+            {
+                "id": "test-gcdf",
+                "title": "D",
+                "publisher": "P",
+                "date": "2023-11-06",
+                "dataset": {
+                    "name": "D",
+                    "importer": "aiddata",
+                    "file": "d.csv",
+                    "sha256": "0" * 64,
+                    "rows": rows + extra,
+                    "imported": "2024-01-01",
+                    "licence": "ODC-By",
+                },
+            },
+        ],  # fmt: skip
+        "projects": [],
+    }
+    quote = [{"source": "test-article", "quote": "q"}]
+    for i in range(curated):
+        document["projects"].append(
+            {"id": f"curated-{i}", "name": f"Zeta{i} Aqueduct" if i % 2 else f"Zeta{i} Waterworks",
+             "type": "other", "countries": ["china", COUNTRIES[i % len(COUNTRIES)]], "sectors": ["transport"],
+             "status": [{"value": "planned", "evidence": quote}], "evidence": quote},
+        )  # fmt: skip
+    titles = [
+        (f"China Eximbank provides loan for Zeta{i} Works", COUNTRIES[i % len(COUNTRIES)]) for i in range(curated)
+    ]
+    titles += titles  # two rows of each project
+    titles += [
+        (f"CDB provides loan for Filler{j} {filler}", COUNTRIES[j % len(COUNTRIES)]) for j in range(rows + extra)
+    ]
+    for number, (title, country) in enumerate(titles[: rows + extra]):
+        locator = {**row_source, "record": str(number)}
+        document["projects"].append(
+            {"id": f"row-{number}", "name": title, "type": "loan", "countries": ["china", country],
+             "sectors": ["transport"], "status": [{"value": "completed", "as_of": "2023-11-06",
+                                                   "evidence": [locator]}],
+             "dataset": {"source": "test-gcdf", "record": str(number)}, "evidence": [locator]},
+        )  # fmt: skip
+    path.write_text(knowledge_text(document), encoding="utf-8")
+    return path
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[int, int]:
+    """(score computations, suggestions) of link suggest over the bundled knowledge and ``path``."""
+    import cca as cca_lib
+    from cca.core import links
+
+    calls = [0]
+    score = links.Scorer.score
+
+    def counting(self: links.Scorer, profile: links.Profile, row: links.Row) -> links.Match:
+        calls[0] += 1
+        return score(self, profile, row)
+
+    monkeypatch.setattr(links.Scorer, "score", counting)
+    found = links.suggest(cca_lib.load(extra=[path]))
+    return calls[0], len([s for s in found if s.curated.startswith("curated-")])
+
+
+def test_score_computations_follow_the_candidates_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    curated, rows = 300, 3000
+    calls, suggested = _counted(monkeypatch, _world(tmp_path / "k.yaml", curated, rows))
+    assert suggested == 2 * curated  # each project's two rows, and nothing else
+    assert calls == 2 * curated  # one computation per candidate: not curated × rows (900,000)
+    more, _ = _counted(monkeypatch, _world(tmp_path / "k2.yaml", curated, rows, extra=3000))
+    assert more == calls  # twice the rows, no more candidates: no more work
+    # rows that share the word Aqueduct are candidates of every Aqueduct project in their country
+    shared, _ = _counted(monkeypatch, _world(tmp_path / "k3.yaml", curated, rows, filler="Aqueduct"))
+    fillers = [COUNTRIES[j % len(COUNTRIES)] for j in range(rows - 2 * curated)]
+    aqueducts = [COUNTRIES[i % len(COUNTRIES)] for i in range(curated) if i % 2]
+    assert shared == 2 * curated + sum(fillers.count(country) for country in aqueducts)

@@ -196,6 +196,7 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
             "score": s.score,
             "matched_name": s.matched,
             "candidate_name": s.candidate_name,
+            "reasons": list(s.reasons),
         }
         for s in found
     ]
@@ -209,7 +210,7 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
     listing(
         out,
         rows,
-        lambda: ["curated", "candidate", "score", "matched_name", "candidate_name"],
+        lambda: ["curated", "candidate", "score", "matched_name", "candidate_name", "reasons"],
         columns,
         title="Possible links between sources",
         caption="To confirm one, add to a knowledge file of yours:  updates: [{id: CURATED, same_as: [RECORD]}]",
