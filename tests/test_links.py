@@ -342,3 +342,246 @@ def test_score_computations_follow_the_candidates_found(tmp_path: Path, monkeypa
     fillers = [COUNTRIES[j % len(COUNTRIES)] for j in range(rows - 2 * curated)]
     aqueducts = [COUNTRIES[i % len(COUNTRIES)] for i in range(curated) if i % 2]
     assert shared == 2 * curated + sum(fillers.count(country) for country in aqueducts)
+
+
+# -- confirm, reject, list --------------------------------------------------------------------------------
+
+
+def test_confirm_writes_links_yaml_and_show_adds_up_the_loans(imported: Any, data_dir: Path) -> None:
+    confirmed = imported("link", "confirm", "china-laos-railway", "aiddata-990001", "aiddata-990002")
+    assert (confirmed.exit_code, confirmed.stdout) == (0, "")
+    assert confirmed.stderr == (
+        "cca: note: confirmed: aiddata-990001, aiddata-990002 are the same project as china-laos-railway; "
+        f"written to {data_dir / 'links.yaml'}\n"
+    )
+    text = (data_dir / "links.yaml").read_text(encoding="utf-8")
+    assert text.endswith("updates:\n  - id: china-laos-railway\n    same_as: [aiddata-990001, aiddata-990002]\n")
+    assert text.startswith("# Links between curated projects and dataset records")
+    assert _linked(imported, "china-laos-railway") == ["aiddata-990001", "aiddata-990002", "total"]
+    assert "US$ 2.24 bn (2021 USD)" in imported("show", "china-laos-railway", "--format", "plain").stdout
+    assert ("china-laos-railway", "aiddata-990001") not in _scored(imported)
+    assert imported("link", "list", "--json").json() == [
+        {
+            "curated": "china-laos-railway",
+            "state": "confirmed",
+            "record": record,
+            "record_name": name,
+            "defined_at": "links.yaml:5:5",
+        }
+        for record, name in (
+            ("aiddata-990001", imported("show", "aiddata-990001", "--json").json()["record"]["name"]),
+            ("aiddata-990002", "中老铁路项目贷款（机车车辆采购）"),
+        )
+    ]
+
+
+def test_reject_is_remembered_and_never_suggested_again(imported: Any, data_dir: Path) -> None:
+    rejected = imported("link", "reject", "jakarta-bandung-high-speed-railway", "aiddata-990003")
+    assert rejected.exit_code == 0
+    assert rejected.stderr == (
+        "cca: note: rejected: aiddata-990003 is not jakarta-bandung-high-speed-railway (never suggested again); "
+        f"written to {data_dir / 'links.yaml'}\n"
+    )
+    assert "jakarta-bandung-high-speed-railway" not in {c for c, _ in _scored(imported, "--min-score", "0")}
+    assert _linked(imported, "jakarta-bandung-high-speed-railway") == []
+    listed = imported("link").stdout  # in a pipe: plain
+    assert listed.startswith("jakarta-bandung-high-speed-railway\trejected\taiddata-990003\tCDB provides")
+    assert listed.endswith("\tlinks.yaml:5:5\n")
+
+
+def test_deciding_again_says_so_and_the_other_way_is_refused(imported: Any, data_dir: Path) -> None:
+    assert imported("link", "confirm", "china-laos-railway", "aiddata-990001").exit_code == 0
+    assert imported("link", "reject", "china-laos-railway", "aiddata-990011").exit_code == 0
+    before = (data_dir / "links.yaml").read_bytes()
+    again = imported("link", "confirm", "china-laos-railway", "aiddata-990001")
+    assert (again.exit_code, again.stderr) == (
+        0,
+        f"cca: note: already confirmed: china-laos-railway same_as aiddata-990001 ({data_dir / 'links.yaml'}:5:5)\n",
+    )
+    undo = imported("link", "reject", "china-laos-railway", "aiddata-990001")
+    assert (undo.exit_code, undo.stderr) == (
+        2,
+        f"cca: aiddata-990001 is confirmed for china-laos-railway already ({data_dir / 'links.yaml'}:5:5): "
+        "remove that link there first to make it rejected\n",
+    )
+    redo = imported("link", "confirm", "china-laos-railway", "aiddata-990002", "aiddata-990011")
+    assert (redo.exit_code, redo.stderr) == (
+        2,
+        f"cca: aiddata-990011 is rejected for china-laos-railway already ({data_dir / 'links.yaml'}:7:5): "
+        "remove that rejection there first to make it confirmed\n",
+    )
+    assert (data_dir / "links.yaml").read_bytes() == before  # all or nothing: 990002 was not written either
+    mixed = imported("link", "confirm", "china-laos-railway", "aiddata-990001", "aiddata-990002")
+    assert mixed.exit_code == 0 and mixed.stderr.count("\n") == 2
+    assert (data_dir / "links.yaml").read_text().endswith("  - id: china-laos-railway\n    same_as: [aiddata-990002]\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("aiddata-990001", "china-laos-railway"),
+            "aiddata-990001 is a dataset row, not a curated project: name the curated project first "
+            "(cca link confirm CURATED RECORD...)",
+        ),
+        (
+            ("china-laos-railwy", "aiddata-990001"),
+            "no curated project 'china-laos-railwy' \u2014 did you mean china-laos-railway? (see: cca projects)",
+        ),
+        (("rcep", "aiddata-990001"), "rcep is an agreement, not a project"),
+        (
+            ("china-laos-railway", "aiddata-990001x"),
+            "no dataset record 'aiddata-990001x' \u2014 did you mean aiddata-990001 or aiddata-990012 or "
+            "aiddata-990011? (see: cca link suggest)",
+        ),
+        (
+            ("china-laos-railway", "jakarta-bandung-high-speed-railway"),
+            "jakarta-bandung-high-speed-railway is a curated project, not a dataset record",
+        ),
+        (
+            ("china-laos-railway",),
+            "cca link confirm needs a curated project and one or more dataset records: CURATED RECORD...",
+        ),  # fmt: skip
+    ],
+    ids=["row-first", "typo", "not-a-project", "unknown-record", "curated-as-record", "no-record"],
+)
+def test_ids_are_checked_before_anything_is_written(
+    imported: Any, data_dir: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = imported("link", "confirm", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"cca: {message}\n")
+    assert not (data_dir / "links.yaml").exists()
+
+
+def test_list_and_suggest_take_no_ids(imported: Any) -> None:
+    empty = imported("link")
+    assert (empty.exit_code, empty.stdout) == (0, "")
+    assert empty.stderr == "cca: note: no link is confirmed or rejected yet; see cca link suggest\n"
+    extra = imported("link", "suggest", "china-laos-railway")
+    assert (extra.exit_code, extra.stderr) == (
+        2,
+        "cca: cca link suggest takes no ids (cca link confirm CURATED RECORD... does)\n",
+    )
+    bad = imported("link", "approve")
+    assert bad.exit_code == 2 and "approve" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_suggestions_say_how_to_confirm(imported: Any) -> None:
+    table = imported("link", "suggest", "--format", "table", env={"COLUMNS": "200"}).stdout
+    assert "cca link confirm CURATED RECORD..." in table and "cca link reject CURATED RECORD..." in table
+    assert "Why" in table and "sector: transport holds high-speed-rail (+25)" in table
+    plain = imported("link", "suggest", "--format", "plain").stdout
+    assert "\tname: 5 of 5 telling words of 'Jakarta-Bandung High-Speed Railway' (+50); sector: " in plain
+
+
+# -- the user's file is theirs -------------------------------------------------------------------------------
+
+MINE = """\
+# my links, checked against the loan agreements
+format: 1
+updates:
+  - id: china-laos-railway   # the 2016 loan
+    same_as: [aiddata-990001]
+    notes: |
+      Checked by hand.
+
+  # - id: china-laos-railway
+  #   same_as: [aiddata-990002]   (not sure yet)
+# sources I may add later
+"""
+
+
+def test_confirm_keeps_every_line_of_the_users_file(imported: Any, data_dir: Path) -> None:
+    path = data_dir / "links.yaml"
+    path.write_text(MINE, encoding="utf-8")
+    path.chmod(0o600)
+    assert imported("link", "reject", "china-laos-railway", "aiddata-990002").exit_code == 0
+    lines = MINE.splitlines(keepends=True)
+    assert path.read_text(encoding="utf-8") == "".join(
+        [*lines[:8], "  - id: china-laos-railway\n", "    rejected_same_as: [aiddata-990002]\n", *lines[8:]]
+    )
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in data_dir.iterdir()) == ["aiddata.yaml", "links.yaml"]  # no temporary left
+
+
+def test_confirm_adds_to_the_hints_one_line_file(imported: Any, data_dir: Path) -> None:
+    path = data_dir / "links.yaml"
+    path.write_text(ONLY_UPDATES["flow"], encoding="utf-8")
+    assert imported("link", "confirm", "china-laos-railway", "aiddata-990002").exit_code == 0
+    assert path.read_text(encoding="utf-8") == (
+        "updates: [{id: china-laos-railway, same_as: [aiddata-990001]}, "
+        "{id: china-laos-railway, same_as: [aiddata-990002]}]\n"
+    )
+    assert _linked(imported, "china-laos-railway") == ["aiddata-990001", "aiddata-990002", "total"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("format: 1\n", "format: 1\nupdates:\n  - id: a\n    same_as: [b]\n"),
+        ("format: 1", "format: 1\nupdates:\n  - id: a\n    same_as: [b]\n"),
+        (
+            "updates:\n- id: x\n  same_as: [y]\n# end\n",
+            "updates:\n- id: x\n  same_as: [y]\n- id: a\n  same_as: [b]\n# end\n",
+        ),
+        (
+            "updates:\n  - id: x\n    same_as:\n      - y\nsources: []\n",
+            "updates:\n  - id: x\n    same_as:\n      - y\n  - id: a\n    same_as: [b]\nsources: []\n",
+        ),
+        ("updates: []  # none yet\n", "updates: [{id: a, same_as: [b]}]  # none yet\n"),
+    ],
+    ids=["no-list", "no-newline", "unindented", "nested-block", "empty-flow"],
+)
+def test_an_entry_goes_where_the_list_ends(text: str, expected: str) -> None:
+    from cca.io.linkfile import appended
+
+    assert appended(text, [{"id": "a", "same_as": ["b"]}], "k.yaml") == expected
+
+
+def test_a_layout_it_cannot_keep_is_left_alone() -> None:
+    from cca.core.errors import CcaError
+    from cca.io.linkfile import _checked, appended, scalar
+
+    with pytest.raises(CcaError, match="its top level is not a block mapping: add it by hand"):
+        appended("{updates: []}\n", [{"id": "a", "same_as": ["b"]}], "k.yaml")
+    with pytest.raises(CcaError, match="cannot add to without changing what it says"):
+        _checked("updates: []\n", "updates: [{id: a}]\n", [{"id": "a", "same_as": ["b"]}], "k.yaml")
+    assert [scalar(v) for v in ("aiddata-1", "123", "yes", "1e5")] == ["aiddata-1", '"123"', '"yes"', '"1e5"']
+
+
+def test_it_refuses_where_it_may_not_write(imported: Any, data_dir: Path, tmp_path: Path) -> None:
+    off = imported("--no-data-dir", "link", "confirm", "china-laos-railway", "aiddata-990001")
+    assert (off.exit_code, off.stderr) == (
+        2,
+        "cca: links are written to your knowledge directory, which --no-data-dir (or CCA_NO_DATA_DIR) turns off\n",
+    )
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("updates: []\n")
+    (data_dir / "links.yaml").symlink_to(elsewhere)
+    linked = imported("link", "confirm", "china-laos-railway", "aiddata-990001")
+    assert (linked.exit_code, linked.stderr) == (
+        2,
+        f"cca: {data_dir / 'links.yaml'} is a symbolic link: cca writes only regular files\n",
+    )
+    assert elsewhere.read_text() == "updates: []\n"
+    (data_dir / "links.yaml").unlink()
+    (data_dir / "links.yaml").mkdir()
+    directory = imported("link", "reject", "china-laos-railway", "aiddata-990001")
+    assert directory.exit_code == 1  # the loader refuses it before the command runs
+    assert directory.stderr.startswith(f"{data_dir / 'links.yaml'}:1:1: is a directory, not a regular file\n")
+
+
+def test_an_unwritable_directory_is_status_73(imported: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import tempfile
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = imported("link", "confirm", "china-laos-railway", "aiddata-990001")
+    assert (result.exit_code, result.stderr) == (
+        73,
+        f"cca: cannot write {data_dir / 'links.yaml'}: permission denied\n",
+    )
+    assert not (data_dir / "links.yaml").exists()
