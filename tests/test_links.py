@@ -585,3 +585,18 @@ def test_an_unwritable_directory_is_status_73(imported: Any, data_dir: Path, mon
         f"cca: cannot write {data_dir / 'links.yaml'}: permission denied\n",
     )
     assert not (data_dir / "links.yaml").exists()
+
+
+def test_place_names_alone_find_no_candidates() -> None:
+    """A row naming Phnom Penh is no candidate for the Phnom Penh expressway unless it shares another word."""
+    import cca as cca_lib
+    from cca.core.links import Scorer
+
+    kb = cca_lib.load()
+    scorer = Scorer(kb)
+    expressway = kb.get("phnom-penh-sihanouk-port-expressway")
+    assert expressway is not None
+    profile = scorer.profile(expressway)
+    assert (profile.keys, [p.label for p in profile.places]) == ({"expressway"}, ["Phnom Penh", "Sihanouk Port"])
+    park = kb.get(PARK)
+    assert park is not None and scorer.profile(park).keys == {"industrial", "park", "mckip"}

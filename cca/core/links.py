@@ -88,6 +88,8 @@ class Name(NamedTuple):
     text: str
     words: frozenset[str]
     runs: tuple[str, ...]
+    #: Its telling words outside place names: what finds candidates ('Kuantan' alone finds none).
+    keys: frozenset[str]
     #: What a full match is out of: its telling words and runs, but 2 for a name left with one telling
     #: word once countries and noise are set aside ('China-Laos Railway': 'railway' alone says little).
     out_of: int
@@ -161,10 +163,7 @@ class Scorer:
         self.china = frozenset(c.id for c in countries if c.get("iso2") == "CN")
         self.country_names = {c.id: c.name for c in countries}
         spellings = {"chinese", "sino"} | {fold(n) for c in countries for n in spoken_names(c) if fold(n)}
-        # whole names, longest first: 'east' is a word of East Timor, not a country in East Coast Rail Link
-        self.countries_said = re.compile(
-            r"\b(?:" + "|".join(re.escape(n) for n in sorted(spellings, key=len, reverse=True)) + r")\b"
-        )
+        self.countries_said = _phrases(spellings)
         parents = {s.id: s.get("parent") for s in kb.sectors()}
         self.ancestors = {sector: frozenset(_chain(sector, parents)) for sector in parents}
         self.places = {
@@ -172,7 +171,7 @@ class Scorer:
             for p in kb.places()
             if p.get("country")  # a place without a country ("five continents") names no site
         }
-        self.place_words = frozenset(w for place in self.places.values() for s in place.spellings for w in tokens(s))
+        self.places_said = _phrases(s for place in self.places.values() for s in place.spellings)
         self.organisations = {o.id: o for o in kb.organisations()}
 
     # -- a curated project, read once ----------------------------------------------------------------
@@ -185,7 +184,7 @@ class Scorer:
                 texts += [org.name, *(a for a in org.aliases if isinstance(a, str))]
         names = tuple(name for name in (self._name(text) for text in dict.fromkeys(texts)) if name.size)
         places = self._places(record, names)
-        keys = frozenset(w for name in names for w in name.words if w not in self.place_words)
+        keys = frozenset(w for name in names for w in name.keys)
         sectors = frozenset(s for s in record.get("sectors") or () if isinstance(s, str))
         countries = [c for c in record.get("countries") or () if isinstance(c, str)]
         sites = {place.country for place in places if place.country}
@@ -193,20 +192,13 @@ class Scorer:
         return Profile(record.id, names, keys, sectors, places, partners)
 
     def _name(self, text: str) -> Name:
-        words, runs, others = set(), [], 0
         folded = fold(text)
         rest = self.countries_said.sub(" ", folded)
-        for token in tokens(rest):
-            if unspaced(token):
-                if len(token) >= 2:
-                    runs.append(token)
-            elif token not in _NOISE and len(token) > 1 and not token.isdigit():
-                words.add(token)
-            else:
-                others += 1
-        size = len(words) + len(dict.fromkeys(runs))
-        common = size == 1 and not runs and (others or rest != folded)  # one word left of several
-        return Name(text, frozenset(words), tuple(dict.fromkeys(runs)), 2 if common else size)
+        words, runs = _telling(rest)
+        keys, _ = _telling(self.places_said.sub(" ", rest))
+        size = len(words) + len(runs)
+        common = size == 1 and not runs and len(tokens(folded)) > 1  # one word left of several
+        return Name(text, words, runs, keys, 2 if common else size)
 
     def _places(self, record: Record, names: Sequence[Name]) -> tuple[Place, ...]:
         location = record.get("location") if isinstance(record.get("location"), dict) else {}
@@ -308,6 +300,24 @@ class Scorer:
                 if a in self.ancestors.get(b, ()):
                     return f"{a} holds {b}"
         return ""
+
+
+def _telling(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The telling words of folded text (no noise, numbers or single letters) and its unspaced runs."""
+    words, runs = set(), []
+    for token in tokens(text):
+        if unspaced(token):
+            if len(token) >= 2:
+                runs.append(token)
+        elif token not in _NOISE and len(token) > 1 and not token.isdigit():
+            words.add(token)
+    return frozenset(words), tuple(dict.fromkeys(runs))
+
+
+def _phrases(spellings: Iterable[str]) -> re.Pattern[str]:
+    """Whole folded names, longest first: 'east' is a word of East Timor, not a country in East Coast Rail Link."""
+    alternatives = sorted({s for s in spellings if s}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in alternatives) + r")\b" if alternatives else r"(?!)")
 
 
 def spoken_names(country: Record) -> list[str]:
