@@ -468,7 +468,8 @@ def test_list_and_suggest_take_no_ids(imported: Any) -> None:
 
 def test_the_suggestions_say_how_to_confirm(imported: Any) -> None:
     table = imported("link", "suggest", "--format", "table", env={"COLUMNS": "200"}).stdout
-    assert "cca link confirm CURATED RECORD..." in table and "cca link reject CURATED RECORD..." in table
+    caption = "Confirm one: cca link confirm china-laos-railway aiddata-990001; rule one out: cca link reject "
+    assert caption + "china-laos-railway aiddata-990001\n" in table
     assert "Why" in table and "sector: transport holds high-speed-rail (+25)" in table
     plain = imported("link", "suggest", "--format", "plain").stdout
     assert "\tname: 5 of 5 telling words of 'Jakarta-Bandung High-Speed Railway' (+50); sector: " in plain

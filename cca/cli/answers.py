@@ -214,7 +214,12 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
         lambda: ["curated", "candidate", "score", "matched_name", "candidate_name", "reasons"],
         columns,
         title="Possible links between sources",
-        caption="Confirm one with: cca link confirm CURATED RECORD...  Rule one out: cca link reject CURATED RECORD...",
+        caption=(
+            f"Confirm one: cca link confirm {found[0].curated} {found[0].candidate}; rule one out: "
+            f"cca link reject {found[0].curated} {found[0].candidate}"
+            if found
+            else None
+        ),
         empty="no dataset record looks like a curated project",
     )
 
