@@ -601,3 +601,12 @@ def test_place_names_alone_find_no_candidates() -> None:
     assert (profile.keys, [p.label for p in profile.places]) == ({"expressway"}, ["Phnom Penh", "Sihanouk Port"])
     park = kb.get(PARK)
     assert park is not None and scorer.profile(park).keys == {"industrial", "park", "mckip"}
+
+
+def test_a_row_of_another_country_is_confirmed_with_a_word(imported: Any, data_dir: Path) -> None:
+    result = imported("link", "confirm", "china-laos-railway", "aiddata-990011")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[1] == (
+        "cca: note: aiddata-990011 is not in a country of china-laos-railway: if the id is mistyped, edit links.yaml"
+    )
+    assert imported("link", "reject", "jakarta-bandung-high-speed-railway", "aiddata-990001").stderr.count("\n") == 1

@@ -275,6 +275,8 @@ def link_decision(kb: KnowledgeBase, settings: Any, action: str, curated: str, r
         else f"not {change.curated} (never suggested again)"
     )
     note(f"{state}: {', '.join(change.new)} {verb} {said}; written to {path}")
+    for record in change.elsewhere:
+        note(f"{record} is not in a country of {change.curated}: if the id is mistyped, edit {path.name}")
 
 
 def _json_number(value: Decimal) -> int | float:

@@ -41,6 +41,8 @@ class Change(NamedTuple):
     state: str
     new: tuple[str, ...]
     already: tuple[Decision, ...]
+    #: Records confirmed whose countries (China aside) are none of the curated project's: a mistyped id?
+    elsewhere: tuple[str, ...] = ()
 
     def entry(self) -> dict[str, object]:
         """The ``updates:`` entry that writes it."""
@@ -110,7 +112,8 @@ def decide(kb: KnowledgeBase, state: str, curated_id: str, record_ids: Sequence[
     if state not in FIELDS:
         raise QueryError(f"no link state {state!r}: confirmed or rejected")
     curated = _curated(kb, curated_id)
-    records = [_row(kb, value).id for value in dict.fromkeys(record_ids)]
+    rows = {row.id: row for row in (_row(kb, value) for value in dict.fromkeys(record_ids))}
+    records = list(rows)
     if not records:
         raise QueryError(f"name the dataset records after {curated.id}: cca link {VERBS[state]} CURATED RECORD...")
     known = {(d.curated, d.record, d.state): d for d in decisions(kb)}
@@ -124,4 +127,10 @@ def decide(kb: KnowledgeBase, state: str, curated_id: str, record_ids: Sequence[
             )
     already = tuple(d for r in records if (d := known.get((curated.id, r, state))) is not None)
     done = {d.record for d in already}
-    return Change(curated.id, state, tuple(r for r in records if r not in done), already)
+    new = tuple(r for r in records if r not in done)
+    china = {c.id for c in kb.countries() if c.get("iso2") == "CN"}
+    ours = set(curated.get("countries") or ()) - china
+    elsewhere = tuple(
+        r for r in new if state == CONFIRMED and ours and not (set(rows[r].get("countries") or ()) - china) & ours
+    )
+    return Change(curated.id, state, new, already, elsewhere)
