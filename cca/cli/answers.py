@@ -23,6 +23,7 @@ from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import Record
 from cca.core.query import Query
 from cca.core.registry import Kind
+from cca.core.settings import Settings
 from cca.core.text import fold
 from cca.core.views import record_view
 from cca.core.views import source_reference as reference
@@ -255,7 +256,7 @@ def link_list(kb: KnowledgeBase, out: Out) -> None:
     )
 
 
-def link_decision(kb: KnowledgeBase, settings: Any, action: str, curated: str, records: Sequence[str]) -> None:
+def link_decision(kb: KnowledgeBase, settings: Settings, action: str, curated: str, records: Sequence[str]) -> None:
     """``cca link confirm`` / ``reject``: checked, then added to links.yaml in the knowledge directory."""
     from cca.core.linking import CONFIRMED, FIELDS, REJECTED, decide
     from cca.io.linkfile import append_updates, links_file
