@@ -213,6 +213,7 @@ def _expected(run: Any, args: list[str]) -> list[Expected] | None:
             Expected("score", "Score", False),
             Expected("candidate", "Dataset record", False),
             Expected("candidate_name", "Its name", True),
+            Expected("reasons", "Why", False),
         ]
     if command == "stats":
         by = [Expected(rest[1], rest[1].capitalize(), False)]

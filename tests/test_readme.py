@@ -148,6 +148,7 @@ def test_readme_dataset_examples_run(tmp_path: Path) -> None:
                 check=False,
             )
             assert result.returncode == 0, (command, result.stderr)
-            assert result.stdout.strip() or "cca import" in command or "cca export" in command, command
+            writes = ("cca import", "cca export", "cca link confirm", "cca link reject")  # they answer with a note
+            assert result.stdout.strip() or command.startswith(writes), command
             ran += 1
     assert ran >= 8

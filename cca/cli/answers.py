@@ -23,6 +23,7 @@ from cca.core.kinds import KINDS, profile_sections
 from cca.core.model import Record
 from cca.core.query import Query
 from cca.core.registry import Kind
+from cca.core.settings import Settings
 from cca.core.text import fold
 from cca.core.views import record_view
 from cca.core.views import source_reference as reference
@@ -186,7 +187,7 @@ def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str],
 
 
 def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
-    """``cca link suggest``: proposed same_as links, best first, with the lines to confirm them."""
+    """``cca link suggest``: proposed same_as links, best first, with the command that confirms one."""
     from cca.core.links import suggest
 
     found = suggest(kb, min_score)
@@ -197,6 +198,7 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
             "score": s.score,
             "matched_name": s.matched,
             "candidate_name": s.candidate_name,
+            "reasons": list(s.reasons),
         }
         for s in found
     ]
@@ -206,16 +208,77 @@ def link_suggestions(kb: KnowledgeBase, out: Out, min_score: int) -> None:
         View("score", "Score", "count", 2),
         View("candidate", "Dataset record", "id"),
         View("candidate_name", "Its name", "prose", answer=True),
+        View("reasons", "Why", "prose", 3, text=lambda row: "\n".join(row["reasons"][1:])),
     ]
     listing(
         out,
         rows,
-        lambda: ["curated", "candidate", "score", "matched_name", "candidate_name"],
+        lambda: ["curated", "candidate", "score", "matched_name", "candidate_name", "reasons"],
         columns,
         title="Possible links between sources",
-        caption="To confirm one, add to a knowledge file of yours:  updates: [{id: CURATED, same_as: [RECORD]}]",
-        empty="no dataset record looks like a curated project" + ("" if kb.sources() else ""),
+        caption=(
+            f"Confirm one: cca link confirm {found[0].curated} {found[0].candidate}; rule one out: "
+            f"cca link reject {found[0].curated} {found[0].candidate}"
+            if found
+            else None
+        ),
+        empty="no dataset record looks like a curated project",
     )
+
+
+def link_list(kb: KnowledgeBase, out: Out) -> None:
+    """``cca link`` / ``cca link list``: the confirmed and rejected links, and where each is written."""
+    from cca.core.linking import decisions
+
+    rows = [
+        {
+            "curated": d.curated,
+            "state": d.state,
+            "record": d.record,
+            "record_name": kb.name_of(d.record),
+            "defined_at": d.origin.defined_at,
+        }
+        for d in decisions(kb)
+    ]
+    columns = [
+        View("curated", "Curated project", "id"),
+        View("state", "Link", "enum"),
+        View("record", "Dataset record", "id"),
+        View("record_name", "Its name", "prose", answer=True),
+        View("defined_at", "Written at", "id", 3),
+    ]
+    listing(
+        out,
+        rows,
+        lambda: ["curated", "state", "record", "record_name", "defined_at"],
+        columns,
+        title="Links between sources",
+        empty="no link is confirmed or rejected yet; see cca link suggest",
+    )
+
+
+def link_decision(kb: KnowledgeBase, settings: Settings, action: str, curated: str, records: Sequence[str]) -> None:
+    """``cca link confirm`` / ``reject``: checked, then added to links.yaml in the knowledge directory."""
+    from cca.core.linking import CONFIRMED, FIELDS, REJECTED, decide
+    from cca.io.linkfile import append_updates, links_file
+
+    state = CONFIRMED if action == "confirm" else REJECTED
+    path = links_file(settings)  # refused before anything is checked when there is nowhere to write
+    change = decide(kb, state, curated, records)
+    for done in change.already:
+        note(f"already {state}: {change.curated} {FIELDS[state]} {done.record} ({done.origin})")
+    if not change.new:
+        return
+    append_updates(path, [change.entry()], settings.max_file_bytes)
+    verb = "is" if len(change.new) == 1 else "are"
+    said = (
+        f"the same project as {change.curated}"
+        if state == CONFIRMED
+        else f"not {change.curated} (never suggested again)"
+    )
+    note(f"{state}: {', '.join(change.new)} {verb} {said}; written to {path}")
+    for record in change.elsewhere:
+        note(f"{record} is not in a country of {change.curated}: if the id is mistyped, edit {path.name}")
 
 
 def _json_number(value: Decimal) -> int | float:

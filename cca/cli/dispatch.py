@@ -98,12 +98,26 @@ def listing(kind_name: str, options: Mapping[str, Any]) -> None:
 
 
 def link(options: Mapping[str, Any]) -> None:
-    from cca.cli.answers import link_suggestions
+    from cca.cli import answers
 
-    score = int(options.get("min_score") or 0)
-    if not 0 <= score <= 100:
-        raise QueryError(f"--min-score {score}: give a score from 0 to 100")
-    link_suggestions(kb(), _out(options, fields=False), score)
+    action = str(_value(options.get("action") or "list"))
+    ids = list(options.get("ids") or ())
+    if action in ("list", "suggest"):
+        if ids:
+            raise QueryError(f"cca link {action} takes no ids (cca link confirm CURATED RECORD... does)")
+        if action == "list":
+            answers.link_list(kb(), _out(options, fields=False))
+            return
+        score = int(options.get("min_score") or 0)
+        if not 0 <= score <= 100:
+            raise QueryError(f"--min-score {score}: give a score from 0 to 100")
+        answers.link_suggestions(kb(), _out(options, fields=False), score)
+        return
+    if len(ids) < 2:
+        raise QueryError(
+            f"cca link {action} needs a curated project and one or more dataset records: CURATED RECORD..."
+        )
+    answers.link_decision(kb(), session().settings, action, ids[0], ids[1:])
 
 
 def stats(options: Mapping[str, Any]) -> None:

@@ -550,25 +550,45 @@ app.command("stats")(_stats_command())
 
 
 class LinkAction(StrEnum):
+    list_ = "list"
     suggest = "suggest"
+    confirm = "confirm"
+    reject = "reject"
 
 
 @app.command()
 def link(
     action: Annotated[
-        LinkAction, typer.Argument(help="suggest: dataset records that may be a curated project.", metavar="ACTION")
-    ],
+        LinkAction,
+        typer.Argument(
+            help="list (the default): the confirmed and rejected links; suggest: dataset records that may be a "
+            "curated project; confirm CURATED RECORD...: they are the same project; reject CURATED RECORD...: "
+            "they are not (never suggested again).",
+            metavar="[ACTION]",
+        ),
+    ] = LinkAction.list_,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="confirm and reject: the curated project's id, then the dataset records' ids.",
+            metavar="[CURATED RECORD...]",
+            autocompletion=complete.record_id,
+        ),
+    ] = None,
     min_score: Annotated[
-        int, typer.Option("--min-score", help="Only suggestions scoring at least this (0-100).", metavar="SCORE")
+        int,
+        typer.Option("--min-score", help="suggest: only suggestions scoring at least this (0-100).", metavar="SCORE"),
     ] = 60,
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Suggest links between sources: dataset records that may be the same project as a curated one.
+    """Link curated projects to dataset records: suggest, confirm, reject, or (alone) list the links.
 
-    Example: cca link suggest
+    Confirmations and rejections are added to links.yaml in your knowledge directory.
+
+    Example: cca link confirm china-laos-railway aiddata-990001
     """
-    act.link({"action": action, "min_score": min_score, "fmt": fmt, "json_": json_})
+    act.link({"action": action, "ids": ids, "min_score": min_score, "fmt": fmt, "json_": json_})
 
 
 @app.command("import")

@@ -26,7 +26,8 @@ from cca.core.text import fold, index_text, json_safe
 
 #: Where the store's own reference data stands in the load order: after every file.
 _REFERENCE_POSITION = 1 << 30
-#: Fields an update appends to; ``notes`` are joined; anything else replaces.
+#: Fields an update appends to; ``notes`` are joined; anything else replaces. ``rejected_same_as``
+#: stays with the update: a note for ``cca link suggest``, never a field of the record.
 _LIST_FIELDS = ("evidence", "status", "progress", "aliases", "same_as")
 #: Records per file position: ``ord`` is position * 2**32 + index, so load order survives replacement.
 _SPAN = 1 << 32
@@ -363,7 +364,11 @@ class Builder:
         targets = {row[0] for row in db.execute("SELECT DISTINCT id FROM updates")}
         for seq, kind_name, record_id in affected:
             if record_id not in targets:
-                db.execute("UPDATE records SET data = NULL WHERE seq = ? AND data IS NOT NULL", (seq,))
+                unmerged = db.execute("UPDATE records SET data = NULL WHERE seq = ? AND data IS NOT NULL", (seq,))
+                if unmerged.rowcount:  # its updates are gone: so are the links and words they gave it
+                    base = json.loads(db.execute("SELECT base FROM records WHERE seq = ?", (seq,)).fetchone()[0])
+                    self._resay.add(seq)
+                    self._relink(seq, kind_name, base)
                 continue
             base = json.loads(db.execute("SELECT base FROM records WHERE seq = ?", (seq,)).fetchone()[0])
             found = db.execute("SELECT data FROM updates WHERE id = ? ORDER BY ord", (record_id,)).fetchall()
@@ -371,12 +376,14 @@ class Builder:
             db.execute("UPDATE records SET data = ? WHERE seq = ?", (encode(merged), seq))
             # its links and search text are those of the merged record: what the updates name, it names
             self._resay.add(seq)
-            db.execute("DELETE FROM links WHERE src = ?", (seq,))
-            kind = self.kinds[kind_name]
-            db.executemany(
-                "INSERT INTO links VALUES (?, ?, ?, ?, ?)",
-                [(seq, *row) for row in ref_rows(digest(kind, merged))],
-            )
+            self._relink(seq, kind_name, merged)
+
+    def _relink(self, seq: int, kind_name: str, record: Mapping[str, Any]) -> None:
+        self.db.execute("DELETE FROM links WHERE src = ?", (seq,))
+        self.db.executemany(
+            "INSERT INTO links VALUES (?, ?, ?, ?, ?)",
+            [(seq, *row) for row in ref_rows(digest(self.kinds[kind_name], record))],
+        )
 
     def _derive(self, affected: Sequence[tuple[int, str, str]]) -> None:
         """Countries, sectors and search text of each affected record, from its merged data."""

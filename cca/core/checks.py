@@ -278,7 +278,8 @@ class RecordChecker:
     def add_update(self, update: Mapping[str, Any], loc: Loc, node: Any = None) -> None:
         for entry, path in walk_evidence(update):
             self._evidence(entry, loc, node, path)
-        self._not_itself(update.get("id"), update.get("same_as"), loc, node)
+        for field in ("same_as", "rejected_same_as"):
+            self._not_itself(update.get("id"), update.get(field), loc, node, field)
 
     def _region(self, value: str, field: str, loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
         from cca.core import regions
@@ -322,15 +323,15 @@ class RecordChecker:
         elif form != "narration" and "person" not in record:
             self.problem(self._where(loc, node), f"missing required field 'person' (a {form} statement is a person's)")
 
-    def _not_itself(self, record_id: Any, links: Any, loc: Loc, node: Any) -> None:
-        """``same_as`` joins a record to another source's record of the same project, never to itself."""
+    def _not_itself(self, record_id: Any, links: Any, loc: Loc, node: Any, field: str = "same_as") -> None:
+        """``same_as`` (or ``rejected_same_as``) names another source's record, never the record itself."""
         if not isinstance(links, list):
             return
         for index, other in enumerate(links):
             if isinstance(other, str) and other == record_id:
                 self.problem(
-                    self._where(loc, node, "same_as", index),
-                    f"same_as: {other!r} is this record itself: same_as names another record of the same project",
+                    self._where(loc, node, field, index),
+                    f"{field}: {other!r} is this record itself: {field} names another source's record",
                 )
 
     def _evidence(self, entry: Mapping[str, Any], loc: Loc, node: Any, path: tuple[Step, ...]) -> None:
@@ -383,6 +384,7 @@ def cross_checks(db: sqlite3.Connection, kinds: Registry, scope: Iterable[str] |
         found += _duplicates(db, within)
         found += _references(db, within)
         found += _updates(db)
+        found += _confirmed_and_rejected(db)
         for kind in kinds:
             if any(ref.path == "parent" and ref.target == kind.name for ref in kind.refs):
                 found += _hierarchy(db, kind.name)
@@ -519,6 +521,30 @@ def _updates(db: sqlite3.Connection) -> list[Pending]:
                 Pending(where, f"status and progress can only be added to projects; {record_id!r} is {_a(kind)}")
             )
     return out
+
+
+def _confirmed_and_rejected(db: sqlite3.Connection) -> list[Pending]:
+    """A record rejected as not the same project (rejected_same_as) may not be linked as the same (same_as),
+    by a record's own field or by an update. Asked before updates are merged, of what each says as written
+    (a record's merged links may still hold an update that is gone)."""
+    linked = (
+        "EXISTS (SELECT 1 FROM records r, json_each(r.base, '$.same_as') j "
+        "WHERE r.id = {0} AND j.value = {1}) OR "
+        "EXISTS (SELECT 1 FROM update_refs k JOIN updates v ON v.seq = k.src "
+        "WHERE k.field = 'same_as[]' AND v.id = {0} AND k.dst = {1})"
+    )
+    rows = db.execute(
+        "SELECT u.file, u.loc, l.path, u.id, l.dst FROM update_refs l JOIN updates u ON u.seq = l.src "
+        f"WHERE l.field = 'rejected_same_as[]' AND ({linked.format('u.id', 'l.dst')} "
+        f"OR {linked.format('l.dst', 'u.id')})"
+    ).fetchall()
+    return [
+        Pending(
+            _loc(file, loc, *path_steps(path)),
+            f"rejected_same_as: {other!r} is also linked to {record_id!r} as the same project (same_as): keep one",
+        )
+        for file, loc, path, record_id, other in rows
+    ]
 
 
 def _hierarchy(db: sqlite3.Connection, kind_name: str) -> list[Pending]:

@@ -109,6 +109,14 @@ def _named(records: Iterable[R], value: str) -> R | None:
     return None
 
 
+class Reference(NamedTuple):
+    """A reference through one field: from a record (or an update of it) to an id, and where it is written."""
+
+    source: str
+    target: str
+    origin: Origin
+
+
 class SearchHit(NamedTuple):
     record: Record
     score: int
@@ -311,6 +319,13 @@ class KnowledgeBase:
         if plan.never:
             return
         yield from self.store.views(plan.kind.name, plan.where, plan.order, plan.query.limit)
+
+    def names(self, query: Query | Plan) -> Iterator[tuple[str, str]]:
+        """(id, name) of the records answering ``query``, none of them decoded (what an index is built from)."""
+        plan = query if isinstance(query, Plan) else self.plan(query)
+        if plan.never:
+            return
+        yield from self.store.names(plan.kind.name, plan.where)
 
     def count(self, query: Query | Plan) -> int:
         plan = query if isinstance(query, Plan) else self.plan(query)
@@ -543,6 +558,15 @@ class KnowledgeBase:
 
     def referrers(self, record_id: str, kind: str, field: str) -> list[Record]:
         return self._records(self.store.referrers(record_id, kind, field))
+
+    def through(self, field: str) -> list[Reference]:
+        """Every reference through ``field`` (``same_as[]``), once each, where it is written: in an
+        ``updates:`` entry, else in the record itself."""
+        found: dict[tuple[str, str], Reference] = {}
+        for source, target, file, line, column in self.store.through(field):
+            label, name = self._labels.get(file, ("?", "?"))
+            found.setdefault((source, target), Reference(source, target, Origin(label, line, column, name)))
+        return list(found.values())
 
     def related(self, record: Record) -> list[Record]:
         """Records this one names, and records that name it (sources and countries left to their own places)."""

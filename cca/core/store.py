@@ -301,6 +301,11 @@ class Store:
                 raise StoreError("a record has no rendered output")
             yield view
 
+    def names(self, kind: str, where: Sequence[Clause] = ()) -> Iterator[tuple[str, str]]:
+        """(id, name) of the records :meth:`select` would give, with nothing decoded (an index's input)."""
+        for record_id, name in self._stream(*self._query("r.id, r.name", kind, where, (), None)):
+            yield str(record_id), str(name)
+
     def count(self, kind: str, where: Sequence[Clause] = ()) -> int:
         condition, params = self._where(kind, where)
         found = self._all(f"SELECT count(*) FROM {self._from(kind)} WHERE {condition}", params)
@@ -372,6 +377,24 @@ class Store:
             f"SELECT DISTINCT {_COLUMNS} FROM links l JOIN records r ON r.id = l.dst WHERE l.src = ? ORDER BY r.ord",
             (seq,),
         )
+
+    def through(self, field: str) -> list[tuple[str, str, int, int, int]]:
+        """(record id, named id, file, line, col) of every reference through ``field`` (``same_as[]``).
+
+        Records' references (with their updates merged in) are placed at the record; those of
+        ``updates:`` entries, at the entry (an update may name what no record's field holds).
+        """
+        records = self._all(
+            "SELECT r.id, l.dst, r.file, r.line, r.col FROM links l JOIN records r ON r.seq = l.src "
+            "WHERE l.field = ? ORDER BY r.ord",
+            (field,),
+        )
+        updates = self._all(
+            "SELECT u.id, l.dst, u.file, u.line, u.col FROM update_refs l JOIN updates u ON u.seq = l.src "
+            "WHERE l.field = ? ORDER BY u.ord",
+            (field,),
+        )
+        return [(str(a), str(b), int(f), int(line), int(col)) for a, b, f, line, col in [*updates, *records]]
 
     def children(self, record_id: str, kind: str) -> list[Row]:
         return self._rows(

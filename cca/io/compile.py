@@ -32,8 +32,15 @@ from cca.io import yaml as yamlio
 
 Report = Callable[[str], None]
 
-#: What an ``updates:`` entry may name: the records it adds ``same_as`` links to.
-UPDATE = Kind(name="update", plural="updates", title="", help="", example="", refs=(Ref("same_as[]", "project"),))
+#: What an ``updates:`` entry may name: the records it adds ``same_as`` links to, or rules out as not the same.
+UPDATE = Kind(
+    name="update",
+    plural="updates",
+    title="",
+    help="",
+    example="",
+    refs=(Ref("same_as[]", "project"), Ref("rejected_same_as[]", "project")),
+)
 
 
 def reference_record(kind: str, record_id: str) -> dict[str, Any] | None:
