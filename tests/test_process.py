@@ -130,3 +130,66 @@ def test_internal_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Pa
     result = _run("--no-bundled", "validate", str(folder / "missing.yaml"))
     assert result.returncode == 1
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+#: A query that never ends by itself: only a signal (through SQLite's progress handler) stops it.
+_ENDLESS = """
+import sys
+import cca
+from cca.cli.edge import guarded, install_signal_handlers
+
+kb = cca.load()
+install_signal_handlers()
+endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+print("querying", flush=True)
+sys.exit(guarded(lambda: kb.store._all(endless)))
+"""
+
+
+@pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_a_running_query(signal_number: int, status: int) -> None:
+    """Python delivers a signal only between its own instructions, never inside a SQLite call: without
+    the progress handler this query would run until the guard below kills it, and the test fails."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _ENDLESS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "querying\n"
+    time.sleep(0.3)  # inside the query
+    assert process.poll() is None
+    process.send_signal(signal_number)
+    try:
+        stdout, stderr = process.communicate(timeout=120)  # a guard against a hang, not a speed limit
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail("the query went on after the signal")
+    assert process.returncode == status, stderr
+    assert stderr == "" and stdout == ""
+
+
+def test_the_library_raises_keyboard_interrupt_from_a_stopped_query() -> None:
+    """In-process: a SIGINT arriving during a query surfaces as KeyboardInterrupt, not as a store error."""
+    import threading
+
+    from cca.core.store import Store
+    from cca.io.load import _connect
+
+    store = Store(_connect(Path(":memory:")))
+    fired: list[bool] = []
+
+    def guard() -> None:  # against a hang: stops the query some other way, and the test then fails
+        fired.append(True)
+        store.connection.interrupt()
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    fallback = threading.Timer(120, guard)
+    timer.start()
+    fallback.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            store._all("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+    finally:
+        timer.cancel()
+        fallback.cancel()
+    assert not fired, "the signal did not stop the query: the guard did"

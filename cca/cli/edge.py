@@ -40,9 +40,12 @@ class Flags:
 
     debug = False
     retry: Callable[[], None] | None = None
+    #: The SIGTERM or SIGHUP that arrived, if one did: a query it stops ends as KeyboardInterrupt.
+    signalled: int | None = None
 
 
 def _on_signal(number: int, frame: Any) -> None:
+    Flags.signalled = number
     raise Terminated(number)
 
 
@@ -85,7 +88,7 @@ def guarded(action: Callable[[], int | None]) -> int:
         stream.error(f"cannot write to standard output: {failure}")
         return EXIT_IO
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return 128 + Flags.signalled if Flags.signalled else EXIT_INTERRUPTED
     except Terminated as signalled:
         return 128 + signalled.number
     except SystemExit as exit_:

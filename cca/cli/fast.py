@@ -154,6 +154,7 @@ def main(argv: Sequence[str]) -> int | None:
     from cca.cli.edge import Flags, guarded
 
     Flags.debug = False
+    Flags.signalled = None
 
     def action() -> None:
         dispatch.start(global_values)

@@ -58,6 +58,7 @@ class CcaGroup(typer.core.TyperGroup):
         **extra: Any,
     ) -> Any:
         Flags.debug = False
+        Flags.signalled = None
         if args is None:
             args = sys.argv[1:]
         from cca.cli.argv import gh_json

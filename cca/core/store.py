@@ -184,6 +184,33 @@ def _not_text(params: Sequence[Any]) -> QueryError:
     return QueryError(f"'{visible(bad)}' is not text: it holds bytes that are not UTF-8")
 
 
+#: SQLite virtual-machine steps between two chances to deliver a signal: well under a millisecond of work.
+_STEPS = 10_000
+
+
+def _deliver() -> int:
+    """Called by SQLite as a query runs: entering Python delivers a pending signal (Ctrl-C) right here."""
+    return 0
+
+
+def interruptible(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """Let a signal stop any query of ``connection`` at once, not when the query ends.
+
+    Python runs signal handlers only between its own instructions, never inside a long SQLite call.
+    With a progress handler SQLite calls back into Python every few thousand steps; a pending
+    SIGINT's KeyboardInterrupt (or SIGTERM's) is raised there, SQLite abandons the query as
+    "interrupted", and :func:`check_interrupted` turns that back into KeyboardInterrupt.
+    """
+    connection.set_progress_handler(_deliver, _STEPS)
+    return connection
+
+
+def check_interrupted(error: BaseException) -> None:
+    """Raise KeyboardInterrupt if ``error`` is a query a signal stopped (see :func:`interruptible`)."""
+    if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+        raise KeyboardInterrupt from None
+
+
 class Store:
     """Questions asked of one store database; every answer comes through an index."""
 
@@ -200,6 +227,7 @@ class Store:
         except UnicodeEncodeError:  # the question's text, not the store: an argument that is not UTF-8
             raise _not_text(params) from None
         except (sqlite3.Error, ValueError, OverflowError) as error:
+            check_interrupted(error)
             raise StoreError(str(error)) from None
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -214,6 +242,7 @@ class Store:
                     return
                 yield from batch
         except (sqlite3.Error, ValueError, OverflowError) as error:
+            check_interrupted(error)
             raise StoreError(str(error)) from None
 
     def meta(self) -> dict[str, str]:

@@ -33,7 +33,7 @@ from cca.core.kb import KnowledgeBase
 from cca.core.kinds import KINDS
 from cca.core.registry import Registry
 from cca.core.settings import KnowledgeFile, Settings, label_for
-from cca.core.store import FORMAT, REFERENCE, Store
+from cca.core.store import FORMAT, REFERENCE, Store, check_interrupted, interruptible
 
 Report = Callable[[str], None]
 #: Compiled stores kept in the cache directory, most recently used first; older ones are removed.
@@ -184,7 +184,7 @@ def _cache_dir(settings: Settings, report: Report | None) -> Path | None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    connection = interruptible(sqlite3.connect(str(path), isolation_level=None, check_same_thread=False))
     connection.execute("PRAGMA busy_timeout = 60000")
     return connection
 
@@ -247,9 +247,10 @@ def open_cached(
         if connection is not None:
             connection.close()
         raise
-    except (StoreError, sqlite3.Error, KeyError, ValueError, TypeError, OSError, RecursionError):
+    except (StoreError, sqlite3.Error, KeyError, ValueError, TypeError, OSError, RecursionError) as error:
         if connection is not None:
             connection.close()
+        check_interrupted(error)  # a Ctrl-C stopped a query: stop, never fall back to another build
         return None
 
 
@@ -287,7 +288,7 @@ def compile_in_memory(
     from cca.io.compile import compile_files
 
     # "": a private database in a temporary file, gone when closed: memory stays bounded however large
-    connection = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+    connection = interruptible(sqlite3.connect("", isolation_level=None, check_same_thread=False))
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("BEGIN")
     compile_files(
@@ -316,7 +317,7 @@ def compile_to_file(
         with signals_held():  # a signal now is delivered inside the try, after the name is known
             handle, temporary = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=target.parent)
         os.close(handle)
-        connection = sqlite3.connect(temporary, isolation_level=None, check_same_thread=False)
+        connection = interruptible(sqlite3.connect(temporary, isolation_level=None, check_same_thread=False))
         try:
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
@@ -332,10 +333,11 @@ def compile_to_file(
                 with contextlib.suppress(OSError):
                     Path(f"{target}{suffix}").unlink()
             os.replace(temporary, target)
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error) as error:
         if temporary:
             with signals_held(), contextlib.suppress(OSError):
                 os.unlink(temporary)
+        check_interrupted(error)
         return False
     except BaseException:
         if temporary:

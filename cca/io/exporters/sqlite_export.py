@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from cca.core.errors import OutputError, QueryError
+from cca.core.store import check_interrupted, interruptible
 from cca.core.text import FTS_TOKENIZER, index_text, visible
 from cca.io.exporters.base import Exporter, Options, reference, register, views
 from cca.io.safefile import atomic_path, check_target
@@ -241,7 +242,7 @@ def _datasette_metadata(kb: KnowledgeBase, path: Path) -> dict[str, Any]:
 
 
 def _build(kb: KnowledgeBase, target: Path) -> None:
-    connection = sqlite3.connect(target, isolation_level=None)
+    connection = interruptible(sqlite3.connect(target, isolation_level=None))
     try:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
@@ -264,6 +265,7 @@ def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any
             try:
                 _build(kb, target)
             except sqlite3.OperationalError as error:
+                check_interrupted(error)
                 raise OutputError(f"cannot build the database: {error}") from None
             with target.open("rb") as source:
                 shutil.copyfileobj(source, stdout)
@@ -275,6 +277,7 @@ def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any
         try:
             _build(kb, temporary)  # SQLite takes the empty file as a new database, keeping its mode
         except sqlite3.OperationalError as error:  # a full or failing disk, a file-size limit
+            check_interrupted(error)
             raise OutputError(f"cannot write {visible(str(path))}: {error}") from None
     with atomic_path(metadata, options.force) as temporary:
         temporary.write_text(
