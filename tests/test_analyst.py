@@ -207,3 +207,30 @@ def test_a_record_named_in_staff_comments_is_family_both_ways(run: Any, tmp_path
     assert [(m["id"], m["relation"]) for m in second] == [("aiddata-991201", ["named in this record's Staff Comments"])]
     assert run("show", "aiddata-991203", "--json").json()["family"] == []
     assert "Family" not in run("show", "aiddata-991203", "-f", "plain").stdout
+
+
+# -- sums that overflow a float ------------------------------------------------------------------------
+
+
+def test_finite_amounts_whose_sum_overflows_a_float_are_added_exactly(run: Any, tmp_path: Path) -> None:
+    """1.7e308 + 1.7e308 + 1e308 is inf in floating point: cca's sums are exact and print as numbers."""
+    big, other = "17" + "0" * 307, "1" + "0" * 308
+    rows = write_rows(
+        tmp_path / "huge.csv",
+        [
+            {"AidData Record ID": f"99140{n}", "Amount (Constant USD 2021)": value}
+            | {"Adjusted Amount (Constant USD 2021)": value}
+            for n, value in enumerate((big, big, other), 1)
+        ],
+    )
+    assert run("import", "aiddata", str(rows)).exit_code == 0
+    exact = Decimal(big) * 2 + Decimal(other)
+    (row,) = run("stats", "--json").json()
+    assert Decimal(str(row["adjusted_usd_2021"])) == exact
+    for fmt in ("csv", "tsv", "plain", "table", "markdown", "yaml"):
+        shown = run("stats", "-f", fmt)
+        assert shown.exit_code == 0 and "inf" not in shown.stdout.lower().replace("information", ""), (fmt, shown)
+    assert "4.4e+296 tn" in run("stats", "-f", "table").stdout
+    shown = run("show", "aiddata-991403", "-f", "plain").stdout
+    assert "US$ 1e+296 tn (2021 USD)" in shown and " inf" not in shown.lower()
+    assert len(max(shown.splitlines(), key=len)) < 300  # never three hundred digits

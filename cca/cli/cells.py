@@ -100,14 +100,15 @@ def statement_text(statement: dict[str, Any]) -> str:
 def money(value: Any, currency: str = "USD", basis: str | None = None) -> str:
     """'US$ 1.02 bn (2021 USD)': an amount always with its currency, and for dollars their year.
 
-    Exact sums (decimals) of any size read as numbers too: 'US$ 3.4e+296 tn', never 'inf'.
+    Amounts of any size read as numbers (exact sums are decimals; a row may hold 1e308): from a
+    million trillion on, 'US$ 3.4e+296 tn', never 'inf' and never three hundred digits.
     """
     from decimal import Decimal
 
     sign = "-" if value < 0 else ""
     size: Any = abs(value)
-    if isinstance(size, Decimal) and size >= Decimal("1e15") * 1000:
-        text = f"{size / Decimal(10**12):.3g} tn"
+    if size >= 10**18:
+        text = f"{(Decimal(str(size)) / Decimal(10**12)).normalize():.3g} tn"
         symbol = "US$" if currency == "USD" else currency
         return f"{sign}{symbol} {text}" + (f" ({basis})" if basis else "")
     size = float(size)
