@@ -136,3 +136,45 @@ def test_the_core_never_imports_io(name: str) -> None:
 def test_the_library_leaves_process_settings_to_the_command_line(name: str) -> None:
     """The garbage collector's thresholds are the process's: the command line sets them, the library never."""
     assert "gc" not in _third_party(name), name
+
+
+_FLAG = __import__("re").compile(r"(?<![\w-])--[a-z][a-z-]+")
+
+
+def _raised_texts(tree: ast.AST) -> list[tuple[int, str]]:
+    """The literal text of every error the module raises or builds (``raise X(...)``, ``XError(...)``)."""
+    found = []
+    for node in ast.walk(tree):
+        call = node.exc if isinstance(node, ast.Raise) else node
+        if not isinstance(call, ast.Call):
+            continue
+        callee = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+        if not (isinstance(node, ast.Raise) or callee.endswith(("Error", "Busy", "Problem"))):
+            continue
+        for part in ast.walk(call):
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                found.append((part.lineno, part.value))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith(("cca.core", "cca.io"))))
+def test_library_messages_name_parameters_not_options(name: str) -> None:
+    """The library speaks of its parameters (``{force}``, rendered ``'force'``); the command line writes
+    ``--force`` (cca.cli.edge.option). A literal option in a library error is a layer leaking."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    leaks = [(line, text) for line, text in _raised_texts(tree) if _FLAG.search(text)]
+    assert leaks == [], f"{name}: {leaks}"
+
+
+def test_the_command_line_writes_the_option_a_library_message_names(tmp_path: Path) -> None:
+    from cca.cli.edge import option
+    from cca.core.errors import QueryError
+
+    error = QueryError("out.db exists: use {force} to replace it", params=["force"])
+    assert str(error) == "out.db exists: use 'force' to replace it"
+    assert error.render(option) == "out.db exists: use --force to replace it"
+    assert (
+        option("every_recipient") == "--all"
+        and option("since") == "--since"
+        and option("skip_bad_rows") == ("--skip-bad-rows")
+    )

@@ -207,6 +207,8 @@ def validate(options: Mapping[str, Any]) -> None:
 
 
 def import_dataset(options: Mapping[str, Any]) -> None:
+    from cca.cli.edge import option
+    from cca.core.errors import named
     from cca.io import importers, importing
 
     settings = session().settings
@@ -245,7 +247,7 @@ def import_dataset(options: Mapping[str, Any]) -> None:
         note(f"skipped: {line}")
     told = [f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}"]
     if summary.outside:
-        told.append(f"{summary.outside:,} rows {summary.outside_why}")
+        told.append(f"{summary.outside:,} rows {named(summary.outside_why, summary.params, option)}")
     if summary.skipped:
         told.append(f"{len(summary.skipped):,} problems in rows left out (--skip-bad-rows)")
     if summary.replaced:

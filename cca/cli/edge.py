@@ -73,9 +73,9 @@ def guarded(action: Callable[[], int | None]) -> int:
         _flush()
         return result if isinstance(result, int) else EXIT_OK
     except KnowledgeError as invalid:
-        for problem in invalid.problems:
-            stream.raw_error_line(str(problem))
-        stream.error(invalid.summary())
+        for line in invalid.lines(option):
+            stream.raw_error_line(line)
+        stream.error(invalid.summary(option))
         return invalid.exit_code
     except CcaError as failure:
         stream.error(_message(failure))
@@ -102,16 +102,21 @@ def guarded(action: Callable[[], int | None]) -> int:
         return EXIT_INTERNAL
 
 
+#: Parameters whose option is not ``--`` and the parameter's name.
+_OPTIONS = {"every_recipient": "--all", "fmt": "--format"}
+
+
+def option(name: str) -> str:
+    """The option that sets a parameter or filter the library names: ``since`` is ``--since``."""
+    from cca.core.filters import FILTERS
+
+    if name in FILTERS:
+        return FILTERS[name].option
+    return _OPTIONS.get(name, "--" + name.replace("_", "-"))
+
+
 def _message(failure: CcaError) -> str:
-    """The library names a filter (``since``); the command line names its option (``--since``)."""
-    from cca.core.filters import FILTERS, FilterError
-
-    if not isinstance(failure, FilterError):
-        return str(failure)
-
-    def option(name: str) -> str:
-        return FILTERS[name].option if name in FILTERS else name
-
+    """The library names a filter or parameter (``since``); the command line names its option (``--since``)."""
     return failure.render(option)
 
 

@@ -6,6 +6,7 @@ exit status in exactly one place (``cca.cli.edge``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 EXIT_OK = 0
@@ -42,10 +43,40 @@ class Problem(NamedTuple):
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
+def named(text: str, params: Sequence[str], name: Callable[[str], str]) -> str:
+    """``text`` with each ``{param}`` of ``params`` written as ``name`` writes it."""
+    for param in params:
+        text = text.replace("{" + param + "}", name(param))
+    return text
+
+
+def library_name(param: str) -> str:
+    """How the library names a parameter in a message: ``'force'`` (the command line writes ``--force``)."""
+    return repr(param)
+
+
 class CcaError(Exception):
-    """Base class of every error cca reports to a user."""
+    """Base class of every error cca reports to a user.
+
+    The library speaks of its parameters, the command line of its options: a message names a
+    parameter as ``{force}`` and lists it in ``params``; ``str()`` gives ``'force'``, and
+    :meth:`render` lets the command line write ``--force``.
+    """
 
     exit_code = EXIT_INVALID
+    params: tuple[str, ...] = ()
+
+    def __init__(self, *args: object, params: Sequence[str] = ()) -> None:
+        if params:
+            self.params = tuple(params)
+        self.template = args[0] if args and isinstance(args[0], str) else None
+        if self.template is not None and self.params:
+            args = (named(self.template, self.params, library_name), *args[1:])
+        super().__init__(*args)
+
+    def render(self, name: Callable[[str], str]) -> str:
+        """The message with each parameter it names written by ``name``."""
+        return named(self.template, self.params, name) if self.template is not None else str(self)
 
 
 class KnowledgeError(CcaError):
@@ -55,19 +86,26 @@ class KnowledgeError(CcaError):
     #: How the closing line names where the problems are.
     where = "in the knowledge files"
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, params: Sequence[str] = ()) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        if params:
+            self.params = tuple(params)
+        super().__init__("\n".join(named(str(p), self.params, library_name) for p in problems))
 
-    def summary(self) -> str:
+    def lines(self, name: Callable[[str], str] = library_name) -> list[str]:
+        """Each problem as one line, the parameters it names written by ``name``."""
+        return [named(str(p), self.params, name) for p in self.problems]
+
+    def summary(self, name: Callable[[str], str] = library_name) -> str:
         count = len(self.problems)
-        return f"{count} problem{'s' if count != 1 else ''} {self.where}"
+        return f"{count} problem{'s' if count != 1 else ''} {named(self.where, self.params, name)}"
 
 
 class BadCells(KnowledgeError):
     """Cells of a dataset that do not hold what their column says; nothing was imported."""
 
-    where = "in the dataset: nothing was imported (--skip-bad-rows imports the other rows)"
+    where = "in the dataset: nothing was imported ({skip_bad_rows} imports the other rows)"
+    params = ("skip_bad_rows",)
 
 
 class QueryError(CcaError):

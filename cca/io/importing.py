@@ -23,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -66,7 +67,10 @@ def check_name(name: str) -> str:
 
 def data_dir(settings: Settings) -> Path:
     if settings.data_dir is None:
-        raise QueryError("imports live in the knowledge directory, which --no-data-dir (or CCA_NO_DATA_DIR) turns off")
+        raise QueryError(
+            "imports live in the knowledge directory, which {no_data_dir} (or CCA_NO_DATA_DIR) turns off",
+            params=["no_data_dir"],
+        )
     return settings.data_dir
 
 
@@ -157,9 +161,16 @@ class Summary(NamedTuple):
     rows: int
     imported: int
     outside: int
+    #: Why rows were left out, naming the parameters in ``params`` as ``{param}`` (see cca.core.errors.named).
     outside_why: str
     skipped: list[str]
     replaced: int
+    params: tuple[str, ...] = ()
+
+
+def _params(text: str) -> tuple[str, ...]:
+    """The parameters a message names as ``{param}``."""
+    return tuple(re.findall(r"\{([a-z_]+)\}", text))
 
 
 def context_of(kb: Any, settings: Settings) -> ImportContext:
@@ -214,7 +225,8 @@ def _check_ours(target: Path, name: str, entries: Mapping[str, Entry]) -> None:
     if target.exists() or target.is_symlink():
         raise QueryError(
             f"{safefile.describe(target)} is a file of yours, not an import of cca's: it stays as it is "
-            "(choose another --name)"
+            "(choose another {name})",
+            params=["name"],
         )
 
 
@@ -289,7 +301,9 @@ class _Import:
             if not keep:
                 connection.close()
         why = f"left out: {tally.outside_why}" + (f" ({tally.widen})" if tally.widen else "")
-        return Summary(self.target, tally.rows, tally.imported, tally.outside, why, tally.skipped, replaced)
+        return Summary(
+            self.target, tally.rows, tally.imported, tally.outside, why, tally.skipped, replaced, _params(tally.widen)
+        )
 
     def _compile(
         self,
@@ -343,7 +357,8 @@ class _Import:
                 widen = f" ({tally.widen})" if tally.widen and tally.outside else ""
                 raise DatasetError(
                     f"{self.label}: none of its {tally.rows:,} rows are {tally.selected}: nothing was imported and "
-                    f"nothing changed{widen}"
+                    f"nothing changed{widen}",
+                    params=_params(widen),
                 )
             provenance = {
                 "importer": self.importer.name,
@@ -387,7 +402,7 @@ class _Import:
             row = self.rows_of_line[line] if line < len(self.rows_of_line) else 0
             if where in ours and self.options.replace:
                 continue
-            hint = "; --replace makes this import's rows win" if where in ours else ""
+            hint = "; {replace} makes this import's rows win" if where in ours else ""
             problems.append(
                 Problem(
                     self.label,
@@ -397,7 +412,7 @@ class _Import:
                 )
             )
         if problems:
-            raise KnowledgeError(problems)
+            raise KnowledgeError(problems, params=["replace"])
         taken: dict[str, set[str]] = {}
         for record_id, _, _, _, other_path in rows:
             taken.setdefault(os.fsdecode(other_path), set()).add(record_id)

@@ -39,7 +39,8 @@ def links_file(settings: Settings) -> Path:
     """Where links are written: ``links.yaml`` in the knowledge directory (refused when it is off)."""
     if settings.data_dir is None:
         raise QueryError(
-            "links are written to your knowledge directory, which --no-data-dir (or CCA_NO_DATA_DIR) turns off"
+            "links are written to your knowledge directory, which {no_data_dir} (or CCA_NO_DATA_DIR) turns off",
+            params=["no_data_dir"],
         )
     return settings.data_dir / LINKS_FILE
 

@@ -95,7 +95,7 @@ def check_target(path: Path, force: bool) -> None:
         what = _TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
         raise QueryError(f"{describe(path)} is {what}: cca writes only regular files")
     if not force:
-        raise QueryError(f"{describe(path)} exists: use --force to replace it")
+        raise QueryError(f"{describe(path)} exists: use {{force}} to replace it", params=["force"])
 
 
 def writable_directory(path: Path) -> None:
@@ -183,7 +183,7 @@ def _commit(temporary: Path, path: Path, force: bool) -> None:
     try:
         os.link(temporary, path)
     except FileExistsError:
-        raise QueryError(f"{describe(path)} exists: use --force to replace it") from None
+        raise QueryError(f"{describe(path)} exists: use {{force}} to replace it", params=["force"]) from None
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
@@ -191,7 +191,7 @@ def _commit(temporary: Path, path: Path, force: bool) -> None:
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise QueryError(f"{describe(path)} exists: use --force to replace it") from None
+            raise QueryError(f"{describe(path)} exists: use {{force}} to replace it", params=["force"]) from None
         os.close(descriptor)
         os.replace(temporary, path)
 

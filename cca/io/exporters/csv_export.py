@@ -18,7 +18,9 @@ def write(kb: KnowledgeBase, directory: Path | None, options: Options, stdout: I
     from cca.core.outschema import output_fields as fields
 
     if directory is None:
-        raise QueryError("a CSV export is a directory of files, one per kind: give a directory (or use --format json)")
+        raise QueryError(
+            "a CSV export is a directory of files, one per kind: give a directory (or use {fmt} json)", params=["fmt"]
+        )
     names = {kind.name: f"{kind.plural}.csv" for kind in kb.kinds}
     with atomic_directory(directory, list(names.values()), options.force) as temporaries:
         for kind, name in names.items():

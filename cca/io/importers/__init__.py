@@ -65,7 +65,7 @@ class Tally:
         #: What the import adds to its provenance (the sheet read, the selection...).
         self.details: dict[str, Any] = {}
         #: Which rows the import selects ("whose recipient is in ASEAN or Timor-Leste"), why the others are left
-        #: out, and how to take them.
+        #: out, and how to take them (naming a parameter of ImportOptions as ``{every_recipient}``).
         self.selected = "selected"
         self.outside_why = "not selected"
         self.widen = ""

@@ -617,7 +617,7 @@ def read(
     if not options.every_recipient:
         tally.selected = "rows whose recipient is in ASEAN or Timor-Leste"
         tally.outside_why = "their recipient is outside ASEAN and Timor-Leste"
-        tally.widen = "--all imports every recipient"
+        tally.widen = "{every_recipient} imports every recipient"
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for number, cells in table.rows:

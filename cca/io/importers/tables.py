@@ -72,7 +72,7 @@ def open_table(path: Path, label: str, sheet: str | None = None) -> Table:
     if suffix in OTHER_SPREADSHEETS:
         raise DatasetError(f"{label}: cca reads .xlsx workbooks and CSV files: save it as .xlsx or as CSV UTF-8")
     if sheet is not None:
-        raise QueryError(f"--sheet is for workbooks; {label} is read as CSV")
+        raise QueryError(f"{{sheet}} is for workbooks; {label} is read as CSV", params=["sheet"])
     return _csv(path, label)
 
 
@@ -189,7 +189,10 @@ def _workbook(path: Path, label: str, sheet: str | None) -> Table:
     chosen = sheet or DEFAULT_SHEET
 
     def missing(names: list[str]) -> DatasetError:
-        return DatasetError(f"{label}: no sheet {chosen!r}; its sheets: {', '.join(names)} (choose one with --sheet)")
+        return DatasetError(
+            f"{label}: no sheet {chosen!r}; its sheets: {', '.join(names)} (choose one with {{sheet}})",
+            params=["sheet"],
+        )
 
     book = open_sheet(path, label, chosen, missing)
     values = book.rows
