@@ -107,17 +107,19 @@ def link(options: Mapping[str, Any]) -> None:
 
 
 def stats(options: Mapping[str, Any]) -> None:
-    from cca.cli.answers import finance_stats
+    from cca.cli.sums import finance_stats
 
     asked = query("project", {**options, "sort": None, "desc": False})
     keys = list(options.get("sort") or ())
+    amounts = options.get("amount")
     finance_stats(
         kb(),
         _out(options, fields=False),
         asked,
         [str(_value(choice)) for choice in options.get("by") or ()],
-        measure=str(options.get("amount") or "usd_2021"),
+        measures=[amounts] if isinstance(amounts, str) else [str(a) for a in amounts or ()],
         all_rows=bool(options.get("all_rows")),
+        split=str(_value(options.get("split") or "even")),
         sort=keys,
         descending=bool(options.get("desc")),
     )
@@ -212,6 +214,8 @@ def import_dataset(options: Mapping[str, Any]) -> None:
     if not file or not file.strip():
         raise QueryError(f"cca import {importer.name} needs the file to import: {importer.reads}")
     path = Path(file)
+    given = options.get("sheet")
+    sheets = [given] if isinstance(given, str) else list(given or ())
     summary = importing.run(
         importer,
         path,
@@ -220,9 +224,11 @@ def import_dataset(options: Mapping[str, Any]) -> None:
         importers.ImportOptions(
             every_recipient=bool(options.get("every_recipient")),
             skip_bad_rows=bool(options.get("skip_bad_rows")),
-            sheet=options.get("sheet"),
+            sheet=sheets[0] if sheets else None,
             name=options.get("name"),
             replace=bool(options.get("replace")),
+            sheets=tuple(sheets),
+            locations=tuple(options.get("locations") or ()),
         ),
         report=note if stderr_is_terminal() else None,
     )
@@ -236,6 +242,8 @@ def import_dataset(options: Mapping[str, Any]) -> None:
     if summary.replaced:
         told.append(f"{summary.replaced:,} rows taken over from other imports (--replace)")
     note("; ".join(told))
+    for line in summary.notes:
+        note(line)
 
 
 #: Commands with an implementation of their own; every other command lists the kind it is named after.

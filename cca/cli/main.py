@@ -508,12 +508,27 @@ def _stats_command() -> Callable[..., None]:
         _parameter(
             "amount",
             Annotated[
-                str | None,
+                list[str] | None,
                 typer.Option(
                     "--amount",
-                    help="What to add up: " + ", ".join(m.replace("_", "-") for m in MEASURES) + " (default usd-2021).",
+                    help="What to add up: " + ", ".join(m.replace("_", "-") for m in MEASURES) + " (default usd-2021; "
+                    "by source, each dataset's own measures side by side); repeat for columns side by side, never "
+                    "added together.",
                     metavar="AMOUNT",
                     autocompletion=complete.source("measure"),
+                ),
+            ],
+        ),
+        _parameter(
+            "split",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--split",
+                    help="With --by adm1 or adm2: how a record's amount is split among its units: even (the "
+                    "default; adds up to the amount) or intersection (by area; need not add up).",
+                    metavar="SPLIT",
+                    autocompletion=complete.source("split"),
                 ),
             ],
         ),
@@ -537,7 +552,7 @@ def _stats_command() -> Callable[..., None]:
 
     stats.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     stats.__doc__ = (
-        "Count dataset records and add up their amounts, by country, sector, year or financier.\n\n"
+        "Count dataset records and add up their amounts, by country, sector, year, source or province.\n\n"
         "Example: cca stats --by country --since 2015"
     )
     return stats
@@ -573,7 +588,8 @@ def import_(
     importer: Annotated[
         str | None,
         typer.Argument(
-            help="The dataset's importer: aiddata (AidData's GCDF 3.0); 'cca import' alone lists the imports.",
+            help="The dataset's importer: aiddata (AidData's GCDF 3.0 or 2.0), cgit (AEI's China Global Investment "
+            "Tracker); 'cca import' alone lists the imports.",
             metavar="[IMPORTER]",
             autocompletion=complete.importer,
         ),
@@ -589,8 +605,22 @@ def import_(
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and list the bad ones, instead of nothing.")
     ] = False,
     sheet: Annotated[
-        str | None,
-        typer.Option("--sheet", help="The workbook's data sheet (default: the importer's).", metavar="SHEET"),
+        list[str] | None,
+        typer.Option(
+            "--sheet",
+            help="The workbook's data sheet (default: the importer's); cgit: a sheet to read, repeatable "
+            "(default Dataset 1, 2 and 3).",
+            metavar="SHEET",
+        ),
+    ] = None,
+    locations: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--locations",
+            help="aiddata: GCDF 3.0's ADM1 or ADM2 location file, joined to the rows by record id (repeat for "
+            "both; adm1=FILE when the name does not say).",
+            metavar="FILE",
+        ),
     ] = None,
     name: Annotated[
         str | None,
@@ -618,6 +648,7 @@ def import_(
             "every_recipient": every_recipient,
             "skip_bad_rows": skip_bad_rows,
             "sheet": sheet,
+            "locations": locations,
             "name": name,
             "replace": replace,
             "remove": remove,
