@@ -152,6 +152,15 @@ def list_records(
         empty=empty,
         footer=lambda: _footer(kb, rows),
     )
+    _cite(kb, out, rows)
+
+
+def _cite(kb: KnowledgeBase, out: Out, rows: Sequence[dict[str, Any]]) -> None:
+    """--cite: the citations of what the answer printed (cca.cli.citing)."""
+    if out.cite:
+        from cca.cli.citing import append
+
+        append(kb, out, rows)
 
 
 def list_aspects(kb: KnowledgeBase, out: Out, number: int | None) -> None:
@@ -179,6 +188,8 @@ def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str],
         View("score", "Score", "count", 4),
     ]
     listing(out, rows, lambda: fields("search"), columns, title=f"Search: {text}", empty=f"nothing matches {text!r}")
+    if out.cite:
+        _cite(kb, out, [_view(kb, hit.record) for hit in hits])
 
 
 # -- one record -----------------------------------------------------------------------------------------------
@@ -321,6 +332,8 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
                     head.append(("attributed", str(item["attribution"])))
     for key, value in view.items():
         if key not in _APART:
+            if key == "location" and isinstance(value, dict):  # its units are a section of their own
+                value = {k: v for k, v in value.items() if k != "units"}
             head += _value_lines(value, key)
     head.append(("defined at", view["defined_at"]))
     parts: list[tuple[str, list[tuple[str, str]]]] = [(str(view["name"]), head)]
@@ -338,6 +351,9 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
             lines += _observed(item)
         parts.append(("Progress", lines))
     parts += _finance_sections(kb, record, view)
+    from cca.cli.sums import unit_sections
+
+    parts += unit_sections(view)
     if view.get("actions"):
         parts.append(("Actions", [(str(i), a["text"]) for i, a in enumerate(view["actions"], 1)]))
     if view.get("statements"):
@@ -433,6 +449,7 @@ def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
         listing(out, [view], lambda: fields(record.kind), views(KINDS[record.kind].columns))
 
     document(out, value, human, flat=flat)
+    _cite(kb, out, [view])
 
 
 # -- one country ---------------------------------------------------------------------------------------------
@@ -503,6 +520,7 @@ def _profile(kb: KnowledgeBase, out: Out, head: str, value: dict[str, Any], wher
         return [value, *(row for kind in profile_sections() for row in profile[kind.plural])]
 
     document(out, profile, human, flat=flat, records=records)
+    _cite(kb, out, records())
 
 
 def profile_line(kind: Kind, row: dict[str, Any], *, with_id: bool = True) -> str:

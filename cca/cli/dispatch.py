@@ -44,7 +44,13 @@ def start(options: Mapping[str, Any]) -> None:
 def _out(options: Mapping[str, Any], fields: bool = True) -> Any:
     from cca.cli.output import Out
 
-    return Out.of(options.get("fmt"), bool(options.get("json_")), options.get("fields") if fields else None)
+    out = Out.of(options.get("fmt"), bool(options.get("json_")), options.get("fields") if fields else None)
+    if options.get("cite"):
+        from cca.cli.citing import check
+
+        check(out, True)
+        out.cite = True
+    return out
 
 
 def _value(choice: Any) -> Any:
@@ -103,6 +109,11 @@ def link(options: Mapping[str, Any]) -> None:
     score = int(options.get("min_score") or 0)
     if not 0 <= score <= 100:
         raise QueryError(f"--min-score {score}: give a score from 0 to 100")
+    if options.get("datasets"):
+        from cca.cli.pairing import dataset_pairs
+
+        dataset_pairs(kb(), _out(options, fields=False), score)
+        return
     link_suggestions(kb(), _out(options, fields=False), score)
 
 
@@ -123,6 +134,12 @@ def stats(options: Mapping[str, Any]) -> None:
         sort=keys,
         descending=bool(options.get("desc")),
     )
+
+
+def cite(options: Mapping[str, Any]) -> None:
+    from cca.cli.citing import cite_records
+
+    cite_records(kb(), list(options.get("ids") or ()), str(_value(options.get("fmt") or "text")))
 
 
 def aspects(options: Mapping[str, Any]) -> None:
@@ -191,6 +208,14 @@ def validate(options: Mapping[str, Any]) -> None:
     checked = " with every quote found verbatim" if sources_dir is not None else ""
     files = len(knowledge.files)
     note(f"ok: {len(knowledge)} records in {files} file{'s' if files != 1 else ''}{checked} ({counts})")
+    foreign = knowledge.foreign_units()
+    for where, record_id, level, unit, iso3, recipient in foreign[:20]:
+        note(
+            f"{where.path}:{where.line}: {record_id}: {level.upper()} unit {unit!r} is in {iso3}, outside the "
+            f"recipient's country ({recipient or 'unknown'}): marked foreign, kept as the dataset gives it"
+        )
+    if len(foreign) > 20:
+        note(f"and {len(foreign) - 20:,} more units outside their record's recipient country")
 
 
 def import_dataset(options: Mapping[str, Any]) -> None:
@@ -254,6 +279,7 @@ COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "show": show,
     "import": import_dataset,
     "stats": stats,
+    "cite": cite,
     "link": link,
     "schema": schema,
     "export": export,

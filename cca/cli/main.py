@@ -273,6 +273,14 @@ SortOpt = Annotated[
     ),
 ]
 DescOpt = Annotated[bool, typer.Option("--desc", help="Sort descending (every --sort field).")]
+CiteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cite",
+        help="After the answer, the citations of what it printed: sources, dataset rows and the sources they cite "
+        "(table, plain, markdown; for JSON: cca cite ID... --format csl-json).",
+    ),
+]
 
 
 # -- listing commands, one per kind, with the filters that apply to it ------------------------------------
@@ -309,6 +317,7 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
         _parameter("fmt", FormatOpt),
         _parameter("json_", JsonOpt, False),
         _parameter("fields", FieldsOpt),
+        _parameter("cite", CiteOpt, False),
     ]
 
     def command(**options: Any) -> None:
@@ -347,12 +356,13 @@ def aspects(
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
+    cite: CiteOpt = False,
 ) -> None:
     """List the 'four new aspects' in order, each with its concrete actions.
 
     Example: cca aspects 2
     """
-    act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields})
+    act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields, "cite": cite})
 
 
 @app.command()
@@ -365,12 +375,13 @@ def country(
     ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
+    cite: CiteOpt = False,
 ) -> None:
     """Profile one country: projects with status and progress, agreements, figures, events, people.
 
     Example: cca country Laos
     """
-    act.country({"name": name, "fmt": fmt, "json_": json_})
+    act.country({"name": name, "fmt": fmt, "json_": json_, "cite": cite})
 
 
 @app.command()
@@ -386,12 +397,13 @@ def search(
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
+    cite: CiteOpt = False,
 ) -> None:
     """Search every kind of record: names first, then other names, summaries, notes and quotes.
 
     Example: cca search "Jakarta Bandung"
     """
-    act.search({"text": text, "kind": kind, "limit": limit, "fmt": fmt, "json_": json_, "fields": fields})
+    act.search({"text": text, "kind": kind, "limit": limit, "fmt": fmt, "json_": json_, "fields": fields, "cite": cite})
 
 
 @app.command()
@@ -406,12 +418,47 @@ def show(
     ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
+    cite: CiteOpt = False,
 ) -> None:
     """Show one record in full: every field, its evidence, sources and related records.
 
     Example: cca show china-laos-railway
     """
-    act.show({"record": record, "fmt": fmt, "json_": json_})
+    act.show({"record": record, "fmt": fmt, "json_": json_, "cite": cite})
+
+
+class CiteFormat(StrEnum):
+    text = "text"
+    csl_json = "csl-json"
+    bibtex = "bibtex"
+
+
+@app.command()
+def cite(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID_OR_NAME]...",
+            help="Records whose citations to print (none: every source of the knowledge).",
+            autocompletion=complete.record_id,
+        ),
+    ] = None,
+    fmt: Annotated[
+        CiteFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (a reference list), csl-json (CSL-JSON) or bibtex.",
+            case_sensitive=False,
+            metavar="FORMAT",
+        ),
+    ] = CiteFormat.text,
+) -> None:
+    """Print the citations behind records: their sources, a dataset's own citation, a row's sources.
+
+    Example: cca cite aiddata-990001 --format bibtex
+    """
+    act.cite({"ids": ids, "fmt": fmt})
 
 
 @app.command()
@@ -545,6 +592,7 @@ def _stats_command() -> Callable[..., None]:
         _parameter("desc", DescOpt, False),
         _parameter("fmt", FormatOpt),
         _parameter("json_", JsonOpt, False),
+        _parameter("cite", CiteOpt, False),
     ]
 
     def stats(**options: Any) -> None:
@@ -573,6 +621,12 @@ def link(
     min_score: Annotated[
         int, typer.Option("--min-score", help="Only suggestions scoring at least this (0-100).", metavar="SCORE")
     ] = 60,
+    datasets: Annotated[
+        bool,
+        typer.Option(
+            "--datasets", help="suggest: pairs between datasets (a CGIT construction contract and a GCDF loan)."
+        ),
+    ] = False,
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -580,7 +634,7 @@ def link(
 
     Example: cca link suggest
     """
-    act.link({"action": action, "min_score": min_score, "fmt": fmt, "json_": json_})
+    act.link({"action": action, "min_score": min_score, "datasets": datasets, "fmt": fmt, "json_": json_})
 
 
 @app.command("import")

@@ -95,8 +95,8 @@ def caption(stats: Stats, all_rows: bool) -> str:
             text += f"; total {cells.money(stats.total, 'USD', BASES[stats.measure])} over {stats.records:,} records"
         else:
             text += f"; no amounts over {stats.records:,} records"
-    if len(stats.datasets) > 1 and len(stats.measures) == 1:
-        text += f"; the sum spans {len(stats.datasets)} datasets (--by source shows each)"
+    if len(stats.summed) > 1 and len(stats.measures) == 1:
+        text += f"; the sum spans {len(stats.summed)} datasets (--by source shows each)"
     if stats.elsewhere:
         others = [
             f"{count:,} in {BASES[m]} (--amount {m.replace('_', '-')})" for m, count in stats.elsewhere.items() if count
@@ -176,6 +176,9 @@ def finance_stats(
         empty="no dataset records match" if not query.get("source") else "no records match",
         footer=lambda: [told, *stats_sources(kb, query)],
     )
+    from cca.cli.citing import append
+
+    append(kb, out, [{"source": source} for source in stats.datasets])
     return stats
 
 
@@ -258,3 +261,48 @@ def dataset_lines(profile: dict[str, Any]) -> list[tuple[str, str]]:
                 told.append(money if having == row["records"] else f"{money} over {_plural(having, 'record')}")
         lines.append((str(row["title"]), "; ".join(told)))
     return lines
+
+
+def unit_sections(view: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A record's administrative units (``location.units``), one section per level, each with its two shares."""
+    location = view.get("location")
+    units = location.get("units") if isinstance(location, dict) else None
+    if not units:
+        return []
+    recipient = view.get("recipient")
+    parts = []
+    for level in ("adm1", "adm2"):
+        found = [unit for unit in units if unit.get("level") == level]
+        if not found:
+            continue
+        lines: list[tuple[str, str]] = []
+        sums: dict[str, Decimal] = {}
+        ratios: dict[str, Decimal] = {}
+        for unit in found:
+            told = []
+            for split in ("intersection", "even"):
+                share = unit.get(split) or {}
+                ratio = share.get("ratio")
+                text = f"{split} {ratio}" if ratio is not None else split
+                if share.get("usd_2021") is not None:
+                    text += f" = {cells.money(share['usd_2021'], 'USD', '2021 USD')}"
+                    text += " (computed by cca)" if share.get("computed") else ""
+                    sums[split] = sums.get(split, Decimal(0)) + Decimal(repr(share["usd_2021"]))
+                if ratio is not None:
+                    ratios[split] = ratios.get(split, Decimal(0)) + Decimal(repr(ratio))
+                told.append(text)
+            centroid = unit.get("centroid")
+            if centroid:
+                told.append(f"centroid {centroid['lat']}, {centroid['lon']}")
+            if unit.get("foreign"):
+                told.append(f"outside the recipient's country ({recipient or 'the recipient'})")
+            lines.append((f"{unit['name']} ({unit['iso3']})", "; ".join(told)))
+        total = [
+            f"{split} {ratios[split].normalize()} of the amount"
+            + (f" = {cells.money(sums[split], 'USD', '2021 USD')}" if split in sums else "")
+            for split in ("intersection", "even")
+            if split in ratios
+        ]
+        lines.append(("together", "; ".join(total)))
+        parts.append((f"{level.upper()} units ({len(found)})", lines))
+    return parts

@@ -627,6 +627,20 @@ class KnowledgeBase:
             {"import": name, **value} for name, value in self.store.provenance() if value.get("source") == source_id
         ]
 
+    def foreign_units(self) -> list[tuple[Origin, str, str, str, str, str | None]]:
+        """(where, record id, level, unit, its ISO-3, the recipient) of each administrative unit a record touches
+        outside its recipient's country (a border project, or the geocoding's slip): the dataset's, kept as given."""
+        rows = self.store._all(
+            "SELECT r.file, r.line, r.col, r.id, u.level, u.name, u.iso3, f.recipient FROM units u "
+            'JOIN records r ON r.seq = u.seq LEFT JOIN facts_project f ON f.seq = r.seq WHERE u."foreign" = 1 '
+            "ORDER BY r.ord, u.rowid"
+        )
+        out = []
+        for file, line, column, record_id, level, name, iso3, recipient in rows:
+            label, shown = self._labels.get(file, ("?", "?"))
+            out.append((Origin(label, line, column, shown), record_id, level, name, iso3, recipient))
+        return out
+
     # -- names to records (the filters' resolver: cca.core.filters.Resolver) -------------------------------
 
     def resolve_country(self, value: str) -> Record | WorldCountry:

@@ -201,8 +201,10 @@ class Stats(NamedTuple):
     elsewhere: Mapping[str, int] = {}
     #: For a sum by administrative unit: what it rests on.
     split: Split | None = None
-    #: The sources whose records have an amount in ``measure`` (one sum may span several datasets).
+    #: The sources of the records summed (their ids), and those with an amount in ``measure`` (one sum may
+    #: span several datasets).
     datasets: tuple[str, ...] = ()
+    summed: tuple[str, ...] = ()
 
 
 def grouping(name: str) -> Grouping:
@@ -332,7 +334,7 @@ def answer(
     of one dataset (GCDF 2.0 and 3.0 record the same projects), unless grouped by source.
     """
     splitter = splitting(groups, measures)
-    datasets = _datasets(store, kind, where, groups, measures, editions or {})
+    datasets, summed = _datasets(store, kind, where, groups, measures, editions or {})
     joins: list[str] = []
     params: list[Any] = []
     for g in groups:
@@ -361,7 +363,7 @@ def answer(
         about = _split(store, kb, kind, where, splitter, split, joins, params)
     return Stats(
         tuple(g.name for g in groups), measures[0], rows, total.records, total.total, left_out, tuple(measures),
-        total.amounts, elsewhere, about, datasets,
+        total.amounts, elsewhere, about, datasets, summed,
     )  # fmt: skip
 
 
@@ -372,9 +374,13 @@ def _datasets(
     groups: Sequence[Grouping],
     measures: Sequence[str],
     editions: Mapping[str, tuple[str, str]],
-) -> tuple[str, ...]:
-    """The sources with amounts in the first measure; a sum of two versions of one dataset is refused."""
-    per_source = store.tallies(kind, where, GROUPINGS["source"].key, [f'count(f."{m}")' for m in measures])
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sources of the records, and those with amounts in the first measure; a sum of two versions of one
+    dataset is refused."""
+    per_source = store.tallies(
+        kind, where, GROUPINGS["source"].key, ["count(*)", *(f'count(f."{m}")' for m in measures)]
+    )
+    per_source = [(row[0], *row[2:]) for row in per_source if row[1]]
     if not any(g.name == "source" for g in groups):
         for index, measure in enumerate(measures):
             having = [str(row[0]) for row in per_source if row[0] is not None and row[1 + index]]
@@ -389,7 +395,8 @@ def _datasets(
                         f"projects: their {MEASURES[measure]} is never summed together; choose one "
                         f"(--source {sorted(sources)[-1]}) or group --by source"
                     )
-    return tuple(str(row[0]) for row in per_source if row[0] is not None and row[1])
+    every = tuple(str(row[0]) for row in per_source if row[0] is not None)
+    return every, tuple(str(row[0]) for row in per_source if row[0] is not None and row[1])
 
 
 def _split(
