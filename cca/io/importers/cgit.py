@@ -793,11 +793,16 @@ class Tracker:
         if skipped:
             tally.skipped += [str(problem) for problem in skipped]
         selected = {context.countries[code] for code in context.selected if code in context.countries}
+        repeats = [row for row in found.rows if row.repeats]  # Dataset 1+2 rows that are Dataset 1 or 2 rows
+        if repeats:
+            tally.notes.append(
+                f"{len(repeats):,} rows of {repeats[0].sheet} repeat rows of Datasets 1 and 2: each imported once"
+            )
         chosen = [
             row for row in found.rows
-            if options.every_recipient or row.country_id is None or row.country_id in selected
+            if not row.repeats and (options.every_recipient or row.country_id is None or row.country_id in selected)
         ]  # fmt: skip
-        tally.outside = len(found.rows) - len(chosen)
+        tally.outside = len(found.rows) - len(repeats) - len(chosen)
         tally.imported = len(chosen)
         if not options.every_recipient:
             tally.selected = "rows whose country is in ASEAN or Timor-Leste (or a name cca does not know)"
@@ -830,17 +835,14 @@ class Tracker:
         unknown = sorted(set(sectors.values()) - set(context.sectors))
         if unknown:
             raise DatasetError(f"the sector tree lacks {', '.join(unknown)} (named in cgit-sectors.tsv)")
-        record = source(read_of(found, chosen))
+        record = source(found)
+        record["dataset"]["imported_rows"] = len(chosen)
+        record["dataset"]["selection"] = tally.details["selection"]
         yield Converted("sources", record, 0)
         for organisation in merge_organisations(org for row in chosen for org in organisations(row, context.china)):
             yield Converted("organisations", organisation, int(organisation["evidence"][0]["row"]))
         for row in chosen:
             yield Converted("projects", project(row, context.china, sectors), row.row)
-
-
-def read_of(found: Read, rows: list[Row]) -> Read:
-    """The read as imported: the rows chosen (the source record counts them)."""
-    return found._replace(rows=rows)
 
 
 IMPORTER = register(Tracker())
