@@ -261,7 +261,7 @@ def import_dataset(options: Mapping[str, Any]) -> None:
         note(f"skipped: {line}")
     told = [f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}"]
     if summary.outside:
-        told.append(f"{summary.outside:,} rows {summary.outside_why}")
+        told.append(f"{summary.outside:,} row{'s' if summary.outside != 1 else ''} {summary.outside_why}")
     if summary.skipped:
         told.append(f"{len(summary.skipped):,} problems in rows left out (--skip-bad-rows)")
     if summary.replaced:

@@ -86,6 +86,9 @@ class CcaGroup(typer.core.TyperGroup):
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         if os.environ.get(complete_var or "_CCA_COMPLETE"):
+            from cca.cli.session import State
+
+            State.session = None  # a completion is a process of its own: its knowledge is the environment's
             complete.install()  # Typer's shells, with cca's formatting of candidates (data, like table cells)
             for command in [self, *self.commands.values()]:
                 for param in command.params:

@@ -127,9 +127,12 @@ def _split_caption(stats: Stats, split: Split, basis: str) -> str:
             f"with {level} units; an intersection split need not add up to a record's amount, since a project can "
             "lie partly outside every unit"
         )
-    text += f"; {_plural(split.unlocated, 'record')} with no {level} unit"
-    text += f" ({amount(split.unlocated_total)})" if split.unlocated_total is not None else ""
-    text += " in no unit's sum"
+    if not split.unlocated:
+        text += f"; every record has {level} units"
+    else:
+        text += f"; {_plural(split.unlocated, 'record')} without {level} units"
+        text += f" ({amount(split.unlocated_total)})" if split.unlocated_total is not None else ""
+        text += " is in no unit's sum" if split.unlocated == 1 else " are in no unit's sum"
     if split.computed:
         text += f"; {_plural(split.computed, 'share')} computed by cca (amount x ratio: the file's cell is blank)"
     if split.foreign:

@@ -353,7 +353,7 @@ def answer(
     total = whole[0] if whole else StatsRow((), 0, 0, None, tuple((0, None) for _ in measures))
     elsewhere: dict[str, int] = {}
     if len(measures) == 1 and splitter is None:
-        others = [m for m in MEASURES if m != measures[0]]
+        others = [m for m in HEADLINE if m != measures[0]]
         counts = store.aggregate(
             kind, where, [f'sum(f."{measures[0]}" IS NULL AND f."{m}" IS NOT NULL)' for m in others]
         )
