@@ -21,6 +21,7 @@ from cca.cli.output import Out
 from cca.cli.stream import emit
 from cca.core.errors import QueryError
 from cca.core.kb import KnowledgeBase
+from cca.core.model import Record
 from cca.core.text import visible
 
 #: What cca cite writes.
@@ -73,21 +74,16 @@ def render(fmt: str, sources: Sequence[Mapping[str, Any]], rows: Sequence[Mappin
     raise QueryError(f"no citation format {fmt!r}: choose from {', '.join(FORMATS)}")
 
 
-def cite_records(kb: KnowledgeBase, ids: Sequence[str], fmt: str) -> None:
+def cite_records(kb: KnowledgeBase, records: Sequence[Record], fmt: str) -> None:
     """``cca cite [ID...]``: the citations of the records named, or of every source when none is."""
-    from cca.cli.answers import lookup
-
     chosen = fmt.strip().lower()
     if chosen not in FORMATS:
         raise QueryError(f"no citation format {fmt!r}: choose from {', '.join(FORMATS)}")
-    if not ids:
+    if not records:
         sources = [kb.view(source) or dict(source.data) for source in kb.sources()]
         emit(render(chosen, sources, []))
         return
-    views = []
-    for text in ids:
-        record = lookup(kb, text)
-        views.append(kb.view(record) or dict(record.data))
+    views = [kb.view(record) or dict(record.data) for record in records]
     emit(render(chosen, cited_sources(kb, views), dataset_rows(views)))
 
 

@@ -137,9 +137,12 @@ def stats(options: Mapping[str, Any]) -> None:
 
 
 def cite(options: Mapping[str, Any]) -> None:
+    from cca.cli.answers import lookup
     from cca.cli.citing import cite_records
 
-    cite_records(kb(), list(options.get("ids") or ()), str(_value(options.get("fmt") or "text")))
+    knowledge = kb()
+    records = [lookup(knowledge, text) for text in options.get("ids") or ()]
+    cite_records(knowledge, records, str(_value(options.get("fmt") or "text")))
 
 
 def aspects(options: Mapping[str, Any]) -> None:
