@@ -214,3 +214,11 @@ def test_location_files_that_are_wrong_are_refused(cca: Any, tmp_path: Path) -> 
     v2 = str(FIXTURES / "gcdf2_sample.csv")
     version_2 = cca("--data-dir", data, "import", "aiddata", v2, "--locations", str(ADM1))
     assert version_2.exit_code == 2 and "the ADM1/ADM2 location files are GCDF 3.0's" in version_2.stderr
+
+
+def test_sums_by_unit_without_location_files_say_how_to_get_them(cca: Any, tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert cca("--data-dir", data, "import", "aiddata", str(SAMPLE)).exit_code == 0
+    done = cca("--data-dir", data, "stats", "--by", "adm2", "--json")
+    assert done.exit_code == 0 and done.stdout.strip() == "[]"
+    assert "no record has ADM2 units: import GCDF 3.0 with its location files" in done.stderr

@@ -176,13 +176,23 @@ def finance_stats(
         columns,
         title="Dataset records and their financing" + (f" by {', '.join(by)}" if by else ""),
         caption=told,
-        empty="no dataset records match" if not query.get("source") else "no records match",
+        empty=_empty(stats, query),
         footer=lambda: [told, *stats_sources(kb, query)],
     )
     from cca.cli.citing import append
 
     append(kb, out, [{"source": source} for source in stats.datasets])
     return stats
+
+
+def _empty(stats: Stats, query: Query) -> str:
+    if stats.split is not None and stats.records == 0 and stats.split.unlocated:
+        level = stats.split.level.upper()
+        return (
+            f"no record has {level} units: import GCDF 3.0 with its location files "
+            f"(cca import aiddata FILE --locations GCDF_3.0_{level}_Locations.csv)"
+        )
+    return "no dataset records match" if not query.get("source") else "no records match"
 
 
 def _measure_view(measure: str) -> View:
