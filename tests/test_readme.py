@@ -80,7 +80,9 @@ def test_readme_python_example_runs() -> None:
 
 def test_readme_stats_picture_is_real(cca: Any, tmp_path: Path) -> None:
     """The README's `cca stats` output is what the import of the test fixture gives."""
-    (block,) = [b for b in re.findall(r"```text\n(.*?)```", README, re.S) if "Adjusted 2021 USD" in b]
+    (block,) = [
+        b for b in re.findall(r"```text\n(.*?)```", README, re.S) if "Adjusted 2021 USD" in b and not b.startswith("$ ")
+    ]
     sample = ROOT / "tests" / "fixtures" / "aiddata" / "gcdf3_sample.csv"
     assert cca("--data-dir", str(tmp_path), "import", "aiddata", str(sample)).exit_code == 0
     actual = cca("--data-dir", str(tmp_path), "stats", "--by", "country", "-f", "table", env={"COLUMNS": "100"})
@@ -152,3 +154,82 @@ def test_readme_dataset_examples_run(tmp_path: Path) -> None:
             assert result.stdout.strip() or command.startswith(writes), command
             ran += 1
     assert ran >= 8
+
+
+# -- the sessions of the datasets (issue 18): output cca really printed on the fixtures ------------------------
+
+#: What the sessions' working directory holds: the fixtures under the names a download gives them.
+SESSION_FILES = {
+    "gcdf3_sample.csv": ROOT / "tests" / "fixtures" / "aiddata" / "gcdf3_sample.csv",
+    "gcdf2_sample.csv": ROOT / "tests" / "fixtures" / "aiddata" / "gcdf2_sample.csv",
+    "GCDF_3.0_ADM1_Locations.csv": ROOT / "tests" / "fixtures" / "aiddata" / "adm" / "GCDF_3.0_ADM1_Locations.csv",
+    "GCDF_3.0_ADM2_Locations.csv": ROOT / "tests" / "fixtures" / "aiddata" / "adm" / "GCDF_3.0_ADM2_Locations.csv",
+    "cgit_dataset2.csv": ROOT / "tests" / "fixtures" / "cgit" / "cgit_dataset2.csv",
+}
+#: Where the sessions say imports go (the default knowledge directory).
+SESSION_DATA = "~/.local/share/cca"
+
+
+def _sessions(text: str) -> list[list[tuple[str, list[str]]]]:
+    """Each session block as (command, the lines shown after it)."""
+    out = []
+    for block in re.findall(r"<!-- session -->\n```text\n(.*?)```", text, re.S):
+        steps: list[tuple[str, list[str]]] = []
+        for line in block.splitlines():
+            if line.startswith("$ cca "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+        out.append(steps)
+    return out
+
+
+def _session_output(cca: Any, command: str, data: Path) -> list[str]:
+    result = cca(*shlex.split(command)[1:], env={"COLUMNS": "100"})
+    text = (result.stdout + result.stderr).replace(str(data), SESSION_DATA)
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def _shown(expected: list[str], actual: list[str]) -> bool:
+    """The whole output, or for an excerpt (a line '…' marks a cut) each line shown, in order."""
+    if "…" not in expected:
+        return expected == actual
+    at = 0
+    for line in (line for line in expected if line != "…"):
+        while at < len(actual) and actual[at] != line:
+            at += 1
+        if at == len(actual):
+            return False
+        at += 1
+    return True
+
+
+def test_readme_sessions_are_real(cca: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every session of the datasets' sections is what cca prints, run in order in one knowledge directory."""
+    import importlib.util
+
+    for name, path in SESSION_FILES.items():
+        shutil.copy(path, tmp_path / name)
+    spec = importlib.util.spec_from_file_location("cgit_build", ROOT / "tests" / "fixtures" / "cgit" / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    build.write(tmp_path / "China-Global-Investment-Tracker-2024-SPRING.xlsx")
+    data = tmp_path / "data"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CCA_NO_DATA_DIR")
+    monkeypatch.setenv("CCA_DATA_DIR", str(data))
+    sessions = _sessions(README)
+    assert len(sessions) == 5
+    updated = os.environ.get("CCA_UPDATE_README")
+    text = README
+    for steps in sessions:
+        for command, expected in steps:
+            actual = _session_output(cca, command, data)
+            if updated and "…" not in expected:
+                old = "\n".join([f"$ {command}", *expected]) + "\n"
+                text = text.replace(old, "\n".join([f"$ {command}", *actual]) + "\n", 1)
+                continue
+            assert _shown(expected, actual), (command, "\n".join(actual))
+    if updated:
+        (ROOT / "README.md").write_text(text, encoding="utf-8")

@@ -154,6 +154,15 @@ def list_records(
         empty=empty,
         footer=lambda: _footer(kb, rows),
     )
+    _cite(kb, out, rows)
+
+
+def _cite(kb: KnowledgeBase, out: Out, rows: Sequence[dict[str, Any]]) -> None:
+    """--cite: the citations of what the answer printed (cca.cli.citing)."""
+    if out.cite:
+        from cca.cli.citing import append
+
+        append(kb, out, rows)
 
 
 def list_aspects(kb: KnowledgeBase, out: Out, number: int | None) -> None:
@@ -181,6 +190,8 @@ def search_records(kb: KnowledgeBase, out: Out, text: str, kinds: Sequence[str],
         View("score", "Score", "count", 4),
     ]
     listing(out, rows, lambda: fields("search"), columns, title=f"Search: {text}", empty=f"nothing matches {text!r}")
+    if out.cite:
+        _cite(kb, out, [_view(kb, hit.record) for hit in hits])
 
 
 # -- one record -----------------------------------------------------------------------------------------------
@@ -279,122 +290,6 @@ def link_decision(kb: KnowledgeBase, settings: Settings, action: str, curated: s
     note(f"{state}: {', '.join(change.new)} {verb} {said}; written to {path}")
     for record in change.elsewhere:
         note(f"{record} is not in a country of {change.curated}: if the id is mistyped, edit {path.name}")
-
-
-def _json_number(value: Decimal) -> int | float:
-    """An exact sum as a JSON number: whole sums as integers (of any size), others as the nearest float."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def finance_stats(
-    kb: KnowledgeBase,
-    out: Out,
-    query: Query,
-    by: Sequence[str],
-    *,
-    measure: str,
-    all_rows: bool,
-    sort: Sequence[str] = (),
-    descending: bool = False,
-) -> None:
-    """``cca stats``: dataset records counted and their amounts added up exactly, by the groups asked."""
-    from cca.core.query import SortKey
-    from cca.core.stats import DEFAULT_MEASURE, MEASURES, measure_of
-
-    chosen = measure_of(measure)
-    stats = kb.stats(query, by, measure=chosen, all_rows=all_rows)
-    keys = list(stats.by)
-    rows: list[dict[str, Any]] = []
-    for found in stats.rows:
-        row: dict[str, Any] = {
-            key: ("(none)" if value is None else value) for key, value in zip(keys, found.keys, strict=True)
-        }
-        row.update(records=found.records, with_amount=found.with_amount)
-        row[chosen] = _json_number(found.total) if found.total is not None else None
-        rows.append(row)
-    valid = [*keys, "records", "with_amount", chosen]
-    for text in reversed(sort):
-        key = SortKey.parse(text)
-        if key.field not in valid:
-            raise QueryError(
-                f"cannot sort stats by {key.field!r}{suggest(key.field, valid, n=1)}; sort fields: {', '.join(valid)}"
-            )
-        wanted = key.descending or descending
-        present = [r for r in rows if r.get(key.field) is not None]
-        absent = [r for r in rows if r.get(key.field) is None]
-        present.sort(key=lambda r: _sortable(r[key.field]), reverse=wanted)
-        rows = present + absent
-    basis = "rows the dataset recommends for aggregates" if not all_rows else "every row (umbrellas count twice)"
-    top = max((abs(r[chosen]) for r in rows if r[chosen] is not None), default=0)
-    unit = {"usd_2021": "2021 USD", "adjusted_usd_2021": "2021 USD"}.get(chosen)
-    summed = MEASURES[chosen]
-    if chosen == DEFAULT_MEASURE:
-        summed += (
-            ", AidData's amount for aggregates (overlaps between records taken out; "
-            "--amount original sums as committed),"
-        )
-
-    def bar(row: dict[str, Any]) -> list[tuple[float, str]]:
-        value = row[chosen]
-        if value is None:
-            return [(0.0, "—")]
-        return [(float(Decimal(value) / Decimal(top)) if top else 0.0, cells.money(Decimal(value), "USD"))]
-
-    columns = [View(key, key.replace("_", " ").capitalize(), "text") for key in keys]
-    header = {
-        "usd_2021": "Constant 2021 USD",
-        "usd_nominal": "Nominal USD",
-        "adjusted_usd_2021": "Adjusted 2021 USD",
-        "adjusted_usd_nominal": "Adjusted nominal USD",
-    }[chosen]
-    columns += [
-        View("records", "Records", "count"),
-        View("with_amount", "With amount", "count", 3),
-        View(
-            chosen,
-            header,
-            "bars",
-            bars=bar,
-            answer=True,
-            text=lambda row: cells.money(Decimal(row[chosen]), "USD", unit) if row[chosen] is not None else "—",
-            plain=lambda row: "" if row[chosen] is None else str(row[chosen]),
-        ),
-    ]
-    caption = f"Sums of {summed} over {basis}"
-    if stats.not_for_aggregates and not all_rows:
-        caption += (
-            f"; {stats.not_for_aggregates:,} row{'s' if stats.not_for_aggregates != 1 else ''} left out (--all-rows)"
-        )
-    if stats.total is not None:
-        caption += f"; total {cells.money(stats.total, 'USD', unit)} over {stats.records:,} records"
-    listing(
-        out,
-        rows,
-        lambda: valid,
-        columns,
-        title="Dataset records and their financing" + (f" by {', '.join(by)}" if by else ""),
-        caption=caption + ".",
-        empty="no dataset records match" if not query.get("source") else "no records match",
-        footer=lambda: [caption + ".", *_stats_sources(kb, query)],
-    )
-
-
-def _stats_sources(kb: KnowledgeBase, query: Query) -> list[str]:
-    """The sources a sum rests on, cited (with a dataset's licence), for a table pasted elsewhere."""
-    found = kb.stats(query, ["source"], all_rows=True)
-    ids = [str(row.keys[0]) for row in found.rows if row.keys[0] is not None]
-    out = []
-    for source in kb.sources():
-        if source.name in ids or source.id in ids:
-            licence = (source.get("dataset") or {}).get("licence")
-            out.append(f"Source: {reference(source)}" + (f" ({licence})" if licence else ""))
-    return out
-
-
-def _sortable(value: Any) -> Any:
-    return (0, value) if isinstance(value, (int, float)) else (1, str(value).casefold())
 
 
 def lookup(kb: KnowledgeBase, text: str) -> Record:
@@ -502,6 +397,8 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
                     head.append(("attributed", str(item["attribution"])))
     for key, value in view.items():
         if key not in _APART:
+            if key == "location" and isinstance(value, dict):  # its units are a section of their own
+                value = {k: v for k, v in value.items() if k != "units"}
             head += _value_lines(value, key)
     for item in view.get("derived_sectors") or ():
         # cca's reading of the row's words, told apart from the dataset's own coding
@@ -522,6 +419,9 @@ def record_sections(kb: KnowledgeBase, record: Record, view: dict[str, Any]) -> 
             lines += _observed(item)
         parts.append(("Progress", lines))
     parts += _finance_sections(kb, record, view)
+    from cca.cli.sums import unit_sections
+
+    parts += unit_sections(view)
     if view.get("actions"):
         parts.append(("Actions", [(str(i), a["text"]) for i, a in enumerate(view["actions"], 1)]))
     if view.get("statements"):
@@ -651,6 +551,7 @@ def show_record(kb: KnowledgeBase, out: Out, text: str) -> None:
         listing(out, [view], lambda: fields(record.kind), views(KINDS[record.kind].columns))
 
     document(out, value, human, flat=flat)
+    _cite(kb, out, [view])
 
 
 # -- one country ---------------------------------------------------------------------------------------------
@@ -690,9 +591,12 @@ def region_view(kb: KnowledgeBase, region: Any) -> dict[str, Any]:
 
 def _profile(kb: KnowledgeBase, out: Out, head: str, value: dict[str, Any], where: Query) -> None:
     """A country's or a region's profile: its head, then every declared section's records that concern it."""
+    from cca.cli.sums import dataset_totals
+
     profile: dict[str, Any] = {head: value}
     for kind in profile_sections():
         profile[kind.plural] = [json.loads(text) for text in kb.views(Query(kind.name, where.filters))]
+    profile["financing"] = dataset_totals(kb, where)
 
     def human(fmt: str) -> str:
         if fmt == "markdown":
@@ -718,6 +622,7 @@ def _profile(kb: KnowledgeBase, out: Out, head: str, value: dict[str, Any], wher
         return [value, *(row for kind in profile_sections() for row in profile[kind.plural])]
 
     document(out, profile, human, flat=flat, records=records)
+    _cite(kb, out, records())
 
 
 def profile_line(kind: Kind, row: dict[str, Any], *, with_id: bool = True) -> str:
@@ -764,6 +669,10 @@ def _profile_sections(profile: dict[str, Any]) -> list[tuple[str, list[tuple[str
             else:
                 lines += [("  ↳", _evidence_line(e)) for e in row.get("evidence") or ()]
         parts.append((f"{kind.title} ({len(profile[kind.plural])})", lines or [("", "none")]))
+    if profile.get("financing"):
+        from cca.cli.sums import dataset_lines
+
+        parts.append(("Financing by dataset (each in its own measure, never added together)", dataset_lines(profile)))
     return parts
 
 
@@ -817,6 +726,11 @@ def country_brief(kb: KnowledgeBase, profile: dict[str, Any]) -> str:
         lines += [f"- {md(profile_line(kind, row, with_id=False))} {cite(row)}" for row in profile[kind.plural]] or [
             "- none recorded"
         ]
+    if profile.get("financing"):
+        from cca.cli.sums import dataset_lines
+
+        lines += ["", "## Financing by dataset", "", "Each dataset in its own measure; never added together.", ""]
+        lines += [f"- {md(title)}: {md(text)}" for title, text in dataset_lines(profile)]
     lines += ["", "## Citations", ""]
     references = {s.id: reference(s) for s in kb.of_kind("source")}
     for (source, quote, locator), number in citations.items():

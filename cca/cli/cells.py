@@ -129,6 +129,10 @@ def financing_text(item: dict[str, Any]) -> str:
     parts = []
     if isinstance(item.get("usd_2021"), (int, float)):
         parts.append(money(item["usd_2021"], "USD", "2021 USD"))
+    elif isinstance(item.get("usd_2017"), (int, float)):
+        parts.append(money(item["usd_2017"], "USD", "2017 USD"))
+    elif isinstance(item.get("usd_nominal"), (int, float)):
+        parts.append(money(item["usd_nominal"], "USD", "nominal USD"))
     if isinstance(item.get("amount"), (int, float)) and item.get("currency"):
         if not (item["currency"] == "USD" and parts):
             parts.append(money(item["amount"], item["currency"]))
@@ -146,9 +150,13 @@ def financing_text(item: dict[str, Any]) -> str:
 
 
 def usd_total(row: dict[str, Any]) -> str:
-    """A project's amount in constant 2021 dollars: its usd_2021 field, the one --min-usd and stats read."""
-    total = row.get("usd_2021")
-    return money(total, "USD", "2021 USD") if isinstance(total, (int, float)) else ""
+    """A project's amount in constant 2021 dollars (its usd_2021 field, the one --min-usd and stats read); for
+    a record without one, its amount in its own dataset's base (GCDF 2.0's 2017 dollars, CGIT's nominal)."""
+    for key, basis in (("usd_2021", "2021 USD"), ("usd_2017", "2017 USD"), ("usd_nominal", "nominal USD")):
+        total = row.get(key)
+        if isinstance(total, (int, float)):
+            return money(total, "USD", basis)
+    return ""
 
 
 def region_names(ids: Any) -> str:

@@ -201,6 +201,25 @@ def _measures(incomplete: str) -> list[tuple[str, str]]:
     return _candidates(incomplete, [*short, *((name.replace("_", "-"), text) for name, text in MEASURES.items())])
 
 
+def _units(level: str) -> Any:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        knowledge = _kb()
+        if knowledge is None:
+            return []
+        try:  # folded as the filter matches: 'vien' offers Vientiane Capital, 'ha noi' Hà Nội
+            return [(name, iso3) for name, iso3 in knowledge.store.unit_names(level, incomplete)]
+        except Exception:  # noqa: BLE001 - completion must never print an error into the user's prompt
+            return []
+
+    return complete
+
+
+def _splits() -> dict[str, str]:
+    from cca.core.stats import SPLITS
+
+    return SPLITS
+
+
 _SOURCES = {
     "country": country,
     "region": region,
@@ -213,6 +232,9 @@ _SOURCES = {
         incomplete, [("any", "coding and rules"), ("dataset", "the dataset's coding"), ("derived", "cca's rules")]
     ),
     "measure": _measures,
+    "split": lambda incomplete: _candidates(incomplete, ((name, text) for name, text in _splits().items())),
+    "adm1": _units("adm1"),
+    "adm2": _units("adm2"),
     "financier": lambda incomplete: _candidates(
         incomplete, _distinct("SELECT DISTINCT name FROM parties WHERE role IN ('funder', 'lender', 'investor')")
     ),

@@ -44,7 +44,13 @@ def start(options: Mapping[str, Any]) -> None:
 def _out(options: Mapping[str, Any], fields: bool = True) -> Any:
     from cca.cli.output import Out
 
-    return Out.of(options.get("fmt"), bool(options.get("json_")), options.get("fields") if fields else None)
+    out = Out.of(options.get("fmt"), bool(options.get("json_")), options.get("fields") if fields else None)
+    if options.get("cite"):
+        from cca.cli.citing import check
+
+        check(out, True)
+        out.cite = True
+    return out
 
 
 def _value(choice: Any) -> Any:
@@ -106,11 +112,18 @@ def link(options: Mapping[str, Any]) -> None:
         if ids:
             raise QueryError(f"cca link {action} takes no ids (cca link confirm CURATED RECORD... does)")
         if action == "list":
+            if options.get("datasets"):
+                raise QueryError("--datasets is for cca link suggest")
             answers.link_list(kb(), _out(options, fields=False))
             return
         score = int(options.get("min_score") or 0)
         if not 0 <= score <= 100:
             raise QueryError(f"--min-score {score}: give a score from 0 to 100")
+        if options.get("datasets"):
+            from cca.cli.pairing import dataset_pairs
+
+            dataset_pairs(kb(), _out(options, fields=False), score)
+            return
         answers.link_suggestions(kb(), _out(options, fields=False), score)
         return
     if len(ids) < 2:
@@ -121,21 +134,31 @@ def link(options: Mapping[str, Any]) -> None:
 
 
 def stats(options: Mapping[str, Any]) -> None:
-    from cca.cli.answers import finance_stats
-    from cca.core.stats import DEFAULT_MEASURE
+    from cca.cli.sums import finance_stats
 
     asked = query("project", {**options, "sort": None, "desc": False})
     keys = list(options.get("sort") or ())
+    amounts = options.get("amount")
     finance_stats(
         kb(),
         _out(options, fields=False),
         asked,
         [str(_value(choice)) for choice in options.get("by") or ()],
-        measure=str(options.get("amount") or DEFAULT_MEASURE),
+        measures=[amounts] if isinstance(amounts, str) else [str(a) for a in amounts or ()],
         all_rows=bool(options.get("all_rows")),
+        split=str(_value(options.get("split") or "even")),
         sort=keys,
         descending=bool(options.get("desc")),
     )
+
+
+def cite(options: Mapping[str, Any]) -> None:
+    from cca.cli.answers import lookup
+    from cca.cli.citing import cite_records
+
+    knowledge = kb()
+    records = [lookup(knowledge, text) for text in options.get("ids") or ()]
+    cite_records(knowledge, records, str(_value(options.get("fmt") or "text")))
 
 
 def aspects(options: Mapping[str, Any]) -> None:
@@ -204,6 +227,14 @@ def validate(options: Mapping[str, Any]) -> None:
     checked = " with every quote found verbatim" if sources_dir is not None else ""
     files = len(knowledge.files)
     note(f"ok: {len(knowledge)} records in {files} file{'s' if files != 1 else ''}{checked} ({counts})")
+    foreign = knowledge.foreign_units()
+    for where, record_id, level, unit, iso3, recipient in foreign[:20]:
+        note(
+            f"{where.path}:{where.line}: {record_id}: {level.upper()} unit {unit!r} is in {iso3}, outside the "
+            f"recipient's country ({recipient or 'unknown'}): marked foreign, kept as the dataset gives it"
+        )
+    if len(foreign) > 20:
+        note(f"and {len(foreign) - 20:,} more units outside their record's recipient country")
 
 
 def import_dataset(options: Mapping[str, Any]) -> None:
@@ -229,6 +260,8 @@ def import_dataset(options: Mapping[str, Any]) -> None:
     if not file or not file.strip():
         raise QueryError(f"cca import {importer.name} needs the file to import: {importer.reads}")
     path = Path(file)
+    given = options.get("sheet")
+    sheets = [given] if isinstance(given, str) else list(given or ())
     summary = importing.run(
         importer,
         path,
@@ -237,9 +270,11 @@ def import_dataset(options: Mapping[str, Any]) -> None:
         importers.ImportOptions(
             every_recipient=bool(options.get("every_recipient")),
             skip_bad_rows=bool(options.get("skip_bad_rows")),
-            sheet=options.get("sheet"),
+            sheet=sheets[0] if sheets else None,
             name=options.get("name"),
             replace=bool(options.get("replace")),
+            sheets=tuple(sheets),
+            locations=tuple(options.get("locations") or ()),
         ),
         report=note if stderr_is_terminal() else None,
     )
@@ -247,12 +282,17 @@ def import_dataset(options: Mapping[str, Any]) -> None:
         note(f"skipped: {line}")
     told = [f"imported {summary.imported:,} of {summary.rows:,} rows into {summary.path}"]
     if summary.outside:
-        told.append(f"{summary.outside:,} rows {named(summary.outside_why, summary.params, option)}")
+        told.append(
+            f"{summary.outside:,} row{'s' if summary.outside != 1 else ''} "
+            f"{named(summary.outside_why, summary.params, option)}"
+        )
     if summary.skipped:
         told.append(f"{len(summary.skipped):,} problems in rows left out (--skip-bad-rows)")
     if summary.replaced:
         told.append(f"{summary.replaced:,} rows taken over from other imports (--replace)")
     note("; ".join(told))
+    for line in summary.notes:
+        note(line)
 
 
 #: Commands with an implementation of their own; every other command lists the kind it is named after.
@@ -263,6 +303,7 @@ COMMANDS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "show": show,
     "import": import_dataset,
     "stats": stats,
+    "cite": cite,
     "link": link,
     "schema": schema,
     "export": export,

@@ -87,6 +87,9 @@ class CcaGroup(typer.core.TyperGroup):
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         if os.environ.get(complete_var or "_CCA_COMPLETE"):
+            from cca.cli.session import State
+
+            State.session = None  # a completion is a process of its own: its knowledge is the environment's
             complete.install()  # Typer's shells, with cca's formatting of candidates (data, like table cells)
             for command in [self, *self.commands.values()]:
                 for param in command.params:
@@ -274,6 +277,14 @@ SortOpt = Annotated[
     ),
 ]
 DescOpt = Annotated[bool, typer.Option("--desc", help="Sort descending (every --sort field).")]
+CiteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cite",
+        help="After the answer, the citations of what it printed: sources, dataset rows and the sources they cite "
+        "(table, plain, markdown; for JSON: cca cite ID... --format csl-json).",
+    ),
+]
 
 
 # -- listing commands, one per kind, with the filters that apply to it ------------------------------------
@@ -310,6 +321,7 @@ def _listing_command(kind: Kind) -> Callable[..., None]:
         _parameter("fmt", FormatOpt),
         _parameter("json_", JsonOpt, False),
         _parameter("fields", FieldsOpt),
+        _parameter("cite", CiteOpt, False),
     ]
 
     def command(**options: Any) -> None:
@@ -348,12 +360,13 @@ def aspects(
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
+    cite: CiteOpt = False,
 ) -> None:
     """List the 'four new aspects' in order, each with its concrete actions.
 
     Example: cca aspects 2
     """
-    act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields})
+    act.aspects({"number": number, "fmt": fmt, "json_": json_, "fields": fields, "cite": cite})
 
 
 @app.command()
@@ -366,12 +379,13 @@ def country(
     ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
+    cite: CiteOpt = False,
 ) -> None:
     """Profile one country: projects with status and progress, agreements, figures, events, people.
 
     Example: cca country Laos
     """
-    act.country({"name": name, "fmt": fmt, "json_": json_})
+    act.country({"name": name, "fmt": fmt, "json_": json_, "cite": cite})
 
 
 @app.command()
@@ -387,12 +401,13 @@ def search(
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
     fields: FieldsOpt = None,
+    cite: CiteOpt = False,
 ) -> None:
     """Search every kind of record: names first, then other names, summaries, notes and quotes.
 
     Example: cca search "Jakarta Bandung"
     """
-    act.search({"text": text, "kind": kind, "limit": limit, "fmt": fmt, "json_": json_, "fields": fields})
+    act.search({"text": text, "kind": kind, "limit": limit, "fmt": fmt, "json_": json_, "fields": fields, "cite": cite})
 
 
 @app.command()
@@ -407,12 +422,47 @@ def show(
     ],
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
+    cite: CiteOpt = False,
 ) -> None:
     """Show one record in full: every field, its evidence, sources and related records.
 
     Example: cca show china-laos-railway
     """
-    act.show({"record": record, "fmt": fmt, "json_": json_})
+    act.show({"record": record, "fmt": fmt, "json_": json_, "cite": cite})
+
+
+class CiteFormat(StrEnum):
+    text = "text"
+    csl_json = "csl-json"
+    bibtex = "bibtex"
+
+
+@app.command()
+def cite(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID_OR_NAME]...",
+            help="Records whose citations to print (none: every source of the knowledge).",
+            autocompletion=complete.record_id,
+        ),
+    ] = None,
+    fmt: Annotated[
+        CiteFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (a reference list), csl-json (CSL-JSON) or bibtex.",
+            case_sensitive=False,
+            metavar="FORMAT",
+        ),
+    ] = CiteFormat.text,
+) -> None:
+    """Print the citations behind records: their sources, a dataset's own citation, a row's sources.
+
+    Example: cca cite aiddata-990001 --format bibtex
+    """
+    act.cite({"ids": ids, "fmt": fmt})
 
 
 @app.command()
@@ -509,15 +559,29 @@ def _stats_command() -> Callable[..., None]:
         _parameter(
             "amount",
             Annotated[
-                str | None,
+                list[str] | None,
                 typer.Option(
                     "--amount",
                     help="What to add up: original (the amount committed, as usd-2021) or adjusted (AidData's amount "
                     "for aggregates, overlaps between records taken out: the default, as adjusted-usd-2021); also "
                     + ", ".join(m.replace("_", "-") for m in MEASURES if m not in MEASURE_ALIASES.values())
-                    + ".",
+                    + ". By source, each dataset's own measures side by side; repeat for columns side by side, never "
+                    "added together.",
                     metavar="AMOUNT",
                     autocompletion=complete.source("measure"),
+                ),
+            ],
+        ),
+        _parameter(
+            "split",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--split",
+                    help="With --by adm1 or adm2: how a record's amount is split among its units: even (the "
+                    "default; adds up to the amount) or intersection (by area; need not add up).",
+                    metavar="SPLIT",
+                    autocompletion=complete.source("split"),
                 ),
             ],
         ),
@@ -534,6 +598,7 @@ def _stats_command() -> Callable[..., None]:
         _parameter("desc", DescOpt, False),
         _parameter("fmt", FormatOpt),
         _parameter("json_", JsonOpt, False),
+        _parameter("cite", CiteOpt, False),
     ]
 
     def stats(**options: Any) -> None:
@@ -541,7 +606,7 @@ def _stats_command() -> Callable[..., None]:
 
     stats.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     stats.__doc__ = (
-        "Count dataset records and add up their amounts, by country, sector, year or financier.\n\n"
+        "Count dataset records and add up their amounts, by country, sector, year, source or province.\n\n"
         "Example: cca stats --by country --since 2015"
     )
     return stats
@@ -580,6 +645,12 @@ def link(
         int,
         typer.Option("--min-score", help="suggest: only suggestions scoring at least this (0-100).", metavar="SCORE"),
     ] = 60,
+    datasets: Annotated[
+        bool,
+        typer.Option(
+            "--datasets", help="suggest: pairs between datasets (a CGIT construction contract and a GCDF loan)."
+        ),
+    ] = False,
     fmt: FormatOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -589,7 +660,7 @@ def link(
 
     Example: cca link confirm china-laos-railway aiddata-990001
     """
-    act.link({"action": action, "ids": ids, "min_score": min_score, "fmt": fmt, "json_": json_})
+    act.link({"action": action, "ids": ids, "min_score": min_score, "datasets": datasets, "fmt": fmt, "json_": json_})
 
 
 @app.command("import")
@@ -597,7 +668,8 @@ def import_(
     importer: Annotated[
         str | None,
         typer.Argument(
-            help="The dataset's importer: aiddata (AidData's GCDF 3.0); 'cca import' alone lists the imports.",
+            help="The dataset's importer: aiddata (AidData's GCDF 3.0 or 2.0), cgit (AEI's China Global Investment "
+            "Tracker); 'cca import' alone lists the imports.",
             metavar="[IMPORTER]",
             autocompletion=complete.importer,
         ),
@@ -613,8 +685,22 @@ def import_(
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and list the bad ones, instead of nothing.")
     ] = False,
     sheet: Annotated[
-        str | None,
-        typer.Option("--sheet", help="The workbook's data sheet (default: the importer's).", metavar="SHEET"),
+        list[str] | None,
+        typer.Option(
+            "--sheet",
+            help="The workbook's data sheet (default: the importer's); cgit: a sheet to read, repeatable "
+            "(default Dataset 1, 2 and 3).",
+            metavar="SHEET",
+        ),
+    ] = None,
+    locations: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--locations",
+            help="aiddata: GCDF 3.0's ADM1 or ADM2 location file, joined to the rows by record id (repeat for "
+            "both; adm1=FILE when the name does not say).",
+            metavar="FILE",
+        ),
     ] = None,
     name: Annotated[
         str | None,
@@ -642,6 +728,7 @@ def import_(
             "every_recipient": every_recipient,
             "skip_bad_rows": skip_bad_rows,
             "sheet": sheet,
+            "locations": locations,
             "name": name,
             "replace": replace,
             "remove": remove,

@@ -65,7 +65,7 @@ def _window(stream: Any) -> int | None:
 class Out:
     """How one command's answer is to be written."""
 
-    __slots__ = ("format", "fields", "screen")
+    __slots__ = ("format", "fields", "screen", "cite")
 
     def __init__(
         self, format: str | None = None, fields: list[str] | None = None, screen: Screen | None = None
@@ -73,6 +73,8 @@ class Out:
         self.format = format
         self.fields = fields
         self.screen = screen
+        #: --cite: the citations of what the answer printed follow it (cca.cli.citing).
+        self.cite = False
 
     @classmethod
     def of(cls, fmt: Any, json_: bool, fields: str | None) -> Out:

@@ -321,7 +321,7 @@ class Builder:
             "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
             old.fetchall(),
         )
-        for table in ("search_text", "record_country", "record_sector", "parties", "family"):
+        for table in ("search_text", "record_country", "record_sector", "parties", "family", "units"):
             db.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", seqs)
         for kind in self.kinds:
             if kind.facts:
@@ -552,10 +552,12 @@ class Builder:
             for part in chunks(seqs):
                 marks = ",".join("?" * len(part))
                 db.execute(f"DELETE FROM parties WHERE seq IN ({marks})", part)
+                db.execute(f"DELETE FROM units WHERE seq IN ({marks})", part)
                 for kind in facts.values():
                     db.execute(f"DELETE FROM {facts_table(kind)} WHERE seq IN ({marks})", part)
         views: list[tuple[str, int]] = []
         party_rows: list[tuple[Any, ...]] = []
+        unit_rows: list[tuple[Any, ...]] = []
         fact_rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in facts}
         for part in chunks(seqs):
             for seq, record in kb.records_at(part):
@@ -575,13 +577,36 @@ class Builder:
                                 party.get("agency_type"),
                             )
                         )
+                unit_rows += unit_rows_of(seq, view)
             db.executemany("UPDATE records SET view = ? WHERE seq = ?", views)
             views.clear()
         db.executemany("INSERT INTO parties VALUES (?, ?, ?, ?, ?)", party_rows)
+        db.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 13)})", unit_rows)
         for name, rows in fact_rows.items():
             kind = facts[name]
             marks = ",".join("?" * (len(kind.facts) + 1))
             db.executemany(f"INSERT INTO {facts_table(kind)} VALUES ({marks})", rows)
+
+
+def unit_rows_of(seq: int, view: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The ``units`` rows of a record: each administrative unit its output's ``location.units`` names."""
+    location = view.get("location")
+    units = location.get("units") if isinstance(location, Mapping) else None
+    out: list[tuple[Any, ...]] = []
+    for unit in units if isinstance(units, list) else ():
+        if not isinstance(unit, Mapping) or not all(isinstance(unit.get(k), str) for k in ("level", "name", "iso3")):
+            continue
+        shares = []
+        for split in ("intersection", "even"):
+            given = unit.get(split)
+            share: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+            computed = share.get("computed")
+            shares += [share.get("ratio"), share.get("usd_2021"), None if computed is None else int(bool(computed))]
+        out.append(
+            (seq, unit["level"], str(unit.get("shape_id") or ""), unit["name"], fold(unit["name"]), unit["iso3"],
+             *shares, int(bool(unit.get("foreign"))))
+        )  # fmt: skip
+    return out
 
 
 def search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any], found: Digest) -> tuple[Any, ...]:

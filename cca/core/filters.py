@@ -373,6 +373,21 @@ def _aspect(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
     return Resolved(Clause(f"r.parent IN ({_marks(ids)})", tuple(ids)), "of aspect " + _words([str(v) for v in values]))
 
 
+def _unit(level: str) -> Callable[[Resolver, Kind, Values], Resolved]:
+    """An administrative unit (GCDF 3.0's ADM1/ADM2 files) a record touches, by its name as the file writes it."""
+    from cca.core.text import fold
+
+    def resolve(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
+        wanted = sorted({fold(str(v)) for v in values})
+        if not all(wanted):
+            raise FilterError(level, values[0], "give a unit's name")
+        sql = f"r.seq IN (SELECT seq FROM units WHERE level = ? AND folded IN ({_marks(wanted)}))"
+        described = f"in the {level.upper()} unit " + _words([repr(str(v)) for v in values])
+        return Resolved(Clause(sql, (level, *wanted)), described)
+
+    return resolve
+
+
 def _search(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
     from cca.core.text import match_query, query_words
 
@@ -461,6 +476,17 @@ for _filter in (
     Filter(
         "flow_class", ("--flow-class",), "CLASS", "The dataset's flow class: ODA-like, OOF-like, ... (repeat to OR).",
         "text", _FINANCE, _flow_class, complete="flow_class", example="OOF-like",
+    ),
+    Filter(
+        "adm1", ("--adm1",), "NAME",
+        "A first-level administrative unit (province, state) the record touches, named as in GCDF 3.0's ADM1 "
+        "file, any case or accents (repeat to OR; import with --locations).",
+        "text", _FINANCE, _unit("adm1"), complete="adm1", example="'Vientiane Capital'",
+    ),
+    Filter(
+        "adm2", ("--adm2",), "NAME",
+        "A second-level administrative unit (district) the record touches, named as in the ADM2 file (repeat to OR).",
+        "text", _FINANCE, _unit("adm2"), complete="adm2", example="Xaythany",
     ),
     Filter(
         "source", ("--source",), "SOURCE", "Only records a source backs, e.g. aiddata-gcdf-3 (repeat to OR).",

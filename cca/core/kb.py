@@ -40,7 +40,7 @@ from cca.core.model import (
 from cca.core.query import FilterValue, Query, SortKey
 from cca.core.registry import Kind, Registry
 from cca.core.settings import label_for
-from cca.core.stats import DEFAULT_MEASURE, Grouping, Stats, StatsRow, add_up, grouping, measure_of, order_rows
+from cca.core.stats import Grouping, Stats, grouping
 from cca.core.store import Clause, Order, Row, Store
 from cca.core.text import compact, fold, match_query, query_words
 from cca.core.world import WorldCountry, world_countries
@@ -332,39 +332,57 @@ class KnowledgeBase:
         return 0 if plan.never else self.store.count(plan.kind.name, plan.where)
 
     def stats(
-        self, query: Query, by: Sequence[str] = (), *, measure: str = DEFAULT_MEASURE, all_rows: bool = False
+        self,
+        query: Query,
+        by: Sequence[str] = (),
+        *,
+        measure: str | Sequence[str] | None = None,
+        all_rows: bool = False,
+        split: str = "even",
     ) -> Stats:
         """Records counted and their amounts added up exactly, by the groupings asked.
 
         The population is the dataset rows the query selects (with a ``source`` filter, every record
         it selects); without ``all_rows``, rows the dataset says would count twice (umbrellas) are
-        left out. ``measure``: adjusted_usd_2021 (default: AidData's amount for aggregates), usd_2021,
-        usd_nominal, adjusted_usd_nominal, or the short names ``original`` and ``adjusted``.
+        left out. ``measure``: adjusted_usd_2021 (the default: AidData's amount for aggregates; by source,
+        every dataset's headline measure side by side; by administrative unit, usd_2021, which AidData's
+        split columns divide), usd_2021, usd_2017, usd_nominal, adjusted_usd_nominal, the short names
+        ``original`` and ``adjusted``, or several. ``split``: how a grouping by administrative unit (adm1,
+        adm2) splits each amount: even (the default) or intersection.
         """
+        from cca.core.stats import DATASET_ROWS, answer, measures_for, split_of
+
         plan = self.plan(query)
-        chosen = measure_of(measure)
         groups: list[Grouping] = []
         for name in by:
             found = grouping(name)
             if found in groups:
                 raise QueryError(f"grouping {name!r} is given twice")
             groups.append(found)
+        asked = [measure] if isinstance(measure, str) else list(measure or ())
+        measures = measures_for(groups, asked)
+        chosen_split = split_of(split)
         where = list(plan.where)
         if not query.get("source"):
-            where.append(Clause("f.for_aggregates IS NOT NULL"))
+            where.append(Clause(DATASET_ROWS))
         left_out = 0
         if not all_rows:
             if not plan.never:
                 left_out = self.store.count(plan.kind.name, [*where, Clause("f.for_aggregates = 0")])
             where.append(Clause("(f.for_aggregates IS NULL OR f.for_aggregates = 1)"))
         if plan.never:
-            return Stats(tuple(g.name for g in groups), chosen, [], 0, None, 0)
-        joins = tuple(join for g in groups for join in g.joins)
-        raw = list(self.store.grouped(plan.kind.name, where, [g.key for g in groups], joins, chosen))
-        rows = order_rows(add_up(self, groups, raw), groups)
-        whole = add_up(self, [], [(row[-2], row[-1]) for row in raw])
-        total = whole[0] if whole else StatsRow((), 0, 0, None)
-        return Stats(tuple(g.name for g in groups), chosen, rows, total.records, total.total, left_out)
+            nothing = tuple((0, None) for _ in measures)
+            return Stats(tuple(g.name for g in groups), measures[0], [], 0, None, 0, measures, nothing)
+        units = {level: [fold(str(v)) for v in query.get(level)] for level in ("adm1", "adm2") if query.get(level)}
+        editions = {
+            source.id: (str(dataset.get("name")), str(dataset.get("version") or ""))
+            for source in self.sources()
+            if isinstance(dataset := source.get("dataset"), dict) and dataset.get("name")
+        }
+        return answer(
+            self.store, self, plan.kind.name, where, groups, measures, split=chosen_split, units=units,
+            left_out=left_out, editions=editions,
+        )  # fmt: skip
 
     # -- typed helpers: thin wrappers over select --------------------------------------------------
 
@@ -653,6 +671,20 @@ class KnowledgeBase:
         return [
             {"import": name, **value} for name, value in self.store.provenance() if value.get("source") == source_id
         ]
+
+    def foreign_units(self) -> list[tuple[Origin, str, str, str, str, str | None]]:
+        """(where, record id, level, unit, its ISO-3, the recipient) of each administrative unit a record touches
+        outside its recipient's country (a border project, or the geocoding's slip): the dataset's, kept as given."""
+        rows = self.store._all(
+            "SELECT r.file, r.line, r.col, r.id, u.level, u.name, u.iso3, f.recipient FROM units u "
+            'JOIN records r ON r.seq = u.seq LEFT JOIN facts_project f ON f.seq = r.seq WHERE u."foreign" = 1 '
+            "ORDER BY r.ord, u.rowid"
+        )
+        out = []
+        for file, line, column, record_id, level, name, iso3, recipient in rows:
+            label, shown = self._labels.get(file, ("?", "?"))
+            out.append((Origin(label, line, column, shown), record_id, level, name, iso3, recipient))
+        return out
 
     # -- names to records (the filters' resolver: cca.core.filters.Resolver) -------------------------------
 

@@ -107,6 +107,7 @@ def _derive_money(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None
     financing = [f for f in record.get("financing") or () if isinstance(f, dict)]
     out["usd_2021"] = _total(financing, "usd_2021")
     out["usd_nominal"] = _total(financing, "usd_nominal")
+    out["usd_2017"] = _total(financing, "usd_2017")
     currencies = {f.get("currency") for f in financing if f.get("amount") is not None}
     single = len(currencies) == 1 and None not in currencies
     out["amount_original"] = _total(financing, "amount") if single else None
@@ -216,6 +217,10 @@ _STRINGS: dict[str, Any] = {"type": "array", "items": _STR}
 _MONEY_OUT: dict[str, Mapping[str, Any]] = {
     "usd_2021": {**_NUMBER_OR_NULL, "description": "Amount in constant 2021 US dollars (the dataset's; null: none)."},
     "usd_nominal": {**_NUMBER_OR_NULL, "description": "Amount in nominal US dollars (current at commitment)."},
+    "usd_2017": {
+        **_NUMBER_OR_NULL,
+        "description": "Amount in constant 2017 US dollars (AidData's GCDF 2.0; never summed with usd_2021).",
+    },
     "amount_original": {**_NUMBER_OR_NULL, "description": "Amount in the original currency (see currency)."},
     "currency": {**_STR_OR_NULL, "description": "ISO 4217 code of amount_original."},
     "adjusted_usd_2021": {
@@ -338,6 +343,7 @@ KINDS.register(
             "commitment_date": "string",
             "usd_2021": "number",
             "usd_nominal": "number",
+            "usd_2017": "number",
             "amount_original": "number",
             "currency": "string",
             "adjusted_usd_2021": "number",

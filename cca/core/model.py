@@ -57,14 +57,17 @@ class Evidence(NamedTuple):
     record: str | None = None
     url: str | None = None
     attribution: str | None = None
+    #: For a workbook read sheet by sheet (CGIT): the sheet and the row, in the file the source names.
+    sheet: str | None = None
+    row: int | None = None
 
     @property
     def is_quote(self) -> bool:
         return self.quote is not None
 
-    def as_dict(self) -> dict[str, str]:
-        out = {"source": self.source}
-        for key in ("quote", "attribution", "record", "url", "note"):
+    def as_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {"source": self.source}
+        for key in ("quote", "attribution", "record", "url", "sheet", "row", "note"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -80,6 +83,8 @@ def evidence_of(items: Any) -> tuple[Evidence, ...]:
             item.get("record"),
             item.get("url"),
             item.get("attribution"),
+            item.get("sheet"),
+            item.get("row"),
         )
         for item in items or ()
     )

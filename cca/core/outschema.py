@@ -241,6 +241,34 @@ def show_schema() -> dict[str, Any]:
     }
 
 
+def _financing_schema() -> dict[str, Any]:
+    from cca.core.stats import BASES, HEADLINE
+
+    amounts: dict[str, Any] = {}
+    for measure in HEADLINE:
+        amounts[measure] = {"type": ["number", "null"], "description": f"The sum in {BASES[measure]} (null: none)."}
+        amounts[f"{measure}_records"] = {
+            "type": "integer",
+            "description": f"Records with an amount in {BASES[measure]}.",
+        }
+    return {
+        "type": "array",
+        "description": "Each dataset's records (rows recommended for aggregates) and their sum in each of its "
+        "measures, side by side and never added together (as cca stats --by source).",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["source", "title", "records", *amounts],
+            "properties": {
+                "source": {**_STR, "description": "The dataset's source id."},
+                "title": {**_STR, "description": "The dataset's title."},
+                "records": {"type": "integer", "description": "Its records that concern the country."},
+                **amounts,
+            },
+        },
+    }
+
+
 def country_schema() -> dict[str, Any]:
     """``cca country NAME --json``: the country and every record that concerns it."""
     sections = {kind.plural: output_schema(kind.name) for kind in profile_sections()}
@@ -248,9 +276,9 @@ def country_schema() -> dict[str, Any]:
         "$schema": DRAFT,
         "title": "cca country",
         "type": "object",
-        "required": ["country", *sections],
+        "required": ["country", *sections, "financing"],
         "additionalProperties": False,
-        "properties": {"country": output_schema("country")["items"], **sections},
+        "properties": {"country": output_schema("country")["items"], **sections, "financing": _financing_schema()},
     }
 
 
@@ -274,7 +302,7 @@ def region_schema() -> dict[str, Any]:
         "$schema": DRAFT,
         "title": "cca country (a region)",
         "type": "object",
-        "required": ["region", *sections],
+        "required": ["region", *sections, "financing"],
         "additionalProperties": False,
-        "properties": {"region": region, **sections},
+        "properties": {"region": region, **sections, "financing": _financing_schema()},
     }

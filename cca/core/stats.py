@@ -1,17 +1,25 @@
 """Counts and sums of money, grouped: what ``cca stats`` and :meth:`KnowledgeBase.stats` answer.
 
 Each way of grouping is declared once (:data:`GROUPINGS`): its SQL key, the joins it needs,
-how a key reads, and whether its keys have an order of their own (years do). Every record
-falls in exactly one group of each grouping, so the groups of a sum add up to its total;
-a record's funders (or co-financiers) form one group together, as the dataset lists them.
-Amounts are added up exactly (as decimals), so a sum never rounds away a cent or
-overflows; one sum is always of one measure (constant 2021 dollars, or nominal, or the
-adjusted amount), never of several.
+how a key reads, and whether its keys have an order of their own (years do). A record falls
+in one group of each grouping (or, for sectors, one per sector it names); a record's funders
+(or co-financiers) form one group together, as the dataset lists them.
+
+A grouping may *split* each record's amount among its groups instead of holding it whole:
+the administrative units a GCDF 3.0 record touches (``adm1``, ``adm2``) each hold the record's
+share of its constant-2021 amount, under one of AidData's two splits (:data:`SPLITS`). Such a
+grouping gives the SQL of a group's share (:attr:`Grouping.shares`) and of what tells one share
+of a record from another (:attr:`Grouping.part`); the sum then adds shares, not records.
+
+Amounts are added up exactly (as decimals), so a sum never rounds away a cent or overflows;
+one sum is always of one measure (constant 2021 dollars, constant 2017 dollars, nominal
+dollars, or an adjusted amount), never of several: a record without an amount in the measure
+summed counts as a record without an amount, and the answer says how many have one in another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
@@ -37,6 +45,15 @@ class Grouping(NamedTuple):
     label: Callable[[Namer, Any], Any] | None = None
     #: Keys that are the same group when folded (names written differently by different rows).
     folded: bool = False
+    #: For a grouping that splits a record's amount among its groups: the SQL of a group's share, by split
+    #: (see SPLITS); None: each group holds its records' whole amounts.
+    shares: Mapping[str, str] | None = None
+    #: With ``shares``: SQL telling one share of a record from another (a record's unit).
+    part: str | None = None
+    #: With ``shares``: the measure the shares are of.
+    of: str = "usd_2021"
+    #: The administrative level of a grouping by unit (its filter narrows the units summed).
+    level: str | None = None
 
 
 def _name(kb: Namer, value: Any) -> Any:
@@ -47,6 +64,39 @@ def _parties(role_sql: str) -> str:
     return (
         "(SELECT group_concat(name, '; ') FROM (SELECT p.name FROM parties p "
         f"WHERE p.seq = r.seq AND p.role IN ({role_sql}) ORDER BY p.rowid))"
+    )
+
+
+#: AidData's two ways of splitting a record's amount among its units, and what each means.
+SPLITS: dict[str, str] = {
+    "even": "split evenly among each record's units (AidData's even_split_ratio_commitment_value): the units "
+    "add up to the records' amounts",
+    "intersection": "split by the share of each record's area in the unit (AidData's "
+    "intersection_ratio_commitment_value): the units need not add up to the records' amounts, since a "
+    "project can lie partly outside every unit",
+}
+DEFAULT_SPLIT = "even"
+
+# A unit's key carries its shape id, so two units of one name (two districts called Chau Thanh) stay two
+# groups; it reads as the unit's name and country.
+_UNIT_KEY = "u.shape_id || char(31) || u.name || char(31) || u.iso3"
+
+
+def _unit_label(kb: Namer, value: Any) -> Any:
+    _, name, iso3 = str(value).split("\x1f")
+    return f"{name} ({iso3})"
+
+
+def _units(level: str, what: str) -> Grouping:
+    return Grouping(
+        level,
+        what,
+        _UNIT_KEY,
+        (f"JOIN units u ON u.seq = r.seq AND u.level = '{level}'",),
+        label=_unit_label,
+        shares={split: f"u.{split}_usd_2021" for split in SPLITS},
+        part="u.shape_id",
+        level=level,
     )
 
 
@@ -77,6 +127,8 @@ GROUPINGS: dict[str, Grouping] = {
             "coalesce(json_extract(r.view, '$.dataset.source'), json_extract(r.view, '$.evidence[0].source'))",
             label=_name,
         ),
+        _units("adm1", "the first-level administrative units (provinces, states) a record touches"),
+        _units("adm2", "the second-level administrative units (districts) a record touches"),
     )
 }
 
@@ -84,9 +136,28 @@ GROUPINGS: dict[str, Grouping] = {
 MEASURES: dict[str, str] = {
     "usd_2021": "Amount (Constant USD 2021)",
     "usd_nominal": "Amount (Nominal USD)",
+    "usd_2017": "Amount (Constant USD 2017)",
     "adjusted_usd_2021": "Adjusted Amount (Constant USD 2021)",
     "adjusted_usd_nominal": "Adjusted Amount (Nominal USD)",
 }
+#: Each measure's price base, as money is labelled: US$ 1.71 bn (2021 USD).
+BASES: dict[str, str] = {
+    "usd_2021": "2021 USD",
+    "adjusted_usd_2021": "2021 USD",
+    "usd_2017": "2017 USD",
+    "usd_nominal": "nominal USD",
+    "adjusted_usd_nominal": "nominal USD",
+}
+#: Column headers of a measure.
+HEADERS: dict[str, str] = {
+    "usd_2021": "Constant 2021 USD",
+    "usd_2017": "Constant 2017 USD",
+    "usd_nominal": "Nominal USD",
+    "adjusted_usd_2021": "Adjusted 2021 USD",
+    "adjusted_usd_nominal": "Adjusted nominal USD",
+}
+#: The measures each dataset's headline amounts are in: what ``--by source`` shows side by side.
+HEADLINE: tuple[str, ...] = ("adjusted_usd_2021", "usd_2017", "usd_nominal")
 
 #: Short names: the amount as committed, or as AidData adjusts it for aggregates.
 MEASURE_ALIASES: dict[str, str] = {"original": "usd_2021", "adjusted": "adjusted_usd_2021"}
@@ -99,8 +170,30 @@ DEFAULT_MEASURE = "adjusted_usd_2021"
 class StatsRow(NamedTuple):
     keys: tuple[Any, ...]
     records: int
+    #: Records with an amount in the first measure, and its sum.
     with_amount: int
     total: Decimal | None
+    #: Every measure asked: (records with an amount in it, its sum), in the order of Stats.measures.
+    amounts: tuple[tuple[int, Decimal | None], ...] = ()
+    #: Records with an amount in any of the measures asked.
+    with_any: int = 0
+
+
+class Split(NamedTuple):
+    """What a sum by administrative unit rests on: which records have units at its level, and how it split."""
+
+    level: str
+    split: str
+    #: Records of the answer with units at the level, and the sum of their own amounts.
+    located: int
+    located_total: Decimal | None
+    #: Records of the answer with no unit at the level, and the sum of their amounts (in no unit's sum).
+    unlocated: int
+    unlocated_total: Decimal | None
+    #: Unit shares in the sum that cca computed (the file's split amount was blank): amount x ratio.
+    computed: int
+    #: Unit shares in the sum that lie outside the record's recipient country.
+    foreign: int
 
 
 class Stats(NamedTuple):
@@ -111,6 +204,18 @@ class Stats(NamedTuple):
     total: Decimal | None
     #: Records of the population left out of the sum because the dataset says they would count twice.
     not_for_aggregates: int
+    #: Every measure summed, side by side (the first is ``measure``).
+    measures: tuple[str, ...] = ()
+    #: The whole answer's (records with an amount, sum) per measure, in the order of ``measures``.
+    totals: tuple[tuple[int, Decimal | None], ...] = ()
+    #: Records without an amount in ``measure`` that have one in another: measure -> records.
+    elsewhere: Mapping[str, int] = {}
+    #: For a sum by administrative unit: what it rests on.
+    split: Split | None = None
+    #: The sources of the records summed (their ids), and those with an amount in ``measure`` (one sum may
+    #: span several datasets).
+    datasets: tuple[str, ...] = ()
+    summed: tuple[str, ...] = ()
 
 
 def grouping(name: str) -> Grouping:
@@ -129,35 +234,52 @@ def measure_of(name: str) -> str:
     return key
 
 
-def add_up(
-    kb: Namer,
-    groups: Sequence[Grouping],
-    raw: Sequence[tuple[Any, ...]],
-) -> list[StatsRow]:
-    """(keys..., seq, amount) rows as groups: records counted once each, amounts added exactly."""
+def split_of(name: str) -> str:
+    key = name.strip().lower()
+    if key not in SPLITS:
+        raise QueryError(f"no split {name!r}: choose intersection or even")
+    return key
+
+
+def _decimal(amount: Any) -> Decimal:
+    return Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
+
+
+def add_up(kb: Namer, groups: Sequence[Grouping], raw: Sequence[tuple[Any, ...]], measures: int = 1) -> list[StatsRow]:
+    """(keys..., seq, part, amount...) rows as groups: records counted once each, amounts added exactly.
+
+    ``part`` tells a record's shares apart (its units, for a grouping that splits amounts; else None):
+    each (record, part) adds its amounts once.
+    """
+    width = len(groups)
     found: dict[tuple[Any, ...], list[Any]] = {}
     labels: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for row in raw:
-        keys, seq, amount = row[: len(groups)], row[len(groups)], row[len(groups) + 1]
+        keys, seq, part, amounts = row[:width], row[width], row[width + 1], row[width + 2 : width + 2 + measures]
         folded = tuple(fold(k) if g.folded and isinstance(k, str) else k for g, k in zip(groups, keys, strict=True))
         entry = found.get(folded)
         if entry is None:
-            entry = found[folded] = [set(), 0, None]
+            entry = found[folded] = [set(), set(), [set() for _ in range(measures)], [None] * measures, set()]
             labels[folded] = tuple(keys)
-        if seq in entry[0]:
+        seqs, items, having, totals, anything = entry
+        if (seq, part) in items:
             continue
-        entry[0].add(seq)
-        if amount is not None:
-            entry[1] += 1
-            value = Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
-            entry[2] = value if entry[2] is None else entry[2] + value
+        items.add((seq, part))
+        seqs.add(seq)
+        for index, amount in enumerate(amounts):
+            if amount is not None:
+                having[index].add(seq)
+                anything.add(seq)
+                value = _decimal(amount)
+                totals[index] = value if totals[index] is None else totals[index] + value
     out = []
-    for folded, (seqs, with_amount, total) in found.items():
+    for folded, (seqs, _, having, totals, anything) in found.items():
         shown = tuple(
             (g.label(kb, k) if g.label is not None and k is not None else k)
             for g, k in zip(groups, labels[folded], strict=True)
         )
-        out.append(StatsRow(shown, len(seqs), with_amount, total))
+        amounts = tuple((len(having[index]), totals[index]) for index in range(measures))
+        out.append(StatsRow(shown, len(seqs), amounts[0][0], amounts[0][1], amounts, len(anything)))
     return out
 
 
@@ -170,3 +292,155 @@ def order_rows(rows: list[StatsRow], groups: Sequence[Grouping]) -> list[StatsRo
     if groups and groups[0].ordered:
         return sorted(rows, key=lambda row: (row.keys[0] is None, row.keys[0] or 0, by_amount(row)))
     return sorted(rows, key=by_amount)
+
+
+def measures_for(groups: Sequence[Grouping], asked: Sequence[str]) -> tuple[str, ...]:
+    """The measures to sum: those asked (each once); none asked: the default (adjusted_usd_2021), by source every
+    headline measure, by administrative unit the measure AidData's split columns divide."""
+    chosen = tuple(dict.fromkeys(measure_of(name) for name in asked))
+    if chosen:
+        return chosen
+    if any(g.name == "source" for g in groups):
+        return HEADLINE
+    split = [g for g in groups if g.shares is not None]
+    if split:  # AidData's split columns divide one measure: that one
+        return (split[0].of,)
+    return (DEFAULT_MEASURE,)
+
+
+def splitting(groups: Sequence[Grouping], measures: Sequence[str]) -> Grouping | None:
+    """The grouping that splits amounts, if any (at most one; only of the measure its shares are in)."""
+    found = [g for g in groups if g.shares is not None]
+    if len(found) > 1:
+        names = " and ".join(f"{{by}} {g.name}" for g in found)
+        raise QueryError(f"{names} would split each amount twice: group by one level of units at a time", params=["by"])
+    if not found:
+        return None
+    chosen = found[0]
+    wrong = [m for m in measures if m != chosen.of]
+    if wrong:
+        raise QueryError(
+            f"{{by}} {chosen.name} sums the units' shares of the {MEASURES[chosen.of]} (AidData's split columns), "
+            f"not {', '.join(m.replace('_', '-') for m in wrong)}: {{amount}} {chosen.of.replace('_', '-')}",
+            params=["by", "amount"],
+        )
+    return chosen
+
+
+#: The population of a sum: dataset rows (a record with a dataset source), whatever the dataset.
+DATASET_ROWS = "EXISTS (SELECT 1 FROM links dl WHERE dl.src = r.seq AND dl.field = 'dataset.source')"
+
+
+def answer(
+    store: Any,
+    kb: Namer,
+    kind: str,
+    where: Sequence[Any],
+    groups: Sequence[Grouping],
+    measures: Sequence[str],
+    *,
+    split: str = DEFAULT_SPLIT,
+    units: Mapping[str, Sequence[str]] | None = None,
+    left_out: int = 0,
+    editions: Mapping[str, tuple[str, str]] | None = None,
+) -> Stats:
+    """Sum ``measures`` over the records of ``kind`` meeting ``where`` (store clauses), by ``groups``.
+
+    ``units``: folded unit names by level that a filter chose (``--adm1``): a grouping by that level sums
+    those units only. ``left_out``: the records the caller left out (not for aggregates), to report.
+    ``editions``: source id -> (dataset, version) of each dataset source: one sum never spans two versions
+    of one dataset (GCDF 2.0 and 3.0 record the same projects), unless grouped by source.
+    """
+    splitter = splitting(groups, measures)
+    datasets, summed = _datasets(store, kind, where, groups, measures, editions or {})
+    joins: list[str] = []
+    params: list[Any] = []
+    for g in groups:
+        for join in g.joins:
+            wanted = (units or {}).get(g.level or "") if g.level else None
+            if wanted:
+                join += f" AND u.folded IN ({','.join('?' * len(wanted))})"
+                params += list(wanted)
+            joins.append(join)
+    amounts = [splitter.shares[split] if splitter is not None and splitter.shares else f'f."{m}"' for m in measures]
+    part = splitter.part if splitter is not None and splitter.part else "NULL"
+    raw = list(store.grouped(kind, where, [g.key for g in groups], joins, [part, *amounts], params))
+    rows = order_rows(add_up(kb, groups, raw, len(measures)), groups)
+    width = len(groups)
+    whole = add_up(kb, [], [row[width:] for row in raw], len(measures))
+    total = whole[0] if whole else StatsRow((), 0, 0, None, tuple((0, None) for _ in measures))
+    elsewhere: dict[str, int] = {}
+    if len(measures) == 1 and splitter is None:
+        others = [m for m in HEADLINE if m != measures[0]]
+        counts = store.aggregate(
+            kind, where, [f'sum(f."{measures[0]}" IS NULL AND f."{m}" IS NOT NULL)' for m in others]
+        )
+        elsewhere = {m: int(n or 0) for m, n in zip(others, counts, strict=True) if n}
+    about = None
+    if splitter is not None:
+        about = _split(store, kb, kind, where, splitter, split, joins, params)
+    return Stats(
+        tuple(g.name for g in groups), measures[0], rows, total.records, total.total, left_out, tuple(measures),
+        total.amounts, elsewhere, about, datasets, summed,
+    )  # fmt: skip
+
+
+def _datasets(
+    store: Any,
+    kind: str,
+    where: Sequence[Any],
+    groups: Sequence[Grouping],
+    measures: Sequence[str],
+    editions: Mapping[str, tuple[str, str]],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sources of the records, and those with amounts in the first measure; a sum of two versions of one
+    dataset is refused."""
+    per_source = store.tallies(
+        kind, where, GROUPINGS["source"].key, ["count(*)", *(f'count(f."{m}")' for m in measures)]
+    )
+    per_source = [(row[0], *row[2:]) for row in per_source if row[1]]
+    if not any(g.name == "source" for g in groups):
+        for index, measure in enumerate(measures):
+            having = [str(row[0]) for row in per_source if row[0] is not None and row[1 + index]]
+            by_dataset: dict[str, list[str]] = {}
+            for source in having:
+                if source in editions:
+                    by_dataset.setdefault(editions[source][0], []).append(source)
+            for dataset, sources in by_dataset.items():
+                if len({editions[source][1] for source in sources}) > 1:
+                    raise QueryError(
+                        f"{' and '.join(sorted(sources))} are two versions of {dataset}, which record the same "
+                        f"projects: their {MEASURES[measure]} is never summed together; choose one "
+                        f"({{source}} {sorted(sources)[-1]}) or group {{by}} source",
+                        params=["source", "by"],
+                    )
+    every = tuple(str(row[0]) for row in per_source if row[0] is not None)
+    return every, tuple(str(row[0]) for row in per_source if row[0] is not None and row[1])
+
+
+def _split(
+    store: Any,
+    kb: Namer,
+    kind: str,
+    where: Sequence[Any],
+    grouping: Grouping,
+    split: str,
+    joins: Sequence[str],
+    params: Sequence[Any],
+) -> Split:
+    from cca.core.store import Clause
+
+    level = grouping.level or grouping.name
+    has = f"EXISTS (SELECT 1 FROM units lu WHERE lu.seq = r.seq AND lu.level = '{level}')"
+
+    def summed(clause: str) -> tuple[int, Decimal | None]:
+        raw = store.grouped(kind, [*where, Clause(clause)], [], [], ["NULL", f'f."{grouping.of}"'], [])
+        found = add_up(kb, [], list(raw))
+        return (found[0].records, found[0].total) if found else (0, None)
+
+    located, located_total = summed(has)
+    unlocated, unlocated_total = summed(f"NOT {has}")
+    computed, foreign = store.aggregate(
+        kind, where, [f"coalesce(sum(u.{split}_computed), 0)", 'coalesce(sum(u."foreign"), 0)'], joins, params
+    )
+    return Split(level, split, located, located_total, unlocated, unlocated_total, int(computed), int(foreign))

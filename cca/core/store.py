@@ -14,6 +14,8 @@ One database holds the validated records and what is derived from them:
 * ``facts_<kind>``: plain typed columns for what is asked of a kind (a project's status,
   amounts, commitment year, recipient, aggregate flag), declared by the kind;
 * ``parties``: one row per record and party (funder, co-financier, ...) with its role;
+* ``units``: one row per record and administrative unit it touches (GCDF 3.0's ADM1/ADM2 files): the
+  unit's level, name (and folded name), country and the record's share of its amount under both splits;
 * ``search``: an FTS5 index over names, other names, prose, notes and quotes
   (see :mod:`cca.core.text` for how words and unspaced scripts are tokenised).
 
@@ -36,7 +38,7 @@ from cca.core.registry import Kind, Registry
 from cca.core.text import FTS_TOKENIZER
 
 #: Bumped whenever the tables change shape.
-FORMAT = 8
+FORMAT = 9
 #: The store's own "file" of reference data that records name and no knowledge file defines.
 REFERENCE = "(reference data)"
 
@@ -73,6 +75,11 @@ CREATE TABLE update_refs (
 CREATE TABLE parties (
     seq INTEGER NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, folded TEXT NOT NULL, agency_type TEXT
 );
+CREATE TABLE units (
+    seq INTEGER NOT NULL, level TEXT NOT NULL, shape_id TEXT NOT NULL, name TEXT NOT NULL, folded TEXT NOT NULL,
+    iso3 TEXT NOT NULL, intersection_ratio REAL, intersection_usd_2021 REAL, intersection_computed INTEGER,
+    even_ratio REAL, even_usd_2021 REAL, even_computed INTEGER, "foreign" INTEGER NOT NULL
+);
 CREATE TABLE record_country (country TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
                              via INTEGER NOT NULL, PRIMARY KEY (country, kind, seq)) WITHOUT ROWID;
 CREATE TABLE record_sector (sector TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -96,6 +103,8 @@ CREATE INDEX links_src ON links (src);
 CREATE INDEX links_dst ON links (dst, field);
 CREATE INDEX parties_seq ON parties (seq);
 CREATE INDEX parties_role ON parties (role, folded);
+CREATE INDEX units_seq ON units (seq);
+CREATE INDEX units_level ON units (level, folded);
 CREATE INDEX record_country_seq ON record_country (seq);
 CREATE INDEX record_sector_seq ON record_sector (seq);
 CREATE INDEX family_key ON family (key);
@@ -341,18 +350,59 @@ class Store:
         return int(found[0][0])
 
     def grouped(
-        self, kind: str, where: Sequence[Clause], keys: Sequence[str], joins: Sequence[str], measure: str | None
+        self,
+        kind: str,
+        where: Sequence[Clause],
+        keys: Sequence[str],
+        joins: Sequence[str],
+        amounts: Sequence[str],
+        join_params: Sequence[Any] = (),
     ) -> Iterator[tuple[Any, ...]]:
-        """(group keys..., seq, amount) for every record of ``kind`` meeting ``where``: the raw rows of a sum.
+        """(group keys..., seq, amounts...) for every record of ``kind`` meeting ``where``: the raw rows of a sum.
 
-        ``keys`` are SQL expressions (over ``r``, ``f`` and the ``joins``); the caller adds the amounts
-        up exactly, so a sum never overflows or rounds away a cent.
+        ``keys`` and ``amounts`` are SQL expressions (over ``r``, ``f`` and the ``joins``, whose parameters are
+        ``join_params``); the caller adds the amounts up exactly, so a sum never overflows or rounds away a cent.
         """
         condition, params = self._where(kind, where)
-        amount = f"f.{_quote(measure)}" if measure else "NULL"
-        selected = ", ".join([*keys, "r.seq", amount])
+        selected = ", ".join([*keys, "r.seq", *amounts])
         sql = f"SELECT {selected} FROM {self._from(kind)} {' '.join(joins)} WHERE {condition}"
-        yield from self._stream(sql, params)
+        yield from self._stream(sql, [*join_params, *params])
+
+    def aggregate(
+        self,
+        kind: str,
+        where: Sequence[Clause],
+        expressions: Sequence[str],
+        joins: Sequence[str] = (),
+        join_params: Sequence[Any] = (),
+    ) -> tuple[Any, ...]:
+        """One row of SQL aggregates (``count(*)``, ``sum(...)``) over the records of ``kind`` meeting ``where``."""
+        condition, params = self._where(kind, where)
+        sql = f"SELECT {', '.join(expressions)} FROM {self._from(kind)} {' '.join(joins)} WHERE {condition}"
+        found = self._all(sql, [*join_params, *params])
+        return tuple(found[0]) if found else tuple(None for _ in expressions)
+
+    def tallies(
+        self, kind: str, where: Sequence[Clause], key: str, expressions: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """(key, aggregates...) per value of the SQL ``key`` over the records of ``kind`` meeting ``where``."""
+        condition, params = self._where(kind, where)
+        sql = f"SELECT {key}, {', '.join(expressions)} FROM {self._from(kind)} WHERE {condition} GROUP BY 1 ORDER BY 1"
+        return [tuple(row) for row in self._all(sql, params)]
+
+    def unit_names(self, level: str, prefix: str = "", limit: int = 200) -> list[tuple[str, str]]:
+        """(name, ISO-3) of the administrative units at ``level`` whose folded name starts with ``prefix``."""
+        from cca.core.text import fold
+
+        start = fold(prefix)
+        return [
+            (str(name), str(iso3))
+            for name, iso3 in self._all(
+                "SELECT name, min(iso3) FROM units WHERE level = ? AND folded >= ? AND folded < ? "
+                "GROUP BY folded ORDER BY folded LIMIT ?",
+                (level, start, start + "\U0010ffff", limit),
+            )
+        ]
 
     def counts(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self._all("SELECT kind, count(*) FROM records GROUP BY kind")}

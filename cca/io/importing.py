@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from cca.core.errors import EXIT_BUSY, CcaError, DatasetError, KnowledgeError, Problem, QueryError
 from cca.core.settings import KnowledgeFile, Settings, label_for
 from cca.io import safefile
-from cca.io.importers import ImportContext, Importer, ImportOptions, Tally
+from cca.io.importers import Edition, ImportContext, Importer, ImportOptions, Tally, edition
 
 #: The manifest of the imports in a knowledge directory: what cca wrote, and may replace or remove.
 MANIFEST = ".cca-imports.json"
@@ -166,6 +166,8 @@ class Summary(NamedTuple):
     skipped: list[str]
     replaced: int
     params: tuple[str, ...] = ()
+    #: What the importer had to say (tally.notes).
+    notes: tuple[str, ...] = ()
 
 
 def _params(text: str) -> tuple[str, ...]:
@@ -209,14 +211,17 @@ def run(
     """Import ``path`` with ``importer`` as ``<knowledge directory>/<name>.jsonl``: all or nothing (see the module)."""
     from cca.io.importers.tables import check_file
 
-    name = check_name(options.name if options.name is not None else importer.name)
+    if options.name is not None:
+        check_name(options.name)
     directory = data_dir(settings)
     with locked(directory):
         entries = manifest(directory)
+        check_file(path, label)
+        which = edition(importer, path, label, options)
+        name = check_name(options.name if options.name is not None else which.name)
         target = directory / f"{name}.jsonl"
         _check_ours(target, name, entries)
-        check_file(path, label)
-        return _Import(importer, path, label, settings, options, report, name, target, entries).run()
+        return _Import(importer, which, path, label, settings, options, report, name, target, entries).run()
 
 
 def _check_ours(target: Path, name: str, entries: Mapping[str, Entry]) -> None:
@@ -236,6 +241,7 @@ class _Import:
     def __init__(
         self,
         importer: Importer,
+        which: Edition,
         path: Path,
         label: str,
         settings: Settings,
@@ -246,6 +252,7 @@ class _Import:
         entries: Mapping[str, Entry],
     ) -> None:
         self.importer, self.path, self.label, self.settings = importer, path, label, settings
+        self.edition = which
         self.options, self.report, self.name, self.target, self.entries = options, report, name, target, entries
         self.directory = target.parent
         self.rows_of_line: list[int] = [0, 0]  # the dataset row of each line of the new file (line 1: the header)
@@ -273,7 +280,7 @@ class _Import:
                 _fsync_close(handle)
                 handle = -1
                 entry = Entry(
-                    self.name, self.target.name, self.importer.name, self.importer.source_id, self.path.name,
+                    self.name, self.target.name, self.importer.name, self.edition.source_id, self.path.name,
                     tally.rows, tally.imported, dt.date.today().isoformat(),
                 )  # fmt: skip
                 _write_manifest(self.directory, {**self.entries, self.name: entry})
@@ -302,7 +309,15 @@ class _Import:
                 connection.close()
         why = f"left out: {tally.outside_why}" + (f" ({tally.widen})" if tally.widen else "")
         return Summary(
-            self.target, tally.rows, tally.imported, tally.outside, why, tally.skipped, replaced, _params(tally.widen)
+            self.target,
+            tally.rows,
+            tally.imported,
+            tally.outside,
+            why,
+            tally.skipped,
+            replaced,
+            _params(tally.widen),
+            tuple(tally.notes),
         )
 
     def _compile(
@@ -340,7 +355,7 @@ class _Import:
             for block in iter(lambda: source.read(1 << 20), b""):
                 digest.update(block)
         about = (
-            f"Imported from {self.path.name} by 'cca import {self.importer.name}': {self.importer.title}. "
+            f"Imported from {self.path.name} by 'cca import {self.importer.name}': {self.edition.title}. "
             f"Replace it by importing again; remove it with: cca import --remove {self.name}"
         )
         with os.fdopen(os.dup(handle), "w", encoding="utf-8") as out:
@@ -362,7 +377,7 @@ class _Import:
                 )
             provenance = {
                 "importer": self.importer.name,
-                "source": self.importer.source_id,
+                "source": self.edition.source_id,
                 "file": self.path.name,
                 "sha256": digest.hexdigest(),
                 "rows": tally.rows,

@@ -25,6 +25,10 @@ class ImportOptions(NamedTuple):
     name: str | None = None
     #: A record id another import holds already: this import's row wins (else: an error naming both).
     replace: bool = False
+    #: More sheets of a workbook, for an importer that reads several (``sheet`` is the first).
+    sheets: tuple[str, ...] = ()
+    #: Files read beside the dataset and joined to its rows (GCDF 3.0's ADM1 and ADM2 location files).
+    locations: tuple[str, ...] = ()
 
 
 class ImportContext(NamedTuple):
@@ -64,11 +68,22 @@ class Tally:
         self.skipped: list[str] = []
         #: What the import adds to its provenance (the sheet read, the selection...).
         self.details: dict[str, Any] = {}
+        #: What the import has to say once it is done, one line each (names it could not match, ...).
+        self.notes: list[str] = []
         #: Which rows the import selects ("whose recipient is in ASEAN or Timor-Leste"), why the others are left
         #: out, and how to take them (naming a parameter of ImportOptions as ``{every_recipient}``).
         self.selected = "selected"
         self.outside_why = "not selected"
         self.widen = ""
+
+
+class Edition(NamedTuple):
+    """Which dataset a file is, when one importer reads several (GCDF 3.0 and 2.0): what its import is
+    called by default, which source its rows cite, and what it is."""
+
+    name: str
+    source_id: str
+    title: str
 
 
 class Importer(Protocol):
@@ -94,9 +109,25 @@ class Importer(Protocol):
         ...
 
 
+# An importer may also define (the pipeline looks for them, and does without):
+#
+# * ``edition(path, label, options) -> Edition``: which of the datasets it reads the file is, from its
+#   header, before any row is read: imports of two editions keep two names and cite two sources;
+# * ``sources() -> list[dict]``: every source record its rows may cite (default: ``[source()]``).
+
+
+def edition(importer: Importer, path: Path, label: str, options: ImportOptions) -> Edition:
+    """The dataset a file is, as its importer tells (an importer of one dataset: that one)."""
+    tell = getattr(importer, "edition", None)
+    if tell is None:
+        return Edition(importer.name, importer.source_id, importer.title)
+    found: Edition = tell(path, label, options)
+    return found
+
+
 IMPORTERS: dict[str, Importer] = {}
 #: Modules of this package that hold no importer (readers and helpers the importers share).
-_HELPERS = frozenset({"tables", "xlsx", "cells", "layout", "locations", "gcdf_versions"})
+_HELPERS = frozenset({"tables", "xlsx", "cells", "layout", "locations", "gcdf_versions", "aiddata"})
 
 
 def register(importer: Importer) -> Importer:
@@ -134,4 +165,9 @@ def find(name: str) -> Importer:
 
 def reference_sources() -> dict[str, dict[str, Any]]:
     """The source record of every importer's dataset, by id: the knowledge has one however many files import it."""
-    return {importer.source_id: importer.source() for importer in available()}
+    out: dict[str, dict[str, Any]] = {}
+    for importer in available():
+        every = getattr(importer, "sources", None)
+        for record in every() if every is not None else [importer.source()]:
+            out[str(record["id"])] = record
+    return out

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
-from cca.io.importers import register
 from cca.io.importers.cells import is_error
 from cca.io.importers.tables import open_table
 
@@ -601,8 +600,11 @@ def read(
     options: Any,
     tally: Any,
     sheet: str | None = None,
+    join: Any = None,
 ) -> Iterator[tuple[dict[str, Any], int]]:
     """The rows of the file as project records, as they are read: (record, row number).
+
+    ``join`` (a :class:`cca.io.importers.locations.Join`) is told every record id read, selected or not.
 
     Every problem of the file is raised at once (``BadCells``: ``FILE:ROW:COLUMN``, at most 50), or
     with ``options.skip_bad_rows`` the rows with problems are left out and listed in ``tally.skipped``.
@@ -624,6 +626,10 @@ def read(
         tally.rows += 1
         row = _Row(cells, index, label, number)
         record = convert(row, places, options.every_recipient)
+        if join is not None and row.index and not row.problems:
+            whole = row.whole("AidData Record ID")
+            if whole is not None:
+                join.saw(whole)
         if record is not None and record["id"] in seen:
             row.bad("AidData Record ID", f"{record['id'][8:]} is given twice (first on row {seen[record['id']]})")
         if row.problems:
@@ -646,11 +652,13 @@ def read(
 
 
 class AidData:
-    """AidData's GCDF 3.0, read from its workbook or a CSV of its ``GCDF_3.0`` sheet."""
+    """AidData's GCDF 3.0, read from its workbook or a CSV of its ``GCDF_3.0`` sheet, with its ADM1/ADM2
+    location files joined to the rows (``--locations``). The importer registered as ``aiddata`` is
+    :class:`cca.io.importers.gcdf.GCDF`, which reads 2.0 as well."""
 
     name = NAME
     title = f"{DATASET}, Version {VERSION}"
-    reads = "the .xlsx workbook or a CSV of its GCDF_3.0 sheet"
+    reads = "the .xlsx workbook or a CSV of its data sheet (GCDF 3.0, or 2.0); --locations ADM1/ADM2 files (3.0)"
     source_id = SOURCE_ID
 
     def source(self) -> dict[str, Any]:
@@ -674,8 +682,70 @@ class AidData:
         if missing:
             raise DatasetError(f"the sector tree lacks {', '.join(missing)} (named in crs-sectors.tsv)")
         places = Lookup(context.countries, context.selected, sectors, context.china)
-        for record, number in read(path, label, places, options, tally, options.sheet):
-            yield Converted("projects", record, number)
+        join = _locations(options, tally)
+        iso3_of = {country: code for code, country in context.countries.items()}
+        try:
+            for record, number in read(path, label, places, options, tally, options.sheet, join):
+                if join is not None:
+                    recipient = next((iso3_of.get(c) for c in record["countries"] if c != context.china), None)
+                    amount = record["financing"][0].get("usd_2021")
+                    units = join.units(int(record["dataset"]["record"]), amount, recipient)
+                    if units:
+                        record.setdefault("location", {})["units"] = units
+                yield Converted("projects", record, number)
+            if join is not None:
+                _tell_locations(join, tally)
+        finally:
+            if join is not None:
+                join.close()
 
 
-IMPORTER = register(AidData())
+def _locations(options: Any, tally: Any) -> Any:
+    """The --locations files, read and held by record id (None without any)."""
+    if not options.locations:
+        return None
+    from cca.io.importers.locations import Join, parse_location_option
+    from cca.io.importers.tables import check_file
+
+    join = Join()
+    try:
+        for given in options.locations:
+            level, where = parse_location_option(given)
+            check_file(where, str(where))
+            problems: list[Problem] | None = [] if options.skip_bad_rows else None
+            join.read(where, str(where), level, problems)
+            if problems:
+                tally.skipped += [str(problem) for problem in problems]
+    except BaseException:
+        join.close()
+        raise
+    return join
+
+
+def _tell_locations(join: Any, tally: Any) -> None:
+    found = join.result()
+    tally.details["locations"] = {
+        "files": found.files,
+        "rows": found.rows,
+        "records": found.records,
+        "stray_rows": found.strays,
+        "records_with_foreign_units": found.foreign,
+    }
+    told = ", ".join(f"{count:,} records have {level.upper()} units" for level, count in found.records.items()
+                     if level in found.files)  # fmt: skip
+    tally.notes.append(f"locations: {told}")
+    if found.foreign:
+        tally.notes.append(
+            f"locations: {found.foreign:,} record{'s have' if found.foreign != 1 else ' has'} a unit outside the "
+            "recipient's country (marked foreign; cca validate lists them)"
+        )
+    if found.strays:
+        tally.notes.append(f"locations: {found.strays:,} rows name records the dataset file does not hold (left out)")
+    for sentence in found.disagreements[:5]:
+        tally.notes.append(f"locations: {sentence}")
+    if len(found.disagreements) > 5:
+        tally.notes.append(f"locations: and {len(found.disagreements) - 5:,} more disagreements")
+
+
+#: GCDF 3.0 alone; the registered importer (cca.io.importers.gcdf) reads 2.0 too.
+IMPORTER = AidData()

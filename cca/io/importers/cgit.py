@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
+from cca.io.importers import register
 from cca.io.importers.layout import differences, fold, summary
 
 SOURCE_ID = "aei-cgit"
@@ -175,7 +176,10 @@ def read(
     or a sheet whose header is not found or lacks a column, is a :class:`DatasetError`.
     """
     from cca.io.importers import xlsx
+    from cca.io.importers.tables import WORKBOOKS
 
+    if path.suffix.lower() not in WORKBOOKS:
+        return _read_csv(path, label, countries, sheets, problems)
     names = xlsx.sheet_names(path, label)
     present = {fold(name): name for name in names}
     wanted = []
@@ -202,6 +206,12 @@ def read(
         rows += parsed
     if problems is None and found:
         raise BadCells(found[:50])
+    return _finish(path, rows, title, tuple(actual for _, actual in wanted), countries)
+
+
+def _finish(
+    path: Path, rows: list[Row], title: tuple[str, ...], sheets: tuple[str, ...], countries: Mapping[str, str]
+) -> Read:
     rows = _resolve_combined(rows)
     unmatched: dict[str, list[tuple[str, int]]] = {}
     out = []
@@ -210,7 +220,63 @@ def read(
         if country_id is None:
             unmatched.setdefault(row.country, []).append((row.sheet, row.row))
         out.append(row._replace(country_id=country_id))
-    return Read(out, title, tuple(actual for _, actual in wanted), unmatched, file_sha256(path), path.name)
+    return Read(out, title, sheets, unmatched, file_sha256(path), path.name)
+
+
+def _read_csv(
+    path: Path,
+    label: str,
+    countries: Mapping[str, str],
+    sheets: Sequence[str],
+    problems: list[Problem] | None,
+) -> Read:
+    """A CSV of one sheet, title rows and all: which sheet it is is named (``sheets``, one of them) or told by
+    its header (Investor: Dataset 1; Contractor: Dataset 2; Chinese Entity: Dataset 3, or 1+2 with Share size)."""
+    import itertools
+
+    from cca.io.importers.tables import open_table
+
+    table = open_table(path, label)
+    values = itertools.chain([(1, list(table.header))], table.rows)
+    head = list(itertools.islice(values, HEADER_SEARCH + 1))
+    if tuple(sheets) != DEFAULT_SHEETS:
+        if len(sheets) != 1:
+            raise DatasetError(f"{label}: a CSV holds one sheet: name it with one {{sheet}}", params=["sheet"])
+        sheet = BY_NAME.get(fold(sheets[0]))
+        if sheet is None:
+            raise DatasetError(
+                f"{label}: {sheets[0]!r} is not a CGIT sheet (they are {', '.join(s.name for s in SHEETS)})"
+            )
+    else:
+        sheet = _sheet_of(head, label)
+    found: list[Problem] = []
+    try:
+        into = found if problems is None else problems
+        title, rows = _sheet(itertools.chain(head, values), sheet, sheet.name, label, into)
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close is not None:
+            close()
+    if problems is None and found:
+        raise BadCells(found[:50])
+    return _finish(path, rows, title, (sheet.name,), countries)
+
+
+def _sheet_of(head: Sequence[tuple[int, list[str]]], label: str) -> Sheet:
+    for _, cells in head:
+        keys = {fold(cell) for cell in cells}
+        if "year" in keys and "quantity in millions" in keys:
+            if "investor" in keys:
+                return BY_NAME["dataset 1"]
+            if "contractor" in keys:
+                return BY_NAME["dataset 2"]
+            if "chinese entity" in keys:
+                return BY_NAME["dataset 1+2" if "share size" in keys else "dataset 3"]
+            break
+    raise DatasetError(
+        f"{label}: not a CSV of a CGIT sheet: no header row with 'Year', 'Quantity in Millions' and 'Investor', "
+        f"'Contractor' or 'Chinese Entity' in its first {HEADER_SEARCH} rows"
+    )
 
 
 def _no_sheet(label: str, actual: str) -> Callable[[list[str]], Exception]:
@@ -684,3 +750,101 @@ def _number(value: int | Decimal) -> int | float:
     if isinstance(value, int):
         return value
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+# -- the importer --------------------------------------------------------------------------------------------
+
+
+class Tracker:
+    """``cca import cgit FILE``: the tracker's workbook (Datasets 1, 2 and 3; ``--sheet`` to choose, Dataset 1+2
+    only on request) or a CSV of one sheet. Each row a project record of its kind, the Chinese entity and the
+    transaction party organisations, the file's own source record (its SHA-256, sheets and citation line)."""
+
+    name = NAME
+    title = DATASET
+    reads = "the tracker's .xlsx workbook (Dataset 1, 2 and 3; --sheet 'Dataset 1+2' on request) or a CSV of one sheet"
+    source_id = SOURCE_ID
+
+    def source(self) -> dict[str, Any]:
+        """The tracker as reference data (an import writes its own source record, naming its edition and file)."""
+        return {
+            "id": SOURCE_ID,
+            "title": DATASET,
+            "publisher": PUBLISHER,
+            "date": "2005",
+            "url": URL,
+            "dataset": {"name": DATASET, "importer": NAME, "licence": LICENCE, "attribution": CITATION},
+            "notes": "Published since 2005 and updated twice a year; each import's own source record names the "
+            "edition and file it read. Amounts are nominal US dollars, never summed with constant-dollar amounts.",
+        }
+
+    def read(self, path: Path, label: str, context: Any, options: Any, tally: Any) -> Iterator[Any]:
+        from cca.core.errors import QueryError
+        from cca.io.importers import Converted
+        from cca.io.importers.layout import Names
+
+        if options.locations:
+            raise QueryError(
+                "{locations} is for aiddata (GCDF 3.0's ADM1/ADM2 files); cgit takes none", params=["locations"]
+            )
+        sheets = tuple(options.sheets) or ((options.sheet,) if options.sheet else DEFAULT_SHEETS)
+        skipped: list[Problem] | None = [] if options.skip_bad_rows else None
+        found = read(path, label, Names(context.names), sheets=sheets, problems=skipped)
+        bad = {(problem.path, problem.line) for problem in skipped or ()}
+        tally.rows = len(found.rows) + len(bad)
+        if skipped:
+            tally.skipped += [str(problem) for problem in skipped]
+        selected = {context.countries[code] for code in context.selected if code in context.countries}
+        repeats = [row for row in found.rows if row.repeats]  # Dataset 1+2 rows that are Dataset 1 or 2 rows
+        if repeats:
+            tally.notes.append(
+                f"{len(repeats):,} rows of {repeats[0].sheet} repeat rows of Datasets 1 and 2: each imported once"
+            )
+        chosen = [
+            row for row in found.rows
+            if not row.repeats and (options.every_recipient or row.country_id is None or row.country_id in selected)
+        ]  # fmt: skip
+        tally.outside = len(found.rows) - len(repeats) - len(chosen)
+        tally.imported = len(chosen)
+        if not options.every_recipient:
+            tally.selected = "rows whose country is in ASEAN or Timor-Leste (or a name cca does not know)"
+            tally.outside_why = "their country is outside ASEAN and Timor-Leste"
+            tally.widen = "{every_recipient} imports every country"
+        tally.details.update(
+            sheets=list(found.sheets),
+            selection="every country" if options.every_recipient else "countries in ASEAN and Timor-Leste",
+        )
+        cited = citation(found.title)
+        if cited:
+            tally.details["citation"] = cited
+        if found.unmatched:
+            tally.details["unmatched_countries"] = {
+                name: [f"{sheet}:{row}" for sheet, row in places[:20]]
+                for name, places in sorted(found.unmatched.items())
+            }
+            tally.notes.append(
+                "country names cca does not know (rows kept, the name in dataset.recipient): "
+                + "; ".join(
+                    f"{name} ({', '.join(f'{sheet} row {row}' for sheet, row in places[:3])}"
+                    + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+                    + ")"
+                    for name, places in sorted(found.unmatched.items())
+                )
+            )
+        if not chosen:
+            return
+        sectors = sector_table(context.root / "cgit-sectors.tsv")
+        unknown = sorted(set(sectors.values()) - set(context.sectors))
+        if unknown:
+            raise DatasetError(f"the sector tree lacks {', '.join(unknown)} (named in cgit-sectors.tsv)")
+        record = source(found)
+        record["dataset"]["imported_rows"] = len(chosen)
+        record["dataset"]["selection"] = tally.details["selection"]
+        yield Converted("sources", record, 0)
+        for organisation in merge_organisations(org for row in chosen for org in organisations(row, context.china)):
+            yield Converted("organisations", organisation, int(organisation["evidence"][0]["row"]))
+        for row in chosen:
+            yield Converted("projects", project(row, context.china, sectors), row.row)
+
+
+IMPORTER = register(Tracker())

@@ -180,8 +180,27 @@ def read_v2(
     record's ``dataset.recipient`` (a regional recipient is one such). Bad cells: as
     :func:`cca.io.importers.locations.read_units`.
     """
-    is_workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-    table = open_table(path, label, sheet or (V2_SHEET if is_workbook else None))
+    for _, record in numbered_v2(
+        path, label, china=china, sectors=sectors, countries=countries, sheet=sheet, unmatched=unmatched,
+        problems=problems,
+    ):  # fmt: skip
+        if record is not None:
+            yield record
+
+
+def numbered_v2(
+    path: Path,
+    label: str,
+    *,
+    china: str,
+    sectors: Mapping[int, str],
+    countries: Mapping[str, str],
+    sheet: str | None = None,
+    unmatched: dict[str, list[int]] | None = None,
+    problems: list[Problem] | None = None,
+) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """As :func:`read_v2`, with each row's number: ``(row, record)``, or ``(row, None)`` for a row left out."""
+    table = open_table(path, label, sheet or (V2_SHEET if is_workbook(path) else None))
     if detect(table.header, label) != "2.0":
         raise DatasetError(f"{label}: this is GCDF 3.0, not 2.0: import it as GCDF 3.0")
     offset = 1 if table.header[0].strip() in ("", "Unnamed: 0") and len(table.header) > len(V2_COLUMNS) else 0
@@ -197,19 +216,26 @@ def read_v2(
         if row.problems:
             if problems is not None:
                 problems.extend(row.problems)
+                yield number, None
                 continue
             found.extend(row.problems)
             if len(found) >= 50:
                 break
             continue
         if record is None:
+            yield number, None
             continue
         seen[record["id"]] = number
         if unmatched is not None and len(record["countries"]) == 1 and record["dataset"].get("recipient"):
             unmatched.setdefault(record["dataset"]["recipient"], []).append(number)
-        yield record
+        if not found:
+            yield number, record
     if found:
         raise BadCells(found[:50])
+
+
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def record_v2(

@@ -7,7 +7,7 @@ Every reader refuses a file whose columns are not the layout it reads, and names
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 
 def fold(name: str) -> str:
@@ -47,3 +47,22 @@ def summary(parts: Sequence[str], limit: int = 8) -> str:
     """The first ``limit`` differences, and how many more."""
     more = len(parts) - limit
     return "; ".join(parts[:limit]) + (f"; and {more} more" if more > 0 else "")
+
+
+class Names(Mapping[str, str]):
+    """Country ids by name, whatever fold the caller applied: a key is folded as cca folds names
+    (:func:`cca.core.text.fold`: case, accents, dashes and spacing) before it is looked up."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._names = names
+
+    def __getitem__(self, key: str) -> str:
+        from cca.core.text import fold as fold_name
+
+        return self._names[fold_name(key)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)

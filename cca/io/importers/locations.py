@@ -355,3 +355,141 @@ def share_fields(share: Share) -> dict[str, Any]:
 def _number(value: Decimal) -> int | float:
     """A decimal as the knowledge file writes numbers: whole ones as ints."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+# -- joining the files to a dataset's rows ----------------------------------------------------------------
+
+
+def parse_location_option(text: str) -> tuple[Level | None, Path]:
+    """``--locations`` as given: ``FILE`` (the level from its name) or ``adm1=FILE`` / ``adm2=FILE``."""
+    head, sep, rest = text.partition("=")
+    if sep and head.strip().lower() in ("adm1", "adm2") and rest:
+        level: Level = "adm1" if head.strip().lower() == "adm1" else "adm2"
+        return level, Path(rest)
+    return None, Path(text)
+
+
+class Located(NamedTuple):
+    """What joining the location files to a dataset found, for the import's provenance and notes."""
+
+    files: dict[str, str]
+    rows: int
+    #: Records of the dataset file that got units, by level.
+    records: dict[str, int]
+    #: Location rows naming a record the dataset file does not hold.
+    strays: int
+    #: Records with a unit outside their recipient's country.
+    foreign: int
+    #: One sentence per record whose rows disagree with each other or with its amount (see disagreements()).
+    disagreements: list[str]
+
+
+class Join:
+    """GCDF 3.0's ADM1/ADM2 files held by record id, for the importer to join to each row as it converts it.
+
+    The units are kept in a private temporary SQLite database (SQLite's own temporary file, gone
+    when closed), not in memory: the real ADM2 file has hundreds of thousands of rows. Amounts
+    and ratios are kept as their exact text.
+    """
+
+    def __init__(self) -> None:
+        import sqlite3
+
+        self.db = sqlite3.connect("")
+        self.db.execute(
+            "CREATE TABLE units (record TEXT NOT NULL, level TEXT NOT NULL, shape_id TEXT, iso3 TEXT, name TEXT, "
+            "ir TEXT, er TEXT, ia TEXT, ea TEXT, lon REAL, lat REAL, row INTEGER)"
+        )
+        self.files: dict[str, str] = {}
+        self.rows = 0
+        self.seen: set[str] = set()
+        self.records = {"adm1": 0, "adm2": 0}
+        self.foreign = 0
+        self.disagreements: list[str] = []
+
+    def close(self) -> None:
+        self.db.close()
+
+    def read(self, path: Path, label: str, level: Level | None, problems: list[Problem] | None) -> None:
+        """Add one file's units (``level`` from its name unless given); bad cells as :func:`read_units`."""
+        chosen = level or level_of(path)
+        if chosen is None:
+            raise DatasetError(
+                f"{label}: the file name does not say ADM1 or ADM2: give it as {{locations}} adm1={label}",
+                params=["locations"],
+            )
+        if chosen in self.files:
+            raise DatasetError(f"{label}: a second {chosen.upper()} file (the first: {self.files[chosen]})")
+        batch: list[tuple[Any, ...]] = []
+        for unit in read_units(path, label, chosen, problems=problems):
+            batch.append(
+                (str(unit.record), unit.level, unit.shape_id, unit.iso3, unit.name, str(unit.intersection_ratio),
+                 str(unit.even_ratio), _text(unit.intersection_amount), _text(unit.even_amount), unit.longitude,
+                 unit.latitude, unit.row)
+            )  # fmt: skip
+            if len(batch) >= 5000:
+                self._insert(batch)
+        self._insert(batch)
+        self.files[chosen] = label
+        self.db.execute("CREATE INDEX IF NOT EXISTS units_record ON units (record, level)")
+
+    def _insert(self, batch: list[tuple[Any, ...]]) -> None:
+        self.db.executemany("INSERT INTO units VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+        self.rows += len(batch)
+        batch.clear()
+
+    def saw(self, record: RecordId) -> None:
+        """A record of the dataset file (selected or not): its location rows are not strays."""
+        self.seen.add(str(record))
+
+    def units(
+        self, record: RecordId, amount: Decimal | int | float | None, recipient_iso3: str | None
+    ) -> list[dict[str, Any]]:
+        """The record's ``location.units`` (ADM1 first, then ADM2; each in file order), its shares computed."""
+        out: list[dict[str, Any]] = []
+        for level in ("adm1", "adm2"):
+            found = [
+                Unit(
+                    record,
+                    level,
+                    shape_id,
+                    iso3,
+                    name,
+                    Decimal(ir),
+                    Decimal(er),
+                    _decimal_or_none(ia),
+                    _decimal_or_none(ea),
+                    lon,
+                    lat,
+                    row,
+                )  # fmt: skip
+                for shape_id, iso3, name, ir, er, ia, ea, lon, lat, row in self.db.execute(
+                    "SELECT shape_id, iso3, name, ir, er, ia, ea, lon, lat, row FROM units "
+                    "WHERE record = ? AND level = ? ORDER BY rowid",
+                    (str(record), level),
+                )
+            ]
+            if not found:
+                continue
+            self.records[level] += 1
+            if recipient_iso3 and foreign_units(found, recipient_iso3):
+                self.foreign += 1
+            for sentence in disagreements(amount, found):
+                self.disagreements.append(f"record {record}: {level.upper()} {sentence}")
+            out += location_units(amount, found, recipient_iso3)
+        return out
+
+    def result(self) -> Located:
+        strays = 0
+        for (record,) in self.db.execute("SELECT DISTINCT record FROM units"):
+            if record not in self.seen:
+                strays += int(self.db.execute("SELECT count(*) FROM units WHERE record = ?", (record,)).fetchone()[0])
+        return Located(dict(self.files), self.rows, dict(self.records), strays, self.foreign, self.disagreements)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal_or_none(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
