@@ -148,7 +148,8 @@ class Context:
     def totals(self, data_dir: Path, cache: Path) -> dict[str, Any]:
         """cca's count of the import's rows, of those with an amount, and their sum (every row, umbrellas too)."""
         out = self.out("totals.json")
-        command = [*self.cca, "--data-dir", str(data_dir), "stats", "--all-rows", "--source", SOURCE, "--json"]
+        command = [*self.cca, "--data-dir", str(data_dir), "stats", "--all-rows", "--source", SOURCE]
+        command += ["--amount", "original", "--json"]  # the file's Amount (Constant USD 2021), as the peer sums it
         run(Job(command, with_data(self.env, cache), out))
         (found,) = json.loads(out.read_text(encoding="utf-8"))
         return {"rows": found["records"], "with_amount": found["with_amount"], "usd_2021": found["usd_2021"]}

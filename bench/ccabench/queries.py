@@ -21,7 +21,7 @@ SEARCH_WORDS = ("hospital", "school", "water", "bridge", "road", "port", "power"
 SEARCH_HITS = 1_800  # at 21,000 rows: how many hits the searched word should have
 TYPED_EXPORT = "needs the typed export"
 STATS_SQL = (
-    "select recipient, count(*) as records, sum(usd_2021) as usd_2021 "
+    "select recipient, count(*) as records, sum(adjusted_usd_2021) as adjusted_usd_2021 "
     "from projects where for_aggregates = 1 group by recipient"
 )
 
@@ -148,9 +148,9 @@ def _check_stats(ctx: Context, row: Row, mine: list[dict[str, Any]], theirs: lis
     out = ctx.out("stats-bundled")
     run(Job([*ctx.cca, "--no-data-dir", "stats", "--by", "country", "--json"], ctx.env, out))
     bundled = {r["country"]: r["records"] for r in json.loads(out.read_text(encoding="utf-8"))}
-    cca = {r["country"]: (r["records"] - bundled.get(r["country"], 0), r["usd_2021"]) for r in mine}
+    cca = {r["country"]: (r["records"] - bundled.get(r["country"], 0), r["adjusted_usd_2021"]) for r in mine}
     cca = {k: v for k, v in cca.items() if v[0] or v[1]}
-    peer = {r["recipient"]: (r["records"], r["usd_2021"]) for r in theirs if r.get("recipient") is not None}
+    peer = {r["recipient"]: (r["records"], r["adjusted_usd_2021"]) for r in theirs if r.get("recipient") is not None}
 
     def agree(a: tuple[int, float | None], b: tuple[int, float | None]) -> bool:
         return a[0] == b[0] and close(a[1], b[1])

@@ -124,7 +124,10 @@ GROUPINGS: dict[str, Grouping] = {
         Grouping(
             "source",
             "the dataset (or source) the record comes from",
-            "coalesce(json_extract(r.view, '$.dataset.source'), json_extract(r.view, '$.evidence[0].source'))",
+            # through the links index (a JSON path into every record's view was 300 ms at 21,000 rows)
+            "coalesce((SELECT sl.dst FROM links sl WHERE sl.src = r.seq AND sl.field = 'dataset.source'), "
+            "(SELECT sl.dst FROM links sl WHERE sl.src = r.seq AND sl.field IN "
+            "('evidence.quote', 'evidence.record', 'evidence.url', 'evidence.bare') ORDER BY sl.rowid LIMIT 1))",
             label=_name,
         ),
         _units("adm1", "the first-level administrative units (provinces, states) a record touches"),
@@ -251,36 +254,72 @@ def add_up(kb: Namer, groups: Sequence[Grouping], raw: Sequence[tuple[Any, ...]]
     ``part`` tells a record's shares apart (its units, for a grouping that splits amounts; else None):
     each (record, part) adds its amounts once.
     """
+    return add_up_with_total(kb, groups, raw, measures)[0]
+
+
+def add_up_with_total(
+    kb: Namer, groups: Sequence[Grouping], raw: Sequence[tuple[Any, ...]], measures: int = 1
+) -> tuple[list[StatsRow], StatsRow]:
+    """:func:`add_up`, and the total over every group in the same pass (each (record, part) once)."""
     width = len(groups)
-    found: dict[tuple[Any, ...], list[Any]] = {}
+    folding = [g.folded for g in groups]
+    found: dict[tuple[Any, ...], _Sum] = {}
     labels: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    whole = _Sum(measures)
     for row in raw:
-        keys, seq, part, amounts = row[:width], row[width], row[width + 1], row[width + 2 : width + 2 + measures]
-        folded = tuple(fold(k) if g.folded and isinstance(k, str) else k for g, k in zip(groups, keys, strict=True))
+        keys = row[:width]
+        folded = (
+            tuple(fold(k) if f and isinstance(k, str) else k for f, k in zip(folding, keys, strict=True))
+            if any(folding)
+            else keys
+        )
         entry = found.get(folded)
         if entry is None:
-            entry = found[folded] = [set(), set(), [set() for _ in range(measures)], [None] * measures, set()]
+            entry = found[folded] = _Sum(measures)
             labels[folded] = tuple(keys)
-        seqs, items, having, totals, anything = entry
-        if (seq, part) in items:
-            continue
-        items.add((seq, part))
-        seqs.add(seq)
-        for index, amount in enumerate(amounts):
-            if amount is not None:
-                having[index].add(seq)
-                anything.add(seq)
-                value = _decimal(amount)
-                totals[index] = value if totals[index] is None else totals[index] + value
+        seq, part = row[width], row[width + 1]
+        amounts = row[width + 2 : width + 2 + measures]
+        entry.add(seq, part, amounts)
+        whole.add(seq, part, amounts)
     out = []
-    for folded, (seqs, _, having, totals, anything) in found.items():
+    for folded, entry in found.items():
         shown = tuple(
             (g.label(kb, k) if g.label is not None and k is not None else k)
             for g, k in zip(groups, labels[folded], strict=True)
         )
-        amounts = tuple((len(having[index]), totals[index]) for index in range(measures))
-        out.append(StatsRow(shown, len(seqs), amounts[0][0], amounts[0][1], amounts, len(anything)))
-    return out
+        out.append(entry.row(shown))
+    return out, whole.row(())
+
+
+class _Sum:
+    """One group's records, parts and exact totals (a record's amount is added once per part)."""
+
+    __slots__ = ("seqs", "items", "having", "totals", "anything")
+
+    def __init__(self, measures: int) -> None:
+        self.seqs: set[Any] = set()
+        self.items: set[tuple[Any, Any]] = set()
+        self.having: list[set[Any]] = [set() for _ in range(measures)]
+        self.totals: list[Decimal | None] = [None] * measures
+        self.anything: set[Any] = set()
+
+    def add(self, seq: Any, part: Any, amounts: Sequence[Any]) -> None:
+        item = (seq, part)
+        if item in self.items:
+            return
+        self.items.add(item)
+        self.seqs.add(seq)
+        for index, amount in enumerate(amounts):
+            if amount is not None:
+                self.having[index].add(seq)
+                self.anything.add(seq)
+                value = _decimal(amount)
+                total = self.totals[index]
+                self.totals[index] = value if total is None else total + value
+
+    def row(self, keys: tuple[Any, ...]) -> StatsRow:
+        amounts = tuple((len(self.having[i]), self.totals[i]) for i in range(len(self.totals)))
+        return StatsRow(keys, len(self.seqs), amounts[0][0], amounts[0][1], amounts, len(self.anything))
 
 
 def order_rows(rows: list[StatsRow], groups: Sequence[Grouping]) -> list[StatsRow]:
@@ -365,10 +404,8 @@ def answer(
     amounts = [splitter.shares[split] if splitter is not None and splitter.shares else f'f."{m}"' for m in measures]
     part = splitter.part if splitter is not None and splitter.part else "NULL"
     raw = list(store.grouped(kind, where, [g.key for g in groups], joins, [part, *amounts], params))
-    rows = order_rows(add_up(kb, groups, raw, len(measures)), groups)
-    width = len(groups)
-    whole = add_up(kb, [], [row[width:] for row in raw], len(measures))
-    total = whole[0] if whole else StatsRow((), 0, 0, None, tuple((0, None) for _ in measures))
+    grouped, total = add_up_with_total(kb, groups, raw, len(measures))
+    rows = order_rows(grouped, groups)
     elsewhere: dict[str, int] = {}
     if len(measures) == 1 and splitter is None:
         others = [m for m in HEADLINE if m != measures[0]]
