@@ -42,8 +42,8 @@ def main() -> None:
     if stage == "rows":
         write = lines.Writer.write
 
-        def slow_write(self: Any, section: str, record: Any) -> int:
-            line = write(self, section, record)
+        def slow_write(self: Any, section: str, record: Any, encoded: str | None = None) -> int:
+            line = write(self, section, record, encoded)
             if line == 3:
                 _pause(flags)
             return line

@@ -256,9 +256,12 @@ class Builder:
         loc: Sequence[Any],
         parent: str | None = None,
         found: Digest | None = None,
+        base: str | None = None,
     ) -> None:
-        """One record as written; raises ValueError for a value the store cannot hold (NaN, infinity)."""
-        base = encode(record)
+        """One record as written (``base``: its :func:`encode`, if the caller has it); raises ValueError for a
+        value the store cannot hold (NaN, infinity)."""
+        if base is None:
+            base = encode(record)
         self._seq += 1
         seq = self._seq
         name = display_name(kind, record)
@@ -424,7 +427,6 @@ class Builder:
                 f"JOIN records r ON r.seq = l.src WHERE (r.kind, l.field) IN (VALUES {_pairs(sectors)}){within}",
                 [*_flat(sectors), *seqs],
             )
-        self._dataset_rows(affected)
         if self.fresh:
             db.execute("INSERT INTO search(search) VALUES ('rebuild')")
             return
@@ -435,28 +437,6 @@ class Builder:
                 f"SELECT seq, names, aliases, body, notes, quotes FROM search_text WHERE seq IN ({marks})",
                 part,
             )
-
-    def _dataset_rows(self, affected: Sequence[tuple[int, str, str]]) -> None:
-        """What is read from dataset rows: finer sectors by cca's rules (cca.core.sectoring), marked
-        derived, and the ties of their families (cca.core.families)."""
-        from cca.core import families
-        from cca.core.sectoring import derived
-
-        db = self.db
-        sectors: list[tuple[str, str, int]] = []
-        ties: list[tuple[int, str, str]] = []
-        for part in chunks([seq for seq, kind, _ in affected if kind == "project"]):
-            marks = ",".join("?" * len(part))
-            for seq, kind, text in db.execute(
-                f"SELECT seq, kind, coalesce(data, base) FROM records WHERE seq IN ({marks}) "
-                "AND json_extract(coalesce(data, base), '$.dataset') IS NOT NULL",
-                part,
-            ):
-                data = json.loads(text)
-                sectors += [(found["sector"], kind, seq) for found in derived(data)]
-                ties += [(seq, key, how) for key, how in families.keys(data)]
-        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?, 1)", sectors)
-        db.executemany("INSERT INTO family VALUES (?, ?, ?)", ties)
 
     def _via(self) -> None:
         """Countries a record concerns through the records it names (a statement about a project)."""
@@ -539,6 +519,7 @@ class Builder:
 
     def _render(self, affected: Sequence[tuple[int, str, str]]) -> None:
         """Each record's JSON output, its typed facts and its parties, from the views (one rule each)."""
+        from cca.core import families
         from cca.core.kb import KnowledgeBase
         from cca.core.views import record_view
 
@@ -556,6 +537,11 @@ class Builder:
                 for kind in facts.values():
                     db.execute(f"DELETE FROM {facts_table(kind)} WHERE seq IN ({marks})", part)
         views: list[tuple[str, int]] = []
+        # what is read from the dataset rows that changed: finer sectors by cca's rules, marked derived, and the
+        # ties of their families, taken from their output (it holds both: one reading, never two)
+        read_again = {seq for seq, kind, _ in affected if kind == "project"}
+        derived_rows: list[tuple[str, str, int]] = []
+        ties: list[tuple[int, str, str]] = []
         party_rows: list[tuple[Any, ...]] = []
         unit_rows: list[tuple[Any, ...]] = []
         fact_rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in facts}
@@ -563,6 +549,9 @@ class Builder:
             for seq, record in kb.records_at(part):
                 view = record_view(record, kb)
                 views.append((encode_view(view), seq))
+                if seq in read_again and isinstance(view.get("dataset"), Mapping):
+                    derived_rows += [(found["sector"], record.kind, seq) for found in view.get("derived_sectors", ())]
+                    ties += [(seq, key, how) for key, how in families.keys(view)]
                 typed = facts.get(record.kind)
                 if typed is not None:
                     fact_rows[typed.name].append((seq, *(_fact(view.get(name)) for name in typed.facts)))
@@ -580,6 +569,8 @@ class Builder:
                 unit_rows += unit_rows_of(seq, view)
             db.executemany("UPDATE records SET view = ? WHERE seq = ?", views)
             views.clear()
+        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?, 1)", derived_rows)
+        db.executemany("INSERT INTO family VALUES (?, ?, ?)", ties)
         db.executemany("INSERT INTO parties VALUES (?, ?, ?, ?, ?)", party_rows)
         db.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 13)})", unit_rows)
         for name, rows in fact_rows.items():

@@ -204,9 +204,17 @@ class Compiler:
             self.problems += [(self._file, p) for p in error.problems]
 
     def add_item(
-        self, section: str, index: int, record: Any, position: Position, properties: Mapping[str, Any], label: str
+        self,
+        section: str,
+        index: int,
+        record: Any,
+        position: Position,
+        properties: Mapping[str, Any],
+        label: str,
+        encoded: str | None = None,
     ) -> None:
-        """One record of a machine-written file (JSON Lines, an import): checked, then stored."""
+        """One record of a machine-written file (JSON Lines, an import): checked, then stored (``encoded``: the
+        record as the store encodes it, when the caller has it already)."""
         if section == "format" or section not in properties or not isinstance(properties[section], dict):
             self.problems.append((self._file, Problem(label, position[0], 1, f"no section {section!r} in the format")))
             return
@@ -224,7 +232,7 @@ class Compiler:
         if kind is None:
             return
         try:
-            self._add(kind, record, loc, None, position)
+            self._add(kind, record, loc, None, position, encoded)
         except ValueError as error:
             self.problems.append((self._file, Problem(label, position[0], 1, f"{section}[{index}]: {error}")))
 
@@ -284,10 +292,13 @@ class Compiler:
 
     # -- both -------------------------------------------------------------------------------------------
 
-    def _add(self, kind: Kind, record: Any, loc: Loc, node: Any, position: Position) -> None:
+    def _add(
+        self, kind: Kind, record: Any, loc: Loc, node: Any, position: Position, encoded: str | None = None
+    ) -> None:
         nested = self.kinds.nested(kind.name)
         stored = record
         if nested:
+            encoded = None  # what is stored is not the record as given
             stored = dict(record)
             for child_kind in nested:
                 field = child_kind.nested_in[1] if child_kind.nested_in else ""
@@ -295,7 +306,9 @@ class Compiler:
         found = digest(kind, stored)  # children (actions of an aspect) are checked as records of their own
         self.checker.add(kind, record, loc, node, found)
         try:
-            self.builder.add(kind, stored, position[0], position[1], [loc.section, loc.index], found=found)
+            self.builder.add(
+                kind, stored, position[0], position[1], [loc.section, loc.index], found=found, base=encoded
+            )
         except ValueError:
             if node is None:
                 raise yamlio.Unsuitable from None

@@ -361,11 +361,14 @@ class _Import:
         with os.fdopen(os.dup(handle), "w", encoding="utf-8") as out:
             writer = lines.Writer(out, about)
             for converted in self.importer.read(self.path, self.label, context, self.options, tally):
-                line = writer.write(converted.section, converted.record)
+                encoded = lines.encode(converted.record)  # once, for the file and the store alike
+                line = writer.write(converted.section, converted.record, encoded)
                 self.rows_of_line.append(converted.row)
                 index = counts.get(converted.section, 0)
                 counts[converted.section] = index + 1
-                compiler.add_item(converted.section, index, converted.record, (line, 1), properties, target_label)
+                compiler.add_item(
+                    converted.section, index, converted.record, (line, 1), properties, target_label, encoded=encoded
+                )
                 if self.report is not None and tally.rows % 5000 == 0 and tally.rows:
                     self.report(f"read {tally.rows:,} rows")
             if tally.imported == 0:

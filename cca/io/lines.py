@@ -92,9 +92,10 @@ class Writer:
         self.lines = 1
         handle.write(encode({"format": FORMAT, "about": about}) + "\n")
 
-    def write(self, section: str, record: Mapping[str, Any]) -> int:
-        """Write one record; returns its line number."""
-        self.handle.write(encode({section: record}) + "\n")
+    def write(self, section: str, record: Mapping[str, Any], encoded: str | None = None) -> int:
+        """Write one record (``encoded``: the record as :func:`encode` gives it, if known); returns its line number."""
+        text = encoded if encoded is not None else encode(record)
+        self.handle.write("{" + encode(section) + ":" + text + "}\n")
         self.lines += 1
         return self.lines
 

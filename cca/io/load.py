@@ -183,9 +183,17 @@ def _cache_dir(settings: Settings, report: Report | None) -> Path | None:
     return directory
 
 
+#: The store's page size: records hold kilobytes of JSON (a dataset row and its output), which at
+#: SQLite's default 4 KiB spill over chains of overflow pages read and rewritten one by one.
+PAGE_SIZE = 16384
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     connection = interruptible(sqlite3.connect(str(path), isolation_level=None, check_same_thread=False))
     connection.execute("PRAGMA busy_timeout = 60000")
+    # 64 MiB of page cache (the default 2 MiB made an import's update in place read 3.4 million pages
+    # one pread at a time: 5 s of system time at 21,000 rows); SQLite allocates it only as pages are used
+    connection.execute("PRAGMA cache_size = -65536")
     return connection
 
 
@@ -289,6 +297,7 @@ def compile_in_memory(
 
     # "": a private database in a temporary file, gone when closed: memory stays bounded however large
     connection = interruptible(sqlite3.connect("", isolation_level=None, check_same_thread=False))
+    connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     connection.execute("PRAGMA cache_size = -65536")
     connection.execute("BEGIN")
     compile_files(
@@ -319,6 +328,7 @@ def compile_to_file(
         os.close(handle)
         connection = interruptible(sqlite3.connect(temporary, isolation_level=None, check_same_thread=False))
         try:
+            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             connection.execute("PRAGMA cache_size = -65536")

@@ -155,6 +155,9 @@ MAPPED = frozenset(
     }
 )  # fmt: skip
 
+#: The columns kept under their own names in ``dataset.fields``, in the file's order.
+_UNMAPPED: tuple[str, ...] = tuple(column for column in COLUMNS if column not in MAPPED)
+
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00)?\Z")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
@@ -565,6 +568,8 @@ def _parties(row: _Row) -> list[dict[str, Any]]:
 
 
 def _dataset(row: _Row, key: str, code: int | None) -> dict[str, Any]:
+    """The row's ``dataset`` block: its source and record, the flags, groups and sector, and every other
+    non-empty column under its own name."""
     info: dict[str, Any] = {"source": SOURCE_ID, "record": key}
     aggregate = row.flag("Recommended For Aggregates")
     if aggregate is not None:
@@ -582,9 +587,12 @@ def _dataset(row: _Row, key: str, code: int | None) -> dict[str, Any]:
     if recipient:
         info["recipient"] = recipient
     fields = {}
-    for column in COLUMNS:
-        if column in MAPPED:
-            continue
+    cells, index = row.cells, row.index
+    for column in _UNMAPPED:
+        at = index[column]
+        cell = cells[at] if at < len(cells) else ""
+        if type(cell) is str and (not cell or cell.isspace()):
+            continue  # blank: nothing to keep (most of a row's 126 cells; a CellError is never skipped here)
         value = _value(row, column)
         if value is not None:
             fields[column] = _money(value) if isinstance(value, float) else value
