@@ -886,22 +886,27 @@ def _load_items(
             raise Unsuitable from None
         if not isinstance(items, list) or len(items) != len(bounds) - 1:
             raise Unsuitable
-        for item, start in zip(items, bounds, strict=False):
+        for item, start, end in zip(items, bounds, bounds[1:], strict=False):
             line += body.count("\n", previous, start)
             previous = start
-            on_item(key, number, item, _item_position(body, start, indent, line))
+            on_item(key, number, item, _item_position(body, start, end, indent, line))
             number += 1
 
 
 _AFTER_DASH = re.compile(r"-[ ]*(?:#[^\n]*)?\n?((?:[ ]*(?:#[^\n]*)?\n)*)([ ]*)", re.MULTILINE)
 
 
-def _item_position(body: str, start: int, indent: int, line: int) -> Position:
-    """Where the reference reader says an item starts: its first content after the dash."""
+def _item_position(body: str, start: int, end: int, indent: int, line: int) -> Position:
+    """Where the reference reader says the item from ``start`` to ``end`` starts: its first content after the dash.
+
+    An item with none (a null) starts right after its dash.
+    """
     match = _AFTER_DASH.match(body, start + indent)
     if match is None:  # pragma: no cover - the dash is always there
         return line, indent + 2
     skipped = match.group(0).count("\n")
     if skipped == 0:
         return line, match.end() - start + 1
+    if match.end() >= end:
+        return line, indent + 2
     return line + skipped, len(match.group(2)) + 1
