@@ -233,7 +233,7 @@ def test_splitting_hazards(case: dict[str, str], layout: Layout) -> None:
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=LAYOUT_IDS)
 @settings(
-    max_examples=400,
+    max_examples=300,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -391,7 +391,7 @@ PYTHON_DOCUMENTS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=600, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PYTHON_DOCUMENTS, st.sampled_from(sorted(WRITERS)))
 def test_written_documents_read_alike_or_are_declined(document: dict[str, Any], writer: str) -> None:
     check(WRITERS[writer](document))

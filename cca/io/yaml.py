@@ -673,10 +673,9 @@ def _scan(text: str) -> bool:
     """Every rule but the chunk's end: whether anything in ``text`` might read differently to the two readers.
 
     Each rule looks at one line (or at one line and the break before it), and the start of ``text``
-    counts as the start of a line; the number rule asks for a feature and a number-like token
-    anywhere in the text. So a rule that fires on a chunk cut at line starts fires on any text that
-    holds the chunk: one scan of a whole file refuses at least all that scanning each of its chunks
-    would, and the fast reader scans each file once, not each batch.
+    counts as the start of a line. So a rule that fires on a chunk cut at line starts fires on any
+    text that holds the chunk: one scan of a whole file refuses at least all that scanning each of its
+    chunks would, and the fast reader scans each file once, not each batch.
     """
     if ("&" in text or "*" in text or "!" in text or "?" in text) and _indicator(text):
         return True
