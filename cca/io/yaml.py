@@ -767,7 +767,13 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
     # Top-level keys: every line at column 0 with content; anything before the first must be blank or comments.
     starts = [0] if text[:1] not in ("", " ", "\n", "#") else []
     starts += [m.start() + 1 for m in _COLUMN_ZERO.finditer(text)]
-    if not starts or (starts[0] > 0 and _content(text[: starts[0]])):
+    opening = _DOCUMENT_START.match(text, starts[0]) if starts else None
+    if opening is not None:  # '---' opening the one document, as many write by hand: part of the header
+        del starts[0]
+    if not starts:
+        raise Unsuitable
+    header = text[: starts[0]] if opening is None else text[: opening.start()] + text[opening.end() : starts[0]]
+    if _content(header):
         raise Unsuitable
     # The safety scan, once for the whole file from its first key (the comments before it are not YAML's
     # business, save a number too long for Python to convert); before anything is parsed or handed over.
@@ -805,6 +811,8 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
     return root
 
 
+#: A line that opens the document and holds nothing else (a second '---' is refused by the scan).
+_DOCUMENT_START = re.compile(r"---(?:[ ]+(?:#[^\n]*)?)?\n")
 _EMPTY_LINES = re.compile(r"(?:[ ]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 
 
