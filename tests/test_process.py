@@ -176,20 +176,27 @@ def test_the_library_raises_keyboard_interrupt_from_a_stopped_query() -> None:
     from cca.io.load import _connect
 
     store = Store(_connect(Path(":memory:")))
+    running = threading.Event()
+    store.connection.create_function("running", 0, lambda: running.set() or 1)
     fired: list[bool] = []
 
     def guard() -> None:  # against a hang: stops the query some other way, and the test then fails
         fired.append(True)
         store.connection.interrupt()
 
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    def interrupt() -> None:
+        running.wait(60)  # the signal comes once the query runs, however loaded the machine
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt, daemon=True)
     fallback = threading.Timer(120, guard)
-    timer.start()
     fallback.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            store._all("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+            timer.start()
+            store._all("WITH RECURSIVE c(x) AS (SELECT running() UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
     finally:
-        timer.cancel()
         fallback.cancel()
+    assert running.is_set()
     assert not fired, "the signal did not stop the query: the guard did"

@@ -10,10 +10,12 @@ Two readers produce the same values:
   scalars become numbers, booleans or null only where YAML 1.1 and 1.2 agree.
   It streams: each item of a top-level list is handed on as soon as it is complete.
 * **The fast reader** cuts a file into its top-level records and parses batches of them
-  with ``yaml_rs`` (a compiled YAML 1.2 parser), without positions. It takes only files
-  whose every chunk is plainly within the rules above; anything unusual (anchors,
-  tags, directives, numbers that YAML 1.1 and 1.2 read differently, tabs, control
-  characters, deep nesting, a chunk it cannot parse) sends the whole file to the
+  with ``yaml_rs`` (a compiled YAML 1.2 parser), without positions. It takes any ordinary
+  layout (top-level lists indented under their key or not, as PyYAML and ruamel.yaml
+  write them; any indent) but only files plainly within the rules above: one scan of
+  the whole file, before anything is parsed, finds anything unusual (anchors, tags,
+  directives, numbers that YAML 1.1 and 1.2 read differently, tabs, control characters,
+  deep nesting), and that or a batch it cannot parse sends the whole file to the
   reference reader. A differential test holds the two to the same values and verdicts.
 
 Every failure, whatever PyYAML raised, comes out as :class:`~cca.core.errors.KnowledgeError`.
@@ -519,7 +521,6 @@ class Unsuitable(Exception):
 # them), NEL and the Unicode line separators (line breaks in YAML 1.1 only), U+FFFE/FFFF, a BOM past
 # the start, lone surrogates.
 _UNUSUAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-_HUGE_INT = re.compile(r"[0-9]{4301}")
 # A node that starts with an anchor, alias, tag or explicit-key indicator (also right after ':').
 _NODE_OR_COLON = r"(?<![^\s\[{,:].)"
 _INDICATORS = re.compile(r"[&*]" + _NODE_OR_COLON + r"(?=[^\s,\[\]{}])|[!?]" + _NODE_OR_COLON)
@@ -528,7 +529,7 @@ _STRUCTURE = [
     re.compile(r"\}[ \t]*:(?=\s|\Z)"),  # a flow mapping as a key
     re.compile(r"<<"),  # a merge key
     re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]"),  # surrogate escapes
-    re.compile(r"\n(?:---|\.\.\.|%)"),  # document markers, directives
+    re.compile(r"\n(?:---|\.\.\.|%|:)"),  # document markers, directives; ':' starting a line (as at a chunk's start)
     re.compile(r"\n[ ?:-]{120}"),  # deep block nesting (yaml_rs recurses: past about 11,000 levels it crashes)
     # ':' where yaml_rs makes a null key or accepts what the reference refuses ('- :', 'x:]', 'a::b')
     re.compile(r":(?:(?=[,\]}])|(?<=[\[{,:]:)|(?<=[\[{,:] :)|(?<=\s:)(?=\s|\Z))"),
@@ -539,6 +540,7 @@ _QUOTED_KEY = re.compile(r"""(?:"[^"\n]*"|'[^'\n]*')[ \t]*:""")
 # The same on a chunk's first line (a record's first line is one: '  - - - - ...').
 _DEEP_FIRST_LINE = re.compile(r"[ ?:-]{120}")
 _TAB = re.compile(r"(?:[\n\r]|[-?:])[ ]*\t")
+_LEADING_TAB = re.compile(r"[ ]*\t")  # _TAB at the start of a text
 _FLOW_BLOCKCHAR = re.compile(
     r"[|>](?:(?<=[\[{,:][|>])|(?<=[\[{,:] [|>]))(?![-+0-9]{0,2}[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|\Z))"
     r"|[|>](?=[-+0-9]{0,2}[ \t]*[,\]}])"
@@ -628,8 +630,13 @@ _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 
 
 def _long_int(chunk: str) -> bool:
-    """``_LONG_INT.search(chunk)``: a run of 19 ASCII digits, found at C speed."""
-    return b"0" * 19 in chunk.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY)
+    """``_LONG_INT.search(chunk)``: a run of 19 ASCII digits."""
+    return _digit_run(chunk, 19)
+
+
+def _digit_run(text: str, length: int) -> bool:
+    """Whether ``text`` holds a run of ``length`` ASCII digits, found at C speed (a regular expression is slow)."""
+    return b"0" * length in text.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY)
 
 
 def _number_like_quoted_key(chunk: str) -> bool:
@@ -638,51 +645,95 @@ def _number_like_quoted_key(chunk: str) -> bool:
         return False  # no quote, or space, right before a colon: no quoted key (found at C speed)
     for match in _QUOTED_KEY.finditer(chunk):
         content = match.group()[1 : match.group().rindex(match.group()[0])]
-        if "\\" in content or content in _KEY_WORDS or content[:1] in "-0123456789.+":
+        # Not the empty key: no number, boolean or null is written as it, and the pattern finds one in
+        # every escaped quote before a colon ('the ''four aspects'': ...', as PyYAML writes an apostrophe).
+        if "\\" in content or content in _KEY_WORDS or (content and content[0] in "-0123456789.+"):
             return True
     return False
 
 
 def unusual(text: str) -> bool:
     """Whether ``text`` holds a character that sends a whole file to the reference reader."""
-    return _UNUSUAL_CHARACTERS.search(text) is not None or _HUGE_INT.search(text) is not None
+    return _UNUSUAL_CHARACTERS.search(text) is not None or _digit_run(text, 4301)
 
 
 def risky(chunk: str, *, final: bool = False) -> bool:
     """Whether the two readers might read ``chunk`` differently (``final``: it ends the file)."""
     if final and not chunk.endswith("\n"):
         return True
-    if ("&" in chunk or "*" in chunk or "!" in chunk or "?" in chunk) and _indicator(chunk):
+    return _ends_in_empty_block(chunk) or _scan(chunk)
+
+
+def _ends_in_empty_block(chunk: str) -> bool:
+    """The one rule tied to where a chunk ends: an empty block scalar on its last line (see _TAIL_BLOCK)."""
+    return ("|" in chunk or ">" in chunk) and _tail_block(chunk)
+
+
+def _scan(text: str) -> bool:
+    """Every rule but the chunk's end: whether anything in ``text`` might read differently to the two readers.
+
+    Each rule looks at one line (or at one line and the break before it), and the start of ``text``
+    counts as the start of a line. So a rule that fires on a chunk cut at line starts fires on any
+    text that holds the chunk: one scan of a whole file refuses at least all that scanning each of its
+    chunks would, and the fast reader scans each file once, not each batch.
+    """
+    if ("&" in text or "*" in text or "!" in text or "?" in text) and _indicator(text):
         return True
-    if chunk.startswith(("---", "...", "%", ":", "\t")) or _DEEP_FIRST_LINE.match(chunk):
+    if text.startswith(("---", "...", "%", ":", "\t")) or _DEEP_FIRST_LINE.match(text):
         return True
-    if "\t" in chunk and _TAB.search("\n" + chunk):
+    if "\t" in text and (_TAB.search(text) or _LEADING_TAB.match(text)):
         return True
-    if ("|" in chunk or ">" in chunk) and (_FLOW_BLOCKCHAR.search(chunk) or _tail_block(chunk)):
+    if ("|" in text or ">" in text) and _FLOW_BLOCKCHAR.search(text):
         return True
-    if any(pattern.search(chunk) for pattern in _STRUCTURE):  # separately: each starts with a literal, found fast
+    if any(pattern.search(text) for pattern in _STRUCTURE):  # separately: each starts with a literal, found fast
         return True
-    if ("[" in chunk or "{" in chunk) and _open_flow(chunk):
+    if ("[" in text or "{" in text) and _open_flow(text):
         return True
-    if _long_int(chunk):
+    if _long_int(text):
         return True
-    if _number_like_quoted_key(chunk):
+    if _number_like_quoted_key(text):
         return True
-    probe = "\n" + chunk[:80]  # a token at the very start has no delimiter before it
-    if not any(p.search(chunk) or p.search(probe) for p in _NUMBER_FEATURES):
-        return False
-    return bool(_ANY_NUMBER.search(chunk) or _ANY_NUMBER.search(probe))
+    return _number_hazard(text)
+
+
+def _number_hazard(text: str) -> bool:
+    """Whether a plain token might be a number to yaml_rs and text (or another number) to the reference.
+
+    Such a token has a feature of its own (an 'e' after a digit, a leading 0, a '_', ...: rare, and
+    found at C speed) and matches ``_ANY_NUMBER`` (common: 'proj-000001' does), both on its line:
+    so each line with a feature is searched for the token, not the whole text.
+    """
+    probe = "\n" + text[:80]  # a token at the very start has no delimiter before it
+    if any(p.search(probe) for p in _NUMBER_FEATURES) and _ANY_NUMBER.search(probe):
+        return True
+    for pattern in _NUMBER_FEATURES:
+        end = 0
+        for match in pattern.finditer(text):
+            if match.start() < end:
+                continue  # on a line already searched
+            start = text.rfind("\n", 0, match.start())  # the break before the line: a token's delimiter
+            end = text.find("\n", match.start()) + 1 or len(text)
+            if _ANY_NUMBER.search(text, max(start, 0), end):
+                return True
+    return False
 
 
 # -- splitting a file into records ---------------------------------------------------------------------
+#
+# A file is cut at its top-level keys (lines at column 0), and each top-level list into its items. The
+# list may be indented under its key by any number of spaces, or not at all (PyYAML's and ruamel's
+# default: 'projects:\n- id: x\n  name: y'); its item lines are the lines with a dash at that indent,
+# and every other line of it must be deeper, a comment or blank. Items are parsed in batches and must
+# come back one for each item line, so text that spans two items (a quoted string, a flow collection)
+# is never read as two halves.
 
-# Split points: a line at column 0 that is not blank or a comment (a top-level key), or an item line.
 # A top-level key every reader takes as the same text: a letter first, not a null or boolean word.
 _KEY_LINE = re.compile(
     r"(?!(?:null|Null|NULL|true|True|TRUE|false|False|FALSE):)([A-Za-z][A-Za-z0-9_-]*):(?:[ ]+(.*))?\Z"
 )
-_COLUMN_ZERO = re.compile(r"\n(?=[^\s#])")
-#: Records parsed per call of the fast parser: few enough that one odd record costs little.
+# A line at column 0 that is not blank, a comment or an item of a list written without indent.
+_COLUMN_ZERO = re.compile(r"\n(?=[^\s#-]|-[^ \n])")
+#: Records parsed per call of the fast parser.
 BATCH = 20
 _MAX_FLOW = MAX_DEPTH - 8
 #: Longest text (characters) handed to yaml_rs at once. It holds about five bytes per character while it
@@ -711,13 +762,24 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
     file again with the reference reader (items already handed over must be discarded).
     """
     loads = _fast_loads()
-    if loads is None or _UNUSUAL_CHARACTERS.search(text) or _HUGE_INT.search(text) or not text.endswith("\n"):
+    if loads is None or not text.endswith("\n") or _UNUSUAL_CHARACTERS.search(text):
         raise Unsuitable
     # Top-level keys: every line at column 0 with content; anything before the first must be blank or comments.
     starts = [0] if text[:1] not in ("", " ", "\n", "#") else []
     starts += [m.start() + 1 for m in _COLUMN_ZERO.finditer(text)]
-    if not starts or (starts[0] > 0 and _content(text[: starts[0]])):
+    opening = _DOCUMENT_START.match(text, starts[0]) if starts else None
+    if opening is not None:  # '---' opening the one document, as many write by hand: part of the header
+        del starts[0]
+    if not starts:
         raise Unsuitable
+    header = text[: starts[0]] if opening is None else text[: opening.start()] + text[opening.end() : starts[0]]
+    if _content(header):
+        raise Unsuitable
+    # The safety scan, once for the whole file from its first key (the comments before it are not YAML's
+    # business, save a number too long for Python to convert); before anything is parsed or handed over.
+    if _digit_run(text[: starts[0]], 4301) or _scan(text[starts[0] :] if starts[0] else text):
+        raise Unsuitable
+    blocks = "|" in text or ">" in text
     root: dict[str, Any] = {}
     line = 1 + text.count("\n", 0, starts[0])
     starts.append(len(text))
@@ -726,30 +788,31 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
         line_end = text.index("\n", begin)
         match = _KEY_LINE.match(text, begin, line_end)
         if match is None or match.group(1) in root:
-            raise Unsuitable  # items at column 0, '? ', quoted keys, flow, a repeated key...
+            raise Unsuitable  # a dash at column 0 under a value, '? ', quoted keys, flow, a repeated key...
         key, rest = match.group(1), (match.group(2) or "").strip()
-        body = text[line_end + 1 : end]
-        first = _FIRST_ITEM.match(body)
+        first = _FIRST_ITEM.match(text, line_end + 1, end)
         if not rest or rest.startswith("#"):
             if first is not None:
                 root[key] = []
-                _load_items(
-                    loads, key, body, line + 1 + first.group(0).count("\n"), first.end(), on_item, end == len(text)
-                )
+                items = text[first.end() : end]
+                first_line = line + 1 + text.count("\n", line_end + 1, first.end())
+                _load_items(loads, key, items, len(first.group(1)), first_line, on_item, blocks)
                 line += text.count("\n", begin, end)
                 continue
-            if not _content(body):
+            if not _content(text[line_end + 1 : end]):
                 root[key] = None
                 line += text.count("\n", begin, end)
                 continue
-        value = _load_value(loads, text[begin:end], key, end == len(text))
-        if isinstance(value, list):
+        value = _load_value(loads, text[begin:end], key, blocks)
+        if isinstance(value, list) and value:
             raise Unsuitable  # a list in flow style: its items need positions the fast reader lacks
         root[key] = value
         line += text.count("\n", begin, end)
     return root
 
 
+#: A line that opens the document and holds nothing else (a second '---' is refused by the scan).
+_DOCUMENT_START = re.compile(r"---(?:[ ]+(?:#[^\n]*)?)?\n")
 _EMPTY_LINES = re.compile(r"(?:[ ]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 
 
@@ -758,12 +821,16 @@ def _content(text: str) -> bool:
     return _EMPTY_LINES.match(text) is None
 
 
-#: Blank or comment lines, then the first item of a top-level list at two spaces' indent.
-_FIRST_ITEM = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*(?=  -(?: |\n))")
+#: Blank or comment lines, then the first item of a top-level list (its indent in group 1).
+_FIRST_ITEM = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*(?=([ ]*)-[ \n])")
 
 
-def _load_value(loads: Callable[[str], Any], chunk: str, key: str, final: bool) -> Any:
-    if len(chunk) > MAX_FAST_CHUNK or risky(chunk, final=final) or chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+def _load_value(loads: Callable[[str], Any], chunk: str, key: str, blocks: bool) -> Any:
+    if "\n-" in chunk:
+        raise Unsuitable  # a dash at column 0 after a key that holds no list
+    if len(chunk) > MAX_FAST_CHUNK or chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+        raise Unsuitable
+    if blocks and _ends_in_empty_block(chunk):
         raise Unsuitable
     try:
         value = loads(chunk)
@@ -774,20 +841,32 @@ def _load_value(loads: Callable[[str], Any], chunk: str, key: str, final: bool) 
     return value[key]
 
 
-#: Every line of a top-level list: an item at two spaces, deeper text, a blank line or a comment.
-_STRAY = re.compile(r"^(?!  -(?: |$))(?!   )(?! *#)(?! *$)", re.MULTILINE)
-_ITEM_START = re.compile(r"^  -(?: |$)", re.MULTILINE)
+_LIST_LINES: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _list_lines(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For a list whose dashes are ``indent`` spaces in: a line that cannot be in it, and an item line.
+
+    Each starts with a line break, which the regular expression engine finds fast (a pattern with
+    ``^`` in multi-line mode tries every character).
+    """
+    if indent not in _LIST_LINES:
+        pad = " " * indent
+        _LIST_LINES[indent] = (
+            re.compile(rf"\n(?!{pad}-[ \n]|{pad} | *#| *(?:\n|\Z))"),
+            re.compile(rf"\n{pad}-[ \n]"),
+        )
+    return _LIST_LINES[indent]
 
 
 def _load_items(
-    loads: Callable[[str], Any], key: str, body: str, first_line: int, offset: int, on_item: OnItem, final: bool
+    loads: Callable[[str], Any], key: str, body: str, indent: int, first_line: int, on_item: OnItem, blocks: bool
 ) -> None:
-    """Parse a top-level list in batches of records, handing each item over with its position."""
-    body = body[offset:]
-    if _STRAY.search(body) is not None:
+    """Parse a top-level list (``body`` starts at its first item) in batches; each item is handed over, positioned."""
+    stray, item_line = _list_lines(indent)
+    if stray.search(body) is not None:
         raise Unsuitable
-    starts = [m.start() for m in _ITEM_START.finditer(body)]
-    starts.append(len(body))
+    starts = [0, *(m.start() + 1 for m in item_line.finditer(body)), len(body)]
     number = 0
     line = first_line
     previous = 0
@@ -801,10 +880,10 @@ def _load_items(
         bounds = starts[first : stop + 1]
         first = stop
         chunk = body[bounds[0] : bounds[-1]]
-        last = final and bounds[-1] == len(body)
-        if risky(chunk, final=last) or chunk.count("[") + chunk.count("{") > _MAX_FLOW * (len(bounds) - 1):
+        flow = chunk.count("[") + chunk.count("{")
+        if flow > _MAX_FLOW * (len(bounds) - 1) or (blocks and _ends_in_empty_block(chunk)):
             raise Unsuitable
-        if chunk.count("[") + chunk.count("{") > _MAX_FLOW:
+        if flow > _MAX_FLOW:
             for left, right in zip(bounds, bounds[1:], strict=False):
                 if body.count("[", left, right) + body.count("{", left, right) > _MAX_FLOW:
                     raise Unsuitable
@@ -814,22 +893,27 @@ def _load_items(
             raise Unsuitable from None
         if not isinstance(items, list) or len(items) != len(bounds) - 1:
             raise Unsuitable
-        for item, start in zip(items, bounds, strict=False):
+        for item, start, end in zip(items, bounds, bounds[1:], strict=False):
             line += body.count("\n", previous, start)
             previous = start
-            on_item(key, number, item, _item_position(body, start, 2, line))
+            on_item(key, number, item, _item_position(body, start, end, indent, line))
             number += 1
 
 
 _AFTER_DASH = re.compile(r"-[ ]*(?:#[^\n]*)?\n?((?:[ ]*(?:#[^\n]*)?\n)*)([ ]*)", re.MULTILINE)
 
 
-def _item_position(body: str, start: int, indent: int, line: int) -> Position:
-    """Where the reference reader says an item starts: its first content after the dash."""
+def _item_position(body: str, start: int, end: int, indent: int, line: int) -> Position:
+    """Where the reference reader says the item from ``start`` to ``end`` starts: its first content after the dash.
+
+    An item with none (a null) starts right after its dash.
+    """
     match = _AFTER_DASH.match(body, start + indent)
     if match is None:  # pragma: no cover - the dash is always there
         return line, indent + 2
     skipped = match.group(0).count("\n")
     if skipped == 0:
         return line, match.end() - start + 1
+    if match.end() >= end:
+        return line, indent + 2
     return line + skipped, len(match.group(2)) + 1
