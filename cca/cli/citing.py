@@ -20,7 +20,7 @@ from typing import Any
 from cca.cli.output import Out
 from cca.cli.stream import emit
 from cca.core.errors import QueryError
-from cca.core.kb import KnowledgeBase
+from cca.core.kb import KnowledgeBase, cited_ids
 from cca.core.model import Record
 from cca.core.text import visible
 
@@ -41,20 +41,7 @@ def check(out: Out, cite: bool) -> None:
 
 def cited_sources(kb: KnowledgeBase, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The source records (as output) that the rows' evidence, status, progress and dataset cite, in knowledge order."""
-    ids: dict[str, None] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Mapping):
-            if isinstance(value.get("source"), str):
-                ids[value["source"]] = None
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    for row in rows:
-        walk(row)
+    ids = cited_ids(rows)
     return [kb.view(source) or dict(source.data) for source in kb.sources() if source.id in ids]
 
 

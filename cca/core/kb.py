@@ -140,6 +140,25 @@ def _name_bonus(record: Record, phrase: str) -> int:
     return 0
 
 
+def cited_ids(values: Iterable[Any]) -> dict[str, None]:
+    """The source ids that values cite (a ``source`` key at any depth), in order of first citation."""
+    ids: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            if isinstance(value.get("source"), str):
+                ids[value["source"]] = None
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for value in values:
+        walk(value)
+    return ids
+
+
 class KnowledgeBase:
     """Validated records from one or more knowledge files, answered from an indexed store."""
 
@@ -620,21 +639,7 @@ class KnowledgeBase:
 
     def sources_of(self, record: Record) -> list[Record]:
         """The sources a record's evidence cites, in order of first citation."""
-        ids: dict[str, None] = {}
-
-        def walk(value: Any) -> None:
-            if isinstance(value, Mapping):
-                if isinstance(value.get("source"), str):
-                    ids[value["source"]] = None
-                for item in value.values():
-                    walk(item)
-            elif isinstance(value, list):
-                for item in value:
-                    walk(item)
-
-        walk(record.data)
-        for child in self.children(record):
-            walk(child.data)
+        ids = cited_ids([record.data, *(child.data for child in self.children(record))])
         return [s for s in self._reference("source") if s.id in ids]
 
     # -- the view context (see cca.core.registry.ViewContext) ------------------------------------------

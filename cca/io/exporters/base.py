@@ -37,6 +37,26 @@ def register(exporter: Exporter) -> Exporter:
     return exporter
 
 
+def text_writer(
+    render: Callable[[KnowledgeBase, IO[str]], None],
+) -> Callable[[KnowledgeBase, Path | None, Options, IO[Any] | None], list[Path]]:
+    """An exporter's ``write`` for one text document: ``render`` writes it to stdout, or to ``path``
+    atomically (a temporary file renamed into place; an existing file only with ``force``)."""
+
+    def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any] | None) -> list[Path]:
+        from cca.io.safefile import atomic_path
+
+        if path is None:
+            assert stdout is not None
+            render(kb, stdout)
+            return []
+        with atomic_path(path, options.force) as temporary, temporary.open("w", encoding="utf-8", newline="\n") as out:
+            render(kb, out)
+        return [path]
+
+    return write
+
+
 def rows(kb: KnowledgeBase, kind: str) -> Iterator[dict[str, Any]]:
     """A kind's records as their JSON objects, in a stable order (by id), one at a time."""
     for _, row in views(kb, kind):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from cca.io.exporters.base import Exporter, Options, register, rows
+from cca.io.exporters.base import Exporter, register, rows, text_writer
 from cca.io.formats import json_text
-from cca.io.safefile import atomic_path
 from cca.version import __version__
 
 if TYPE_CHECKING:
@@ -45,14 +43,6 @@ def _array(items: Any, out: IO[str], pad: str) -> None:
         out.write("\n" + pad[:-2])
 
 
-def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any] | None) -> list[Path]:
-    if path is None:
-        assert stdout is not None
-        _write(kb, stdout)
-        return []
-    with atomic_path(path, options.force) as temporary, temporary.open("w", encoding="utf-8", newline="\n") as out:
-        _write(kb, out)
-    return [path]
-
-
-register(Exporter("json", "One JSON document: every kind's records and their JSON Schemas.", False, write))
+register(
+    Exporter("json", "One JSON document: every kind's records and their JSON Schemas.", False, text_writer(_write))
+)

@@ -8,12 +8,10 @@ cca's fast reader takes.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from cca.io.exporters.base import Exporter, Options, register
+from cca.io.exporters.base import Exporter, register, text_writer
 from cca.io.formats import knowledge_text
-from cca.io.safefile import atomic_path
 from cca.version import __version__
 
 if TYPE_CHECKING:
@@ -48,14 +46,6 @@ def _write(kb: KnowledgeBase, out: IO[str]) -> None:
         out.write(knowledge_text({"updates": updates}))
 
 
-def write(kb: KnowledgeBase, path: Path | None, options: Options, stdout: IO[Any] | None) -> list[Path]:
-    if path is None:
-        assert stdout is not None
-        _write(kb, stdout)
-        return []
-    with atomic_path(path, options.force) as temporary, temporary.open("w", encoding="utf-8", newline="\n") as out:
-        _write(kb, out)
-    return [path]
-
-
-register(Exporter("yaml", "One YAML knowledge file: every record as written, and every update.", False, write))
+register(
+    Exporter("yaml", "One YAML knowledge file: every record as written, and every update.", False, text_writer(_write))
+)
