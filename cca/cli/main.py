@@ -648,7 +648,7 @@ def link(
     datasets: Annotated[
         bool,
         typer.Option(
-            "--datasets", help="suggest: pairs between datasets (a CGIT construction contract and a GCDF loan)."
+            "--datasets", help="suggest: pairs between datasets (a construction contract and a loan of another)."
         ),
     ] = False,
     fmt: FormatOpt = None,
@@ -668,8 +668,8 @@ def import_(
     importer: Annotated[
         str | None,
         typer.Argument(
-            help="The dataset's importer: aiddata (AidData's GCDF 3.0 or 2.0), cgit (AEI's China Global Investment "
-            "Tracker); 'cca import' alone lists the imports.",
+            help="The dataset's importer (completion offers them); 'cca import' alone lists the imports, or with "
+            "none the importers and what each reads.",
             metavar="[IMPORTER]",
             autocompletion=complete.importer,
         ),
@@ -688,8 +688,7 @@ def import_(
         list[str] | None,
         typer.Option(
             "--sheet",
-            help="The workbook's data sheet (default: the importer's); cgit: a sheet to read, repeatable "
-            "(default Dataset 1, 2 and 3).",
+            help="A workbook's sheet to read (default: the importer's; repeat where the importer reads several).",
             metavar="SHEET",
         ),
     ] = None,
@@ -697,8 +696,8 @@ def import_(
         list[str] | None,
         typer.Option(
             "--locations",
-            help="aiddata: GCDF 3.0's ADM1 or ADM2 location file, joined to the rows by record id (repeat for "
-            "both; adm1=FILE when the name does not say).",
+            help="A location file the importer joins to the rows by record id, such as an ADM1 or ADM2 file "
+            "(repeat for both; adm1=FILE when the name does not say).",
             metavar="FILE",
         ),
     ] = None,

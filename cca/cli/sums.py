@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from cca.cli import cells
+from cca.cli.edge import option
 from cca.cli.output import Out, View, listing
-from cca.core.errors import QueryError
+from cca.core.errors import QueryError, named
 from cca.core.kb import KnowledgeBase
 from cca.core.kb import did_you_mean as suggest
 from cca.core.query import Query
-from cca.core.stats import BASES, DEFAULT_MEASURE, HEADERS, MEASURES, Split, Stats
+from cca.core.stats import BASES, HEADERS, MEASURE_NOTES, MEASURES, Split, Stats
 from cca.core.views import source_reference as reference
 
 #: Column headers of groupings whose names do not read as headers.
@@ -85,15 +86,12 @@ def caption(stats: Stats, all_rows: bool) -> str:
     if stats.split is not None:
         text = _split_caption(stats, stats.split, basis)
     elif len(stats.measures) > 1:
-        named = ", ".join(MEASURES[m] for m in stats.measures)
-        text = f"Sums of each measure on its own ({named}; never added together) over {basis}"
+        each = ", ".join(MEASURES[m] for m in stats.measures)
+        text = f"Sums of each measure on its own ({each}; never added together) over {basis}"
     else:
         summed = MEASURES[stats.measure]
-        if stats.measure == DEFAULT_MEASURE:
-            summed += (
-                ", AidData's amount for aggregates (overlaps between records taken out; "
-                "--amount original sums as committed),"
-            )
+        if stats.measure in MEASURE_NOTES:
+            summed += f", {named(MEASURE_NOTES[stats.measure], ['amount'], option)},"
         text = f"Sums of {summed} over {basis}"
     if stats.not_for_aggregates and not all_rows:
         text += f"; {_plural(stats.not_for_aggregates, 'row')} left out (--all-rows)"

@@ -165,6 +165,12 @@ HEADLINE: tuple[str, ...] = ("adjusted_usd_2021", "usd_2017", "usd_nominal")
 #: Short names: the amount as committed, or as AidData adjusts it for aggregates.
 MEASURE_ALIASES: dict[str, str] = {"original": "usd_2021", "adjusted": "adjusted_usd_2021"}
 
+#: What a measure is, said in a sum's caption beside its name (naming the ``measure`` parameter as ``{amount}``).
+MEASURE_NOTES: dict[str, str] = {
+    "adjusted_usd_2021": "AidData's amount for aggregates (overlaps between records taken out; {amount} original "
+    "sums as committed)",
+}
+
 #: The default sum: AidData's adjusted amount, which takes out the overlaps between records (a loan
 #: refinanced by another, a commitment partly cancelled) and is what sums of GCDF 3.0 add up.
 DEFAULT_MEASURE = "adjusted_usd_2021"
