@@ -13,7 +13,6 @@ between the items of a list).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,6 +21,7 @@ from typing import Any, NamedTuple
 
 from cca.core.errors import BadCells, DatasetError, Problem
 from cca.io.importers.cells import is_error
+from cca.io.importers.layout import differences, summary
 from cca.io.importers.tables import open_table
 
 SOURCE_ID = "aiddata-gcdf-3"
@@ -208,25 +208,9 @@ def check_header(header: Sequence[str], label: str) -> list[str]:
         names = names[1:]  # written with pandas' index: an unnamed first column
     if names == list(COLUMNS):
         return names
-    present, wanted = set(names), set(COLUMNS)
-    missing = [c for c in COLUMNS if c not in present]
-    extra = [c for c in names if c not in wanted]
-    parts = []
-    for column in missing:
-        close = difflib.get_close_matches(column, extra, n=1, cutoff=0.8)
-        if close:
-            parts.append(f"{column!r} is named {close[0]!r}")
-            extra.remove(close[0])
-        else:
-            parts.append(f"missing column {column!r}")
-    parts += [f"unexpected column {c!r}" for c in extra]
-    if not parts:
-        parts.append("the columns are not in GCDF 3.0's order")
-    found = f"{len(names)} columns"
     raise DatasetError(
-        f"{label}: not AidData's GCDF 3.0 layout ({found}, expected 126): "
-        + "; ".join(parts[:8])
-        + (f"; and {len(parts) - 8} more" if len(parts) > 8 else "")
+        f"{label}: not AidData's GCDF 3.0 layout ({len(names)} columns, expected 126): "
+        + summary(differences(names, COLUMNS))
     )
 
 
