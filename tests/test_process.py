@@ -170,11 +170,15 @@ def test_a_signal_stops_a_running_query(signal_number: int, status: int) -> None
 
 def test_the_library_raises_keyboard_interrupt_from_a_stopped_query() -> None:
     """In-process: a SIGINT arriving during a query surfaces as KeyboardInterrupt, not as a store error."""
+    import sqlite3
     import threading
 
     from cca.core.store import Store
     from cca.io.load import _connect
 
+    # Datasette (imported by the export tests of this worker) switches SQLite's callback tracebacks on for the
+    # whole process; then SQLite also reports the interrupt as an ignored exception. cca never switches them on.
+    sqlite3.enable_callback_tracebacks(False)
     store = Store(_connect(Path(":memory:")))
     running = threading.Event()
     store.connection.create_function("running", 0, lambda: running.set() or 1)

@@ -208,7 +208,9 @@ def interruptible(connection: sqlite3.Connection) -> sqlite3.Connection:
     Python runs signal handlers only between its own instructions, never inside a long SQLite call.
     With a progress handler SQLite calls back into Python every few thousand steps; a pending
     SIGINT's KeyboardInterrupt (or SIGTERM's) is raised there, SQLite abandons the query as
-    "interrupted", and :func:`check_interrupted` turns that back into KeyboardInterrupt.
+    "interrupted", and :func:`check_interrupted` turns that back into KeyboardInterrupt. (A process
+    that switches ``sqlite3.enable_callback_tracebacks`` on, as Datasette does, also sees SQLite
+    report that exception as ignored.)
     """
     connection.set_progress_handler(_deliver, _STEPS)
     return connection
