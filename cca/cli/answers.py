@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -518,6 +517,8 @@ def _family_lines(own: dict[str, Any], family: Sequence[dict[str, Any]]) -> list
         lines.append(("", told))
     counted = [m for m in (own, *family) if m.get("for_aggregates") and m.get("adjusted_usd_2021") is not None]
     if counted:
+        from decimal import Decimal
+
         total = sum(Decimal(str(m["adjusted_usd_2021"])) for m in counted)
         lines.append(("total", f"adjusted {cells.money(total, 'USD', '2021 USD')}"))
         lines.append(("", f"over the {len(counted)} summed record{'s' if len(counted) != 1 else ''}"))

@@ -29,6 +29,8 @@ _REFERENCE_POSITION = 1 << 30
 #: Fields an update appends to; ``notes`` are joined; anything else replaces. ``rejected_same_as``
 #: stays with the update: a note for ``cca link suggest``, never a field of the record.
 _LIST_FIELDS = ("evidence", "status", "progress", "aliases", "same_as")
+#: Tables whose rows are all in before anything is derived: their indexes serve the deriving.
+_FILLED_FIRST = ("records", "updates", "update_refs", "links")
 #: Records per file position: ``ord`` is position * 2**32 + index, so load order survives replacement.
 _SPAN = 1 << 32
 
@@ -98,9 +100,14 @@ class Builder:
         self.db = connection
         self.kinds = kinds
         self.fresh = connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'records'").fetchone()[0] == 0
+        #: A new store's indexes, made once its rows are in: one sort per index instead of a
+        #: B-tree insertion per row (a third of the store's writing time at 20,000 records).
+        self._indexes: list[str] = []
         if self.fresh:  # statement by statement: executescript would end the caller's transaction
             for statement in (SCHEMA + facts_schema(kinds)).split(";"):
-                if statement.strip():
+                if statement.strip().startswith("CREATE INDEX"):
+                    self._indexes.append(statement)
+                elif statement.strip():
                     connection.execute(statement)
         self._seq = int(connection.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
         self._update_seq = int(connection.execute("SELECT coalesce(max(seq), 0) FROM updates").fetchone()[0])
@@ -332,7 +339,7 @@ class Builder:
 
     def finish(self, meta: Mapping[str, str], analyse: bool = False) -> None:
         """Merge updates and derive everything the changed records touch; then write ``meta``."""
-        self._flush()
+        self.rows_in()
         db = self.db
         affected = self._affected()
         self._merge(affected)
@@ -340,6 +347,7 @@ class Builder:
         self._via()
         self._trees()
         self._render(affected)
+        self._make_indexes(())
         db.execute("DELETE FROM meta")
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         if self.fresh or analyse:
@@ -350,6 +358,19 @@ class Builder:
         self.changed.clear()
         self._bare.clear()
         self._resay.clear()
+
+    def rows_in(self) -> None:
+        """Every record read is written: the checks and the deriving may query them (by their indexes)."""
+        self._flush()
+        self._make_indexes(_FILLED_FIRST)
+
+    def _make_indexes(self, tables: Sequence[str]) -> None:
+        """Make a new store's indexes on ``tables`` (all that are left, if none is named)."""
+        for statement in list(self._indexes):
+            table = statement.split(" ON ", 1)[1].split("(", 1)[0].strip()
+            if not tables or table in tables:
+                self.db.execute(statement)
+                self._indexes.remove(statement)
 
     def _affected(self) -> list[tuple[int, str, str]]:
         """(seq, kind, id) of the records whose ids changed (or all, in a new store)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cca.core.errors import QueryError
@@ -179,7 +178,8 @@ def _year(name: str, value: Any) -> int:
 
 
 _SCALE = {"": 1, "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "b": 10**9, "tn": 10**12}
-_AMOUNT = re.compile(r"\s*(?:US\$|\$)?\s*([0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]{1,3})?)\s*([a-zA-Z]*)\s*")
+#: An amount as text (compiled by re on first use, not at start-up).
+_AMOUNT = r"\s*(?:US\$|\$)?\s*([0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]{1,3})?)\s*([a-zA-Z]*)\s*"
 #: Largest amount a filter takes (a thousand trillion dollars: more than all the money there is).
 MAX_AMOUNT = 10**18
 
@@ -187,13 +187,15 @@ MAX_AMOUNT = 10**18
 def _amount(name: str, value: Any) -> float:
     """'100e6', '250m', '1.5bn', '2,000,000' (US dollars) as a number; a number as itself."""
     if isinstance(value, str):
-        match = _AMOUNT.fullmatch(value)
+        match = re.fullmatch(_AMOUNT, value)
         scale = _SCALE.get(match.group(2).lower()) if match else None
         if match is None or scale is None:
             raise FilterError(name, value, "write an amount such as 100e6, 250m or 1.5bn")
         digits = match.group(1).replace("_", "")
         if "," in digits and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})*(\.[0-9]*)?(?:[eE].*)?", digits):
             raise FilterError(name, value, "commas only between thousands (2,000,000); write decimals with a point")
+        from decimal import Decimal, InvalidOperation  # only when an amount is given as text
+
         try:
             number = Decimal(digits.replace(",", "")) * scale
         except InvalidOperation:

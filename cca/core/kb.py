@@ -11,11 +11,10 @@ with suggestions.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from cca.core.errors import QueryError
 from cca.core.filters import FILTERS, FilterError, Places, Resolved
@@ -40,16 +39,20 @@ from cca.core.model import (
 from cca.core.query import FilterValue, Query, SortKey
 from cca.core.registry import Kind, Registry
 from cca.core.settings import label_for
-from cca.core.stats import Grouping, Stats, grouping
 from cca.core.store import Clause, Order, Row, Store
 from cca.core.text import compact, fold, match_query, query_words
 from cca.core.world import WorldCountry, world_countries
+
+if TYPE_CHECKING:
+    from cca.core.stats import Grouping, Stats
 
 R = TypeVar("R", bound=Record)
 
 
 def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str:
     """' — did you mean X?' for the closest of ``choices``, or ''."""
+    import difflib  # only when an answer is missing: it costs every call 0.6 ms of start-up
+
     pool = list(dict.fromkeys(choices))
     by_norm = {fold(choice): choice for choice in pool}
     close = difflib.get_close_matches(fold(value), list(by_norm), n=n, cutoff=0.6)
@@ -369,7 +372,7 @@ class KnowledgeBase:
         ``original`` and ``adjusted``, or several. ``split``: how a grouping by administrative unit (adm1,
         adm2) splits each amount: even (the default) or intersection.
         """
-        from cca.core.stats import DATASET_ROWS, answer, measures_for, split_of
+        from cca.core.stats import DATASET_ROWS, Stats, answer, grouping, measures_for, split_of
 
         plan = self.plan(query)
         groups: list[Grouping] = []
@@ -836,5 +839,7 @@ class KnowledgeBase:
         starting = [i for i, _ in self.store.ids(value, limit=n)]
         # Candidates from the index: ids sharing the first letters (a typo is rarely in the first two).
         pool = [i for i, _ in self.store.ids(value[:2], limit=5000)] if len(value) >= 2 else []
+        import difflib
+
         close = difflib.get_close_matches(value, pool, n=3, cutoff=0.7)
         return list(dict.fromkeys(close + starting))[:n]

@@ -25,7 +25,6 @@ from cca.core.model import (
     attribution_of,
 )
 from cca.core.registry import Column, Kind, Ref, Registry, ViewContext
-from cca.core.sectoring import derived
 
 KINDS = Registry()
 
@@ -83,6 +82,8 @@ def _derive_project(record: Record, ctx: ViewContext, out: dict[str, Any]) -> No
         for p in record.progress
     ]
     _derive_money(record, ctx, out)
+    from cca.core.sectoring import derived  # not on a listing's path: views are rendered when the store is built
+
     found = derived(record.data)
     if found:
         out["derived_sectors"] = found

@@ -160,6 +160,7 @@ class Compiler:
         """Everything that needs the other records; raises every problem at once."""
         if self.problems:
             self.raise_problems([])
+        self.builder.rows_in()
         self.builder.add_references(reference_record)
         scope = None if self.builder.fresh else set(self.builder.changed)
         pending = list(self.checker.pending) + cross_checks(self.connection, self.kinds, scope)

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
@@ -120,6 +119,8 @@ def write_jsonl(rows: Iterable[Any], out: IO[str], *, ascii_only: bool = False) 
 def write_delimited(
     rows: Iterable[Mapping[str, Any]], fields: Sequence[str], out: IO[str], *, tabs: bool = False, header: bool = True
 ) -> None:
+    import csv  # only for delimited output
+
     writer = csv.writer(out, delimiter="\t" if tabs else ",", lineterminator="\n")
     if header:
         writer.writerow([cell(name, tabs=tabs) for name in fields])
