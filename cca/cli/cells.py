@@ -5,8 +5,6 @@ the values they date ("54 % overall, reported 2021-03-04"), so a figure from 202
 never read as today's.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple

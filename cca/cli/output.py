@@ -5,8 +5,6 @@ human ones (table, plain, markdown) are drawn here and in :mod:`cca.cli.terminal
 from the kind's columns (:mod:`cca.core.kinds`) and :mod:`cca.cli.cells`.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -77,7 +75,7 @@ class Out:
         self.cite = False
 
     @classmethod
-    def of(cls, fmt: Any, json_: bool, fields: str | None) -> Out:
+    def of(cls, fmt: Any, json_: bool, fields: str | None) -> "Out":
         chosen = fmt.value if hasattr(fmt, "value") else fmt
         if json_ and chosen not in (None, "json"):
             raise QueryError("--json and --format disagree: use one of them")

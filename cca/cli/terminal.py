@@ -17,8 +17,6 @@ module about 20 ms, and importing rich costs every table about 40 ms more at sta
 Widths count display cells (a Chinese character takes two).
 """
 
-from __future__ import annotations
-
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache

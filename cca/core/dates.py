@@ -5,8 +5,6 @@ A :class:`PartialDate` is shown as written, sorts by what it says (``2020`` befo
 no day is ever invented.
 """
 
-from __future__ import annotations
-
 import functools
 import re
 from typing import NamedTuple

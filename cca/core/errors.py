@@ -4,8 +4,6 @@ The library raises these; the CLI turns them into one line on stderr and an
 exit status in exactly one place (``cca.cli.edge``).
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 

@@ -14,8 +14,6 @@ together (:class:`Resolved`); in the manner of httpie's parser spec, the declara
 single source of the option, its help and its documentation.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -24,11 +22,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from cca.core.errors import QueryError
 from cca.core.model import STATUSES
 from cca.core.query import FilterValue
+from cca.core.registry import Kind
 from cca.core.store import EVIDENCE_FIELDS, Clause
 
 if TYPE_CHECKING:
     from cca.core.model import Record
-    from cca.core.registry import Kind
 
 
 class FilterError(QueryError):
@@ -57,6 +55,10 @@ class Places(NamedTuple):
     missing: tuple[str, ...]
 
 
+#: A filter's values: alternatives.
+Values = tuple[FilterValue, ...]
+
+
 class Resolver(Protocol):
     """What resolving a filter may ask of the knowledge (:class:`cca.core.kb.KnowledgeBase` answers)."""
 
@@ -64,7 +66,7 @@ class Resolver(Protocol):
 
     def regions_of(self, country_ids: Sequence[str]) -> set[str]: ...
 
-    def resolve_sector(self, value: str) -> Record: ...
+    def resolve_sector(self, value: str) -> "Record": ...
 
     def source_id(self, value: str) -> str: ...
 
@@ -84,9 +86,6 @@ class Resolved(NamedTuple):
     description: str
     missing: tuple[str, ...] = ()
     never: bool = False
-
-
-Values = tuple[FilterValue, ...]
 
 
 class Filter(NamedTuple):

@@ -9,8 +9,6 @@ Nothing here prints; a value that names nothing raises :class:`~cca.core.errors.
 with suggestions.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -361,7 +359,7 @@ class KnowledgeBase:
         measure: str | Sequence[str] | None = None,
         all_rows: bool = False,
         split: str = "even",
-    ) -> Stats:
+    ) -> "Stats":
         """Records counted and their amounts added up exactly, by the groupings asked.
 
         The population is the dataset rows the query selects (with a ``source`` filter, every record

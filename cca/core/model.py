@@ -1,7 +1,5 @@
 """Typed records: what :func:`cca.load` returns. Plain objects, no I/O, no printing."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 

@@ -6,8 +6,6 @@ sector subtrees become ids; each filter becomes an SQL clause, see :mod:`cca.cor
 and answered by the store. Nothing about it travels as keyword arguments.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -25,7 +23,7 @@ class SortKey(NamedTuple):
     descending: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> SortKey:
+    def parse(cls, text: str) -> "SortKey":
         """``usd_2021`` ascending, ``-usd_2021`` descending (``+field`` is ascending too)."""
         value = text.strip()
         descending = value.startswith("-")
@@ -119,7 +117,7 @@ class Query:
         limit: int | None = None,
         fields: Iterable[str] | None = None,
         **filters: Any,
-    ) -> Query:
+    ) -> "Query":
         """A query from plain values: ``Query.of("project", country="Laos", since=2015, sort=["-usd_2021"])``.
 
         A filter's value may be one value or several (alternatives); None leaves the filter out.
@@ -128,7 +126,7 @@ class Query:
         chosen = {name.replace("-", "_"): _values(value) for name, value in filters.items()}
         return cls(kind, chosen, keys, limit, tuple(fields) if fields is not None else None)
 
-    def where(self, **filters: Any) -> Query:
+    def where(self, **filters: Any) -> "Query":
         """The same question with more filters (a value replaces the filter's earlier values)."""
         merged = dict(self.filters)
         merged.update({name.replace("-", "_"): _values(value) for name, value in filters.items()})

@@ -5,8 +5,6 @@ record concerns a region when it concerns any current member, or when it names t
 itself in its ``regions`` field (an agreement between China and ASEAN as a whole).
 """
 
-from __future__ import annotations
-
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple

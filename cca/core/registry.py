@@ -9,8 +9,6 @@ keeps a parallel list. Adding a kind is its declaration here plus its JSON Schem
 entry (the ``schema`` field, for a kind that is not in ``knowledge.schema.json``).
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -73,9 +71,9 @@ class Column(NamedTuple):
 class ViewContext(Protocol):
     """What a kind's derived fields may ask of the knowledge (answered from indexes)."""
 
-    kinds: Registry
+    kinds: "Registry"
 
-    def get(self, record_id: str) -> Record | None: ...
+    def get(self, record_id: str) -> "Record | None": ...
 
     def name_of(self, record_id: str) -> str: ...
 
@@ -83,9 +81,9 @@ class ViewContext(Protocol):
 
     def source_date(self, source_id: str) -> str | None: ...
 
-    def children(self, record: Record) -> list[Record]: ...
+    def children(self, record: "Record") -> "list[Record]": ...
 
-    def referrers(self, record_id: str, kind: str, field: str) -> list[Record]: ...
+    def referrers(self, record_id: str, kind: str, field: str) -> "list[Record]": ...
 
     def country_counts(self, country_id: str) -> Mapping[str, int]: ...
 
@@ -145,7 +143,7 @@ class Kind(NamedTuple):
     profile: tuple[str, ...] = ("name",)
     #: The knowledge-file JSON Schema of one record, for a kind that knowledge.schema.json lacks.
     schema: Mapping[str, Any] | None = None
-    record_class: type[Record] | None = None
+    record_class: "type[Record] | None" = None
 
     @property
     def section(self) -> str:

@@ -5,8 +5,6 @@ place that turns environment variables into settings; the CLI calls it once and
 passes the result to :func:`cca.load`, and a notebook can do the same.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -78,7 +76,7 @@ class Settings(NamedTuple):
     def schema_file(self) -> Path:
         return self.root / "knowledge.schema.json"
 
-    def with_knowledge(self, extra: Iterable[Path]) -> Settings:
+    def with_knowledge(self, extra: Iterable[Path]) -> "Settings":
         return self._replace(knowledge=(*self.knowledge, *extra))
 
     @classmethod
@@ -90,7 +88,7 @@ class Settings(NamedTuple):
         bundled: bool | None = None,
         data_dir: bool | Path | None = None,
         cache: bool | None = None,
-    ) -> Settings:
+    ) -> "Settings":
         """Settings from the environment, with command-line choices taking precedence.
 
         ``bundled``, ``data_dir`` and ``cache`` None mean: as the environment says.

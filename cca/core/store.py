@@ -25,8 +25,6 @@ Reading errors of any kind (a damaged or foreign file) surface as
 :class:`~cca.core.errors.StoreError`, which means "rebuild", never a failure.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sqlite3
@@ -519,18 +517,24 @@ class Store:
     ) -> list[tuple[Row, float]]:
         """Records matching an FTS5 expression, best first (names weigh most, quotes least)."""
         weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (
-            f"SELECT {_COLUMNS}, bm25(search, {weights}) AS rank FROM search "
+        # Ranked and cut on small columns first; only the rows kept are read whole (a sort that
+        # carried every hit's stored record and output cost three times the query at 20,000 records).
+        ranked = (
+            f"SELECT r.seq, r.kind, r.id, bm25(search, {weights}) AS rank FROM search "
             "JOIN records r ON r.seq = search.rowid WHERE search MATCH ?"
         )
         params: list[Any] = [match]
         if kinds:
-            sql += f" AND r.kind IN ({','.join('?' * len(kinds))})"
+            ranked += f" AND r.kind IN ({','.join('?' * len(kinds))})"
             params += list(kinds)
-        sql += " ORDER BY rank, r.kind, r.id"
+        ranked += " ORDER BY rank, r.kind, r.id"
         if limit is not None:
-            sql += " LIMIT ?"
+            ranked += " LIMIT ?"
             params.append(limit)
+        sql = (
+            f"SELECT {_COLUMNS}, hit.rank FROM ({ranked}) hit JOIN records r ON r.seq = hit.seq "
+            "ORDER BY hit.rank, hit.kind, hit.id"
+        )
         return [(Row(*row[:10]), float(row[10])) for row in self._all(sql, params)]
 
     def check(self) -> None:

@@ -5,8 +5,6 @@ is still a country: :func:`reference_record` gives it a record of reference data
 codes, no evidence, as for any country), made when some record names it.
 """
 
-from __future__ import annotations
-
 import re
 from functools import cache
 from pathlib import Path
