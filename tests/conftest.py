@@ -130,6 +130,12 @@ def big_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mid_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,300 generated projects: 65 batches of the fast reader and 3 parts of rendering."""
+    return _generated(tmp_path_factory, 1_300)
+
+
+@pytest.fixture(scope="session")
 def slow_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8,000 generated projects: a first load well over the half second after which cca says why it is slow."""
     return _generated(tmp_path_factory, 8_000)

@@ -16,13 +16,16 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cca.core import dates
 from cca.core.checks import Digest, digest, path_text
 from cca.core.registry import Kind, Registry
 from cca.core.store import REFERENCE, SCHEMA, Store, chunks, facts_schema, facts_table
 from cca.core.text import fold, index_text, json_safe
+
+if TYPE_CHECKING:
+    from cca.core.kb import KnowledgeBase
 
 #: Where the store's own reference data stands in the load order: after every file.
 _REFERENCE_POSITION = 1 << 30
@@ -93,12 +96,54 @@ def merge(base: Mapping[str, Any], updates: Iterable[Mapping[str, Any]]) -> dict
     return data
 
 
+class Prepared(NamedTuple):
+    """A record's rows, made from the record alone: what :meth:`Builder.take` stores (a plain tuple of text and
+    numbers, so another process may make it)."""
+
+    kind: str
+    id: str
+    name: str
+    line: int
+    column: int
+    loc: str
+    parent: str | None
+    sort: str | None
+    base: str
+    #: (field, id, target kind, path) of each reference.
+    links: list[tuple[str, str, str | None, str]]
+    #: The search columns: names, other names, prose, notes, quotes.
+    search: tuple[str, str, str, str, str]
+
+
+def prepare(
+    kind: Kind,
+    record: Mapping[str, Any],
+    line: int,
+    column: int,
+    loc: Sequence[Any],
+    parent: str | None = None,
+    found: Digest | None = None,
+    base: str | None = None,
+) -> Prepared:
+    """A record's rows (``base``: its :func:`encode`, if the caller has it); ValueError for NaN or infinity."""
+    if base is None:
+        base = encode(record)
+    name = display_name(kind, record)
+    found = found or digest(kind, record)
+    return Prepared(
+        kind.name, record["id"], name, line, column, path_text(tuple(loc)), parent, _sort_key(kind, record, name), base,
+        list(ref_rows(found)), search_columns(kind, name, record, found),
+    )  # fmt: skip
+
+
 class Builder:
     """Writes records into a store database, file by file, and derives what changed."""
 
-    def __init__(self, connection: sqlite3.Connection, kinds: Registry) -> None:
+    def __init__(self, connection: sqlite3.Connection, kinds: Registry, spread: Spread | None = None) -> None:
         self.db = connection
         self.kinds = kinds
+        #: How a new store's rendering may use another process (None: all here).
+        self.spread = spread
         self.fresh = connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'records'").fetchone()[0] == 0
         #: A new store's indexes, made once its rows are in: one sort per index instead of a
         #: B-tree insertion per row (a third of the store's writing time at 20,000 records).
@@ -267,21 +312,20 @@ class Builder:
     ) -> None:
         """One record as written (``base``: its :func:`encode`, if the caller has it); raises ValueError for a
         value the store cannot hold (NaN, infinity)."""
-        if base is None:
-            base = encode(record)
+        self.take(prepare(kind, record, line, column, loc, parent, found, base))
+
+    def take(self, ready: Prepared) -> None:
+        """One record made ready by :func:`prepare` (in this process or another), in load order."""
         self._seq += 1
         seq = self._seq
-        name = display_name(kind, record)
         self._records.append(
-            (seq, kind.name, record["id"], name, self._file, line, column, path_text(tuple(loc)), parent,
-             self._position * _SPAN + self._index, _sort_key(kind, record, name), base)
+            (seq, ready.kind, ready.id, ready.name, self._file, ready.line, ready.column, ready.loc, ready.parent,
+             self._position * _SPAN + self._index, ready.sort, ready.base)
         )  # fmt: skip
         self._index += 1
-        found = found or digest(kind, record)
-        for field, value, target, path in ref_rows(found):
-            self._links.append((seq, field, value, target, path))
-        self._search.append(search_row(kind, seq, name, record, found))
-        self.changed.add(record["id"])
+        self._links.extend((seq, *link) for link in ready.links)
+        self._search.append((seq, *ready.search))
+        self.changed.add(ready.id)
         self._bare.add(seq)
         if len(self._records) >= 2000:
             self._flush()
@@ -344,6 +388,7 @@ class Builder:
         affected = self._affected()
         self._merge(affected)
         self._derive(affected)
+        self._make_indexes(("record_country", "record_sector"))
         self._via()
         self._trees()
         self._render(affected)
@@ -465,13 +510,14 @@ class Builder:
         via = [(kind.name, path) for kind in self.kinds for path in kind.via]
         db.execute("DELETE FROM record_country WHERE via = 1")
         if via:
-            db.execute(
-                "INSERT OR IGNORE INTO record_country SELECT rc.country, r.kind, l.src, 1 FROM links l "
-                "JOIN records r ON r.seq = l.src JOIN records t ON t.id = l.dst "
-                "JOIN record_country rc ON rc.seq = t.seq AND rc.via = 0 "
-                f"WHERE (r.kind, l.field) IN (VALUES {', '.join('(?, ?)' for _ in via)})",
-                [item for pair in via for item in pair],
-            )
+            # from the records of the kinds that have such fields (a few statements), never a scan of every link
+            for kind_name, path in via:
+                db.execute(
+                    "INSERT OR IGNORE INTO record_country SELECT rc.country, r.kind, l.src, 1 FROM records r "
+                    "CROSS JOIN links l ON l.src = r.seq JOIN records t ON t.id = l.dst "
+                    "JOIN record_country rc ON rc.seq = t.seq AND rc.via = 0 WHERE r.kind = ? AND l.field = ?",
+                    (kind_name, path),
+                )
 
     def _trees(self) -> None:
         """Tree order for kinds listed as trees, and the sector closure (ancestor, sector, depth)."""
@@ -540,64 +586,90 @@ class Builder:
 
     def _render(self, affected: Sequence[tuple[int, str, str]]) -> None:
         """Each record's JSON output, its typed facts and its parties, from the views (one rule each)."""
-        from cca.core import families
         from cca.core.kb import KnowledgeBase
-        from cca.core.views import record_view
 
         seqs = self._render_set(affected)
         if not seqs:
             return
         db = self.db
         kb = KnowledgeBase(Store(db, self.kinds), [])
-        facts = {kind.name: kind for kind in self.kinds if kind.facts}
+        facts = tuple(kind for kind in self.kinds if kind.facts)
         if not self.fresh:
             for part in chunks(seqs):
                 marks = ",".join("?" * len(part))
                 db.execute(f"DELETE FROM parties WHERE seq IN ({marks})", part)
                 db.execute(f"DELETE FROM units WHERE seq IN ({marks})", part)
-                for kind in facts.values():
+                for kind in facts:
                     db.execute(f"DELETE FROM {facts_table(kind)} WHERE seq IN ({marks})", part)
-        views: list[tuple[str, int]] = []
         # what is read from the dataset rows that changed: finer sectors by cca's rules, marked derived, and the
         # ties of their families, taken from their output (it holds both: one reading, never two)
-        read_again = {seq for seq, kind, _ in affected if kind == "project"}
-        derived_rows: list[tuple[str, str, int]] = []
-        ties: list[tuple[int, str, str]] = []
-        party_rows: list[tuple[Any, ...]] = []
-        unit_rows: list[tuple[Any, ...]] = []
-        fact_rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in facts}
-        for part in chunks(seqs):
-            for seq, record in kb.records_at(part):
-                view = record_view(record, kb)
-                views.append((encode_view(view), seq))
-                if seq in read_again and isinstance(view.get("dataset"), Mapping):
-                    derived_rows += [(found["sector"], record.kind, seq) for found in view.get("derived_sectors", ())]
-                    ties += [(seq, key, how) for key, how in families.keys(view)]
-                typed = facts.get(record.kind)
-                if typed is not None:
-                    fact_rows[typed.name].append((seq, *(_fact(view.get(name)) for name in typed.facts)))
-                for party in view.get("parties") or ():
-                    if isinstance(party, dict) and isinstance(party.get("name"), str):
-                        party_rows.append(
-                            (
-                                seq,
-                                str(party.get("role") or ""),
-                                party["name"],
-                                fold(party["name"]),
-                                party.get("agency_type"),
-                            )
-                        )
-                unit_rows += unit_rows_of(seq, view)
-            db.executemany("UPDATE records SET view = ? WHERE seq = ?", views)
-            views.clear()
-        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?, 1)", derived_rows)
-        db.executemany("INSERT INTO family VALUES (?, ?, ?)", ties)
-        db.executemany("INSERT INTO parties VALUES (?, ?, ?, ?, ?)", party_rows)
-        db.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 13)})", unit_rows)
-        for name, rows in fact_rows.items():
-            kind = facts[name]
+        read_again = frozenset(seq for seq, kind, _ in affected if kind == "project")
+        work = Renderer(read_again, facts)
+        parts = list(chunks(seqs))
+        # a new store's parts may be rendered by two processes (the caller's spread); an update renders here
+        spread = self.spread if self.fresh else None
+        done = (work(kb, part) for part in parts) if spread is None else spread(parts, work, kb)
+        whole = Rendered([], [], [], [], [], {kind.name: [] for kind in facts})
+        for rendered in done:
+            db.executemany("UPDATE records SET view = ? WHERE seq = ?", rendered.views)
+            whole.derived.extend(rendered.derived)
+            whole.ties.extend(rendered.ties)
+            whole.parties.extend(rendered.parties)
+            whole.units.extend(rendered.units)
+            for name, rows in rendered.facts.items():
+                whole.facts[name].extend(rows)
+        db.executemany("INSERT OR IGNORE INTO record_sector VALUES (?, ?, ?, 1)", whole.derived)
+        db.executemany("INSERT INTO family VALUES (?, ?, ?)", whole.ties)
+        db.executemany("INSERT INTO parties VALUES (?, ?, ?, ?, ?)", whole.parties)
+        db.executemany(f"INSERT INTO units VALUES ({', '.join('?' * 13)})", whole.units)
+        for kind in facts:
             marks = ",".join("?" * (len(kind.facts) + 1))
-            db.executemany(f"INSERT INTO {facts_table(kind)} VALUES ({marks})", rows)
+            db.executemany(f"INSERT INTO {facts_table(kind)} VALUES ({marks})", whole.facts[kind.name])
+
+
+class Rendered(NamedTuple):
+    """What rendering some records gives: their output, and the rows the store derives from it."""
+
+    views: list[tuple[str, int]]
+    derived: list[tuple[str, str, int]]
+    ties: list[tuple[int, str, str]]
+    parties: list[tuple[Any, ...]]
+    units: list[tuple[Any, ...]]
+    facts: dict[str, list[tuple[Any, ...]]]
+
+
+class Renderer:
+    """Renders a part of the records (a list of seqs) from a knowledge base: the same in any process."""
+
+    def __init__(self, read_again: frozenset[int], facts: Sequence[Kind]) -> None:
+        self.read_again = read_again
+        self.facts = {kind.name: kind for kind in facts}
+
+    def __call__(self, kb: KnowledgeBase, part: list[int]) -> Rendered:
+        from cca.core import families
+        from cca.core.views import record_view
+
+        out = Rendered([], [], [], [], [], {name: [] for name in self.facts})
+        for seq, record in kb.records_at(part):
+            view = record_view(record, kb)
+            out.views.append((encode_view(view), seq))
+            if seq in self.read_again and isinstance(view.get("dataset"), Mapping):
+                out.derived.extend((found["sector"], record.kind, seq) for found in view.get("derived_sectors", ()))
+                out.ties.extend((seq, key, how) for key, how in families.keys(view))
+            typed = self.facts.get(record.kind)
+            if typed is not None:
+                out.facts[typed.name].append((seq, *(_fact(view.get(name)) for name in typed.facts)))
+            for party in view.get("parties") or ():
+                if isinstance(party, dict) and isinstance(party.get("name"), str):
+                    name = party["name"]
+                    out.parties.append((seq, str(party.get("role") or ""), name, fold(name), party.get("agency_type")))
+            out.units.extend(unit_rows_of(seq, view))
+        return out
+
+
+#: How rendering may be spread over processes: ``spread(parts, work, kb)`` gives ``work(kb, part)`` of
+#: every part, in order, computing some of them elsewhere if it can (see :mod:`cca.io.spread`).
+Spread = Callable[[Sequence[list[int]], Renderer, "KnowledgeBase"], Iterable[Rendered]]
 
 
 def unit_rows_of(seq: int, view: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -622,6 +694,11 @@ def unit_rows_of(seq: int, view: Mapping[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any], found: Digest) -> tuple[Any, ...]:
+    """A record's row of the search text: its seq, then its :func:`search_columns`."""
+    return (seq, *search_columns(kind, name, record, found))
+
+
+def search_columns(kind: Kind, name: str, record: Mapping[str, Any], found: Digest) -> tuple[str, str, str, str, str]:
     """What full-text search holds of a record: names, other names, prose, notes and quotes."""
     columns: dict[str, list[str]] = {
         "names": [name],
@@ -638,7 +715,6 @@ def search_row(kind: Kind, seq: int, name: str, record: Mapping[str, Any], found
             columns[column].extend(str(item) for item in value if isinstance(item, (str, int, float)))
     quotes = [e["quote"] for e, _ in found.evidence if isinstance(e.get("quote"), str)]
     return (
-        seq,
         index_text("\n".join(columns["names"])),
         index_text("\n".join(columns["aliases"])),
         index_text("\n".join(columns["body"])),

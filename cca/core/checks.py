@@ -463,13 +463,28 @@ def _references(db: sqlite3.Connection, within: bool) -> list[Pending]:
 def _evidence_forms(db: sqlite3.Connection, narrow: str) -> list[Pending]:
     """Each form of evidence cites its kind of source: a quote a text, a record a dataset, a url a report."""
     out: list[Pending] = []
-    rows = db.execute(
-        "SELECT r.file, r.loc, l.field, l.dst, l.path, "
-        "json_extract(coalesce(s.data, s.base), '$.dataset') IS NOT NULL, "
-        "json_extract(coalesce(s.data, s.base), '$.type') = 'report', json_extract(coalesce(s.data, s.base), '$.url') "
-        "FROM links l JOIN records r ON r.seq = l.src JOIN records s ON s.id = l.dst AND s.kind = 'source' "
-        "WHERE l.field LIKE 'evidence.%'" + narrow
+    # each source read once (not once per piece of evidence), and only the evidence that breaks a rule
+    # below comes back (at 100,000 projects, 300,000 pieces of evidence are fine)
+    sources = {
+        str(sid): (bool(dataset), bool(report), url)
+        for sid, dataset, report, url in db.execute(
+            "SELECT id, json_extract(coalesce(data, base), '$.dataset') IS NOT NULL, "
+            "json_extract(coalesce(data, base), '$.type') = 'report', json_extract(coalesce(data, base), '$.url') "
+            "FROM records WHERE kind = 'source'"
+        )
+    }
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS fine_evidence (dst TEXT, field TEXT, PRIMARY KEY (dst, field))")
+    db.execute("DELETE FROM temp.fine_evidence")
+    db.executemany(
+        "INSERT OR IGNORE INTO temp.fine_evidence VALUES (?, ?)",
+        [(sid, field) for sid, facts in sources.items() for field in _fine_evidence(*facts)],
+    )
+    found = db.execute(
+        "SELECT r.file, r.loc, l.field, l.dst, l.path FROM links l JOIN records r ON r.seq = l.src "
+        "WHERE l.field LIKE 'evidence.%' AND l.dst IN (SELECT id FROM records WHERE kind = 'source') "
+        "AND NOT EXISTS (SELECT 1 FROM temp.fine_evidence f WHERE f.dst = l.dst AND f.field = l.field)" + narrow
     ).fetchall()
+    rows = [(file, loc, field, dst, path, *sources[dst]) for file, loc, field, dst, path in found]
     for file, loc, field, dst, path, dataset, report, url in rows:
         entry = path_steps(path)[:-1]
 
@@ -499,6 +514,13 @@ def _evidence_forms(db: sqlite3.Connection, narrow: str) -> list[Pending]:
         elif field == "evidence.bare" and not isinstance(url, str):
             out.append(Pending(at(), f"evidence from report {dst!r} needs a url (here or on the source)"))
     return out
+
+
+def _fine_evidence(dataset: bool, report: bool, url: Any) -> list[str]:
+    """The forms of evidence a source takes without a problem (the rules of :func:`_evidence_forms`)."""
+    if report:
+        return ["evidence.url", "evidence.bare"] if isinstance(url, str) else ["evidence.url"]
+    return ["evidence.quote", "evidence.record"] if dataset else ["evidence.quote"]
 
 
 def _updates(db: sqlite3.Connection) -> list[Pending]:

@@ -17,9 +17,9 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from cca.core.build import Builder
+from cca.core.build import Builder, Prepared, Spread, prepare
 from cca.core.checks import Loc, Pending, RecordChecker, check_quotes, cross_checks, digest, path_text, position_of
 from cca.core.errors import KnowledgeError, Problem
 from cca.core.nodes import Position
@@ -94,6 +94,7 @@ class Compiler:
         settings: Settings,
         kinds: Registry,
         sources_dir: Path | None = None,
+        spread: Spread | None = None,
     ) -> None:
         self.connection = connection
         self.settings = settings
@@ -101,7 +102,7 @@ class Compiler:
         self.sources_dir = sources_dir
         self.schema = knowledge_schema(settings.schema_file)
         self.fast = FastCheck(self.schema)
-        self.builder = Builder(connection, kinds)
+        self.builder = Builder(connection, kinds, spread)
         #: File number -> the file, for every file of this load.
         self.files: dict[int, KnowledgeFile] = {}
         self.labels: dict[int, str] = {}
@@ -241,7 +242,7 @@ class Compiler:
 
     def _fast(self, text: str) -> bool:
         try:
-            skeleton = yamlio.parse_items_fast(text, self._fast_item)
+            skeleton = yamlio.parse_items_fast(text, self._fast_item, _Sharing(self))
         except (yamlio.Unsuitable, ValueError, KeyError, TypeError):
             return False
         return not _interpret(skeleton, self.schema, self.schema)
@@ -405,6 +406,61 @@ class Compiler:
         return int(found[0]) if found else 1
 
 
+T = TypeVar("T")
+
+#: Batches (of yamlio.BATCH records) of one list below which a second process is not worth starting.
+MIN_SHARED_BATCHES = 100
+
+
+class _Sharing:
+    """A long list of records read by the fast reader in two processes (:mod:`cca.io.spread`): each batch's
+    records are checked on their own and made ready for the store in either process, and stored here in order.
+    What is made is what :meth:`Compiler._fast_item` makes of each record, problems included."""
+
+    def __init__(self, compiler: Compiler) -> None:
+        self.compiler = compiler
+
+    def wants(self, section: str, batches: int) -> bool:
+        kind = self.compiler._sections.get(section)
+        if batches < MIN_SHARED_BATCHES or kind is None or self.compiler.kinds.nested(kind.name):
+            return False
+        from cca.io import spread
+
+        return spread.available()
+
+    def prepare(self, section: str, items: yamlio.Batch) -> tuple[list[Prepared], list[Pending], list[Any]]:
+        compiler = self.compiler
+        checker = compiler.checker
+        kind = compiler._sections[section]
+        marks = (len(checker.pending), len(checker.quotes))
+        out = []
+        for index, item, position in items:
+            if not compiler.fast.item(section, item):
+                raise yamlio.Unsuitable
+            found = digest(kind, item)
+            checker.add(kind, item, Loc(compiler._file, section, index), None, found)
+            try:
+                out.append(prepare(kind, item, position[0], position[1], [section, index], found=found))
+            except ValueError:
+                raise yamlio.Unsuitable from None
+        # what the checks found goes with the records (taken in order, wherever they were made)
+        pending, quotes = checker.pending[marks[0] :], checker.quotes[marks[1] :]
+        del checker.pending[marks[0] :], checker.quotes[marks[1] :]
+        return out, pending, quotes
+
+    def take(self, prepared: tuple[list[Prepared], list[Pending], list[Any]]) -> None:
+        rows, pending, quotes = prepared
+        self.compiler.checker.pending += pending
+        self.compiler.checker.quotes += quotes
+        for ready in rows:
+            self.compiler.builder.take(ready)
+
+    def run(self, tasks: Sequence[T], here: Callable[[T], Any]) -> Iterator[Any]:
+        from cca.io import spread
+
+        return spread.in_two(tasks, here, lambda: here, (yamlio.Unsuitable, ValueError, KeyError, TypeError))
+
+
 def compile_files(
     connection: sqlite3.Connection,
     files: Sequence[KnowledgeFile],
@@ -415,7 +471,9 @@ def compile_files(
     *,
     sources_dir: Path | None = None,
     report: Report | None = None,
+    spread: Spread | None = None,
 ) -> None:
-    """Bring the store on ``connection`` up to date with ``files``, inside the caller's transaction."""
+    """Bring the store on ``connection`` up to date with ``files``, inside the caller's transaction
+    (``spread``: how a new store may render in two processes, see :mod:`cca.io.spread`)."""
     with slow_note(files, report):
-        Compiler(connection, settings, kinds, sources_dir).update(files, states, meta)
+        Compiler(connection, settings, kinds, sources_dir, spread).update(files, states, meta)

@@ -277,7 +277,7 @@ def _tidy(directory: Path, keep: Path) -> None:
         now = time.time()
         stores = []
         for entry in directory.iterdir():
-            if entry.name.startswith(".knowledge-") and entry.name.endswith(".tmp"):
+            if entry.name.startswith(".knowledge-") and entry.name.endswith((".tmp", ".tmp-wal", ".tmp-shm")):
                 with contextlib.suppress(OSError):
                     if now - entry.lstat().st_mtime > 3600:
                         entry.unlink()
@@ -325,6 +325,7 @@ def compile_to_file(
 
     from cca.io.compile import compile_files
     from cca.io.safefile import signals_held
+    from cca.io.spread import render_spread
 
     temporary = ""
     try:
@@ -338,7 +339,10 @@ def compile_to_file(
             connection.execute("PRAGMA synchronous = OFF")
             connection.execute("PRAGMA cache_size = -65536")
             connection.execute("BEGIN")
-            compile_files(connection, files, states, settings, kinds, meta(settings, kinds), report=report)
+            spread = render_spread(connection, Path(temporary), kinds)
+            compile_files(
+                connection, files, states, settings, kinds, meta(settings, kinds), report=report, spread=spread
+            )
             connection.execute("COMMIT")
             connection.execute("PRAGMA journal_mode = WAL")  # later updates in place: readers keep a snapshot
         finally:
@@ -349,17 +353,24 @@ def compile_to_file(
                     Path(f"{target}{suffix}").unlink()
             os.replace(temporary, target)
     except (OSError, sqlite3.Error) as error:
-        if temporary:
-            with signals_held(), contextlib.suppress(OSError):
-                os.unlink(temporary)
+        _remove_temporary(temporary)
         check_interrupted(error)
         return False
     except BaseException:
-        if temporary:
-            with signals_held(), contextlib.suppress(OSError):
-                os.unlink(temporary)
+        _remove_temporary(temporary)
         raise
     return True
+
+
+def _remove_temporary(temporary: str) -> None:
+    """A new store that failed, with the log it may have had (a build in two processes writes one)."""
+    from cca.io.safefile import signals_held
+
+    if temporary:
+        with signals_held():
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary + suffix)
 
 
 # -- loading ------------------------------------------------------------------------------------------------

@@ -28,18 +28,42 @@ import io
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from cca.core.errors import KnowledgeError, Problem
 from cca.core.nodes import Position, YamlList, YamlMap
+
+T = TypeVar("T")
 
 #: Deeper than any real knowledge file needs (the format nests about 8 levels).
 MAX_DEPTH = 64
 
 #: Called with (section, index, item, position) for each item of a top-level list.
 OnItem = Callable[[str, int, Any, Position], None]
+#: The items of one batch of a top-level list: (index, item, position) each.
+Batch = list[tuple[int, Any, Position]]
+
+
+class Shared(Protocol):
+    """How the fast reader may share a long list with another process (see :mod:`cca.io.spread`): each batch's
+    items are prepared, in either process, and taken here in order; ``on_item`` then sees none of them."""
+
+    def wants(self, section: str, batches: int) -> bool:
+        """Whether the ``batches`` of ``section`` are worth sharing (and may be)."""
+        ...
+
+    def prepare(self, section: str, items: Batch) -> Any:
+        """What taking the items needs, made from them alone (picklable); raises Unsuitable as ``on_item`` would."""
+        ...
+
+    def take(self, prepared: Any) -> None: ...
+
+    def run(self, tasks: Sequence[T], here: Callable[[T], Any]) -> Iterator[Any]:
+        """``here(task)`` of every task, in order, some made by another process."""
+        ...
+
 
 _CORE = "tag:yaml.org,2002:"
 # Plain scalars starting with a letter that are not text.
@@ -755,8 +779,9 @@ def _fast_loads() -> Callable[[str], Any] | None:
     return load
 
 
-def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
-    """The fast reader: the document with its top-level lists left empty, each item handed to ``on_item``.
+def parse_items_fast(text: str, on_item: OnItem, shared: Shared | None = None) -> dict[str, Any]:
+    """The fast reader: the document with its top-level lists left empty, each item handed to ``on_item``
+    (or, for a list ``shared`` wants, to ``shared``).
 
     Raises :class:`Unsuitable` for anything it does not take; the caller then reads the
     file again with the reference reader (items already handed over must be discarded).
@@ -796,7 +821,7 @@ def parse_items_fast(text: str, on_item: OnItem) -> dict[str, Any]:
                 root[key] = []
                 items = text[first.end() : end]
                 first_line = line + 1 + text.count("\n", line_end + 1, first.end())
-                _load_items(loads, key, items, len(first.group(1)), first_line, on_item, blocks)
+                _load_items(loads, key, items, len(first.group(1)), first_line, on_item, blocks, shared)
                 line += text.count("\n", begin, end)
                 continue
             if not _content(text[line_end + 1 : end]):
@@ -860,44 +885,73 @@ def _list_lines(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _load_items(
-    loads: Callable[[str], Any], key: str, body: str, indent: int, first_line: int, on_item: OnItem, blocks: bool
+    loads: Callable[[str], Any],
+    key: str,
+    body: str,
+    indent: int,
+    first_line: int,
+    on_item: OnItem,
+    blocks: bool,
+    shared: Shared | None = None,
 ) -> None:
     """Parse a top-level list (``body`` starts at its first item) in batches; each item is handed over, positioned."""
     stray, item_line = _list_lines(indent)
     if stray.search(body) is not None:
         raise Unsuitable
     starts = [0, *(m.start() + 1 for m in item_line.finditer(body)), len(body)]
-    number = 0
-    line = first_line
-    previous = 0
+    # The batches: (first item, item after the last, line of the first item); cut before any is parsed.
+    batches: list[tuple[int, int, int]] = []
     first, count = 0, len(starts) - 1
+    line = first_line
     while first < count:
         stop = min(first + BATCH, count)
         while stop > first + 1 and starts[stop] - starts[first] > MAX_FAST_CHUNK:
             stop = first + 1 + (stop - first - 1) // 2  # big records: fewer at a time
         if starts[stop] - starts[first] > MAX_FAST_CHUNK:
             raise Unsuitable  # one record too long for yaml_rs
-        bounds = starts[first : stop + 1]
+        batches.append((first, stop, line))
+        line += body.count("\n", starts[first], starts[stop])
         first = stop
-        chunk = body[bounds[0] : bounds[-1]]
-        flow = chunk.count("[") + chunk.count("{")
-        if flow > _MAX_FLOW * (len(bounds) - 1) or (blocks and _ends_in_empty_block(chunk)):
-            raise Unsuitable
-        if flow > _MAX_FLOW:
-            for left, right in zip(bounds, bounds[1:], strict=False):
-                if body.count("[", left, right) + body.count("{", left, right) > _MAX_FLOW:
-                    raise Unsuitable
-        try:
-            items = loads(chunk)
-        except Exception:  # noqa: BLE001 - any failure of the fast parser means: ask the reference reader
-            raise Unsuitable from None
-        if not isinstance(items, list) or len(items) != len(bounds) - 1:
-            raise Unsuitable
-        for item, start, end in zip(items, bounds, bounds[1:], strict=False):
-            line += body.count("\n", previous, start)
-            previous = start
-            on_item(key, number, item, _item_position(body, start, end, indent, line))
-            number += 1
+
+    def batch(cut: tuple[int, int, int]) -> Batch:
+        return _batch(loads, body, starts, indent, blocks, cut)
+
+    if shared is not None and shared.wants(key, len(batches)):
+        for prepared in shared.run(batches, lambda cut: shared.prepare(key, batch(cut))):
+            shared.take(prepared)
+        return
+    for cut in batches:
+        for number, item, position in batch(cut):
+            on_item(key, number, item, position)
+
+
+def _batch(
+    loads: Callable[[str], Any], body: str, starts: Sequence[int], indent: int, blocks: bool, cut: tuple[int, int, int]
+) -> Batch:
+    """The items of one batch, parsed and positioned: (index in the list, item, position) each."""
+    first, stop, line = cut
+    bounds = starts[first : stop + 1]
+    chunk = body[bounds[0] : bounds[-1]]
+    flow = chunk.count("[") + chunk.count("{")
+    if flow > _MAX_FLOW * (len(bounds) - 1) or (blocks and _ends_in_empty_block(chunk)):
+        raise Unsuitable
+    if flow > _MAX_FLOW:
+        for left, right in zip(bounds, bounds[1:], strict=False):
+            if body.count("[", left, right) + body.count("{", left, right) > _MAX_FLOW:
+                raise Unsuitable
+    try:
+        items = loads(chunk)
+    except Exception:  # noqa: BLE001 - any failure of the fast parser means: ask the reference reader
+        raise Unsuitable from None
+    if not isinstance(items, list) or len(items) != len(bounds) - 1:
+        raise Unsuitable
+    out: Batch = []
+    previous = bounds[0]
+    for number, (item, start, end) in enumerate(zip(items, bounds, bounds[1:], strict=False), first):
+        line += body.count("\n", previous, start)
+        previous = start
+        out.append((number, item, _item_position(body, start, end, indent, line)))
+    return out
 
 
 _AFTER_DASH = re.compile(r"-[ ]*(?:#[^\n]*)?\n?((?:[ ]*(?:#[^\n]*)?\n)*)([ ]*)", re.MULTILINE)
