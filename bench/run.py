@@ -89,6 +89,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write every figure as JSON")
     parser.add_argument("--readme", action="store_true", help="rewrite README.md's bench block with the results")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="instead: every listing, first load and export at --sizes, by this tree and by git revision REV, "
+        "alternated (--readme rewrites the README's block for it)",
+    )
     internal = parser.add_argument_group("internal (the bench's child processes)")
     internal.add_argument("--generate", nargs=2, metavar=("PROJECTS", "PATH"), help="only write a synthetic file")
     internal.add_argument("--dump-json", nargs=2, metavar=("YAML", "JSON"), help="only dump a file's records as JSON")
@@ -136,6 +142,30 @@ def bench(args: argparse.Namespace) -> Outcome:
     return Outcome(sizes, imported, goals, rows, peers.describe(), args.runs, seconds, load, notes, command)
 
 
+def against(args: argparse.Namespace) -> None:
+    """This tree against revision ``args.against``: the listings bench's commands, alternated between the two."""
+    from ccabench import against as versus
+
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    if load > 0.5:
+        sys.stderr.write(f"bench: warning: load average {load:.2f} before starting; figures may be noisy\n")
+    work = Path(tempfile.mkdtemp(prefix="cca-bench-"))
+    try:
+        then, short = versus.checkout(args.against, work)
+        pairs = versus.measure(list(dict.fromkeys(args.sizes)), cca_command(), then, base_env(work), work, args.runs)
+    except CommandFailed as error:
+        raise SystemExit(str(error)) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    minutes = (time.perf_counter() - started) / 60
+    shown = versus.table(pairs, short)
+    print(f"{shown}\n\nbench: {minutes:.1f} minutes in all")
+    if args.readme:
+        command = " ".join(["python bench/run.py", *_shown(sys.argv[1:])])
+        write_readme(versus.readme_block(shown, command, short, args.runs, minutes), versus.BEGIN, versus.END)
+        sys.stderr.write("bench: README.md updated\n")
+
+
 def _shown(argv: list[str]) -> list[str]:
     """The options that shaped the figures (not where they were written)."""
     out: list[str] = []
@@ -174,6 +204,8 @@ def main() -> None:
         write_gcdf(Path(args.gcdf[0]), int(args.gcdf[1]), Path(args.gcdf[2]))
     elif args.xlsx:
         write_xlsx(Path(args.xlsx[0]), Path(args.xlsx[1]))
+    elif args.against:
+        against(args)
     else:
         outcome = bench(args)
         print(f"{text_report(outcome)}\n\nbench: {outcome.seconds / 60:.1f} minutes in all")

@@ -149,13 +149,13 @@ def readme_block(outcome: Outcome) -> str:
     return "\n".join(parts)
 
 
-def write_readme(block: str) -> None:
-    """Replace the text between the bench markers in README.md, and nothing else."""
+def write_readme(block: str, begin: str = BEGIN, end_marker: str = END) -> None:
+    """Replace the text between the markers (the bench block's by default) in README.md, and nothing else."""
     text = README.read_text(encoding="utf-8")
-    start, end = text.find(BEGIN), text.find(END)
+    start, end = text.find(begin), text.find(end_marker)
     if start < 0 or end < start:
-        raise SystemExit(f"bench: {README} has no {BEGIN} ... {END} block")
-    README.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")
+        raise SystemExit(f"bench: {README} has no {begin} ... {end_marker} block")
+    README.write_text(text[:start] + block + text[end + len(end_marker) :], encoding="utf-8")
 
 
 def report_json(path: Path, outcome: Outcome) -> None:

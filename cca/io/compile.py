@@ -458,7 +458,8 @@ class _Sharing:
     def run(self, tasks: Sequence[T], here: Callable[[T], Any]) -> Iterator[Any]:
         from cca.io import spread
 
-        return spread.in_two(tasks, here, lambda: here, (yamlio.Unsuitable, ValueError, KeyError, TypeError))
+        passes = (yamlio.Unsuitable, ValueError, KeyError, TypeError)
+        return spread.in_two(tasks, here, lambda: here, passes, spread.READ_SHARE)
 
 
 def compile_files(

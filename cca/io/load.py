@@ -338,6 +338,7 @@ def compile_to_file(
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             connection.execute("PRAGMA cache_size = -65536")
+            connection.execute("PRAGMA threads = 2")  # SQLite sorts a new index's keys in two threads
             connection.execute("BEGIN")
             spread = render_spread(connection, Path(temporary), kinds)
             compile_files(
