@@ -51,7 +51,18 @@ from ccabench.inputs import write_gcdf, write_xlsx  # noqa: E402
 from ccabench.knowledge import dump_json, dump_pyyaml, generate  # noqa: E402
 from ccabench.listings import Size, measure_size, sources_snapshot, targets  # noqa: E402
 from ccabench.peers import Peers  # noqa: E402
-from ccabench.report import Outcome, readme_block, report_json, text_report, write_readme  # noqa: E402
+from ccabench.report import (  # noqa: E402
+    BEGIN,
+    END,
+    PEERS_BEGIN,
+    PEERS_END,
+    Outcome,
+    peers_block,
+    readme_block,
+    report_json,
+    text_report,
+    write_readme,
+)
 from ccabench.scenarios import NOMINAL, SCENARIOS, Context, Row, measure_all  # noqa: E402
 from ccabench.timing import SLOW_BUDGET, CommandFailed, Figure  # noqa: E402
 
@@ -211,7 +222,12 @@ def main() -> None:
         print(f"{text_report(outcome)}\n\nbench: {outcome.seconds / 60:.1f} minutes in all")
         report_json(args.json, outcome)
         if args.readme:
-            write_readme(readme_block(outcome))
+            for block, begin, end in (
+                (readme_block(outcome), BEGIN, END),
+                (peers_block(outcome), PEERS_BEGIN, PEERS_END),
+            ):
+                if block:  # only the parts that ran: the others keep their figures
+                    write_readme(block, begin, end)
             sys.stderr.write("bench: README.md updated\n")
 
 

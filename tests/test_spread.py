@@ -41,9 +41,9 @@ def _build(monkeypatch: pytest.MonkeyPatch, cache: Path, knowledge: Path, shared
     shares: set[str] = set()
     real = spread.in_two
 
-    def counted(tasks: Any, *args: Any) -> Any:
+    def counted(tasks: Any, *args: Any, **named: Any) -> Any:
         shares.add("rendering" if isinstance(tasks[0], list) else "reading")
-        return real(tasks, *args)
+        return real(tasks, *args, **named)
 
     with monkeypatch.context() as patch:
         patch.setenv("CCA_CACHE_DIR", str(cache))

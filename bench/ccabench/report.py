@@ -16,6 +16,7 @@ from ccabench.scenarios import Row
 from ccabench.timing import SLOW_BUDGET, Figure
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PEERS_BEGIN, PEERS_END = "<!-- bench-peers:begin -->", "<!-- bench-peers:end -->"
 
 
 @dataclass
@@ -115,36 +116,40 @@ PEERS = (
 
 
 def readme_block(outcome: Outcome) -> str:
-    """The README's bench section: how the figures were taken, then the tables."""
-    parts = [BEGIN]
-    if outcome.sizes:
-        explanation = EXPLANATION.format(
-            sizes=" ".join(str(s.projects) for s in outcome.sizes),
-            runs=outcome.runs,
-            python=f"{sys.version_info.major}.{sys.version_info.minor}",
-            minutes=outcome.seconds / 60,
-            budget=SLOW_BUDGET,
-        )
-        parts += [
-            textwrap.fill(explanation, 100) + "\n",
-            f"```text\n{results_table(outcome.sizes, outcome.imported)}\n```\n",
-            f"```text\n{targets_table(outcome.goals)}\n```\n",
-        ]
-    if outcome.rows:
-        parts += [
-            textwrap.fill(
-                PEERS.format(command=outcome.command, minutes=outcome.seconds / 60, peers="; ".join(outcome.peers)),
-                100,
-            )
-            + "\n",
-            peers_markdown(outcome.rows) + "\n",
-        ]
-    parts += [f"Note: {note}\n" for note in outcome.notes]
+    """The README's block for the listings (how the figures were taken, then the tables); "" if none ran."""
+    if not outcome.sizes:
+        return ""
+    explanation = EXPLANATION.format(
+        sizes=" ".join(str(s.projects) for s in outcome.sizes),
+        runs=outcome.runs,
+        python=f"{sys.version_info.major}.{sys.version_info.minor}",
+        minutes=outcome.seconds / 60,
+        budget=SLOW_BUDGET,
+    )
+    parts = [
+        BEGIN,
+        textwrap.fill(explanation, 100) + "\n",
+        f"```text\n{results_table(outcome.sizes, outcome.imported)}\n```\n",
+        f"```text\n{targets_table(outcome.goals)}\n```\n",
+        *(f"Note: {note}\n" for note in outcome.notes),
+        END,
+    ]
+    return "\n".join(parts)
+
+
+def peers_block(outcome: Outcome) -> str:
+    """The README's block for cca against its peers; "" if no part of it ran."""
+    if not outcome.rows:
+        return ""
+    explanation = PEERS.format(command=outcome.command, minutes=outcome.seconds / 60, peers="; ".join(outcome.peers))
+    parts = [PEERS_BEGIN, textwrap.fill(explanation, 100) + "\n", peers_markdown(outcome.rows) + "\n"]
+    if not outcome.sizes:
+        parts += [f"Note: {note}\n" for note in outcome.notes]
     parts.append(
         "Reproduce: `python -m compileall -q cca`, then `python bench/run.py` (everything, about half an hour),\n"
         "or a part: `python bench/run.py --only import,stats --rows 21000 --runs 3`; bench/README.md says\n"
-        "what each part measures. `--readme` rewrites this section.\n"
-        f"{END}"
+        "what each part measures. `--readme` rewrites the blocks of the parts that ran.\n"
+        f"{PEERS_END}"
     )
     return "\n".join(parts)
 

@@ -592,12 +592,15 @@ def region_view(kb: KnowledgeBase, region: Any) -> dict[str, Any]:
 
 def _profile(kb: KnowledgeBase, out: Out, head: str, value: dict[str, Any], where: Query) -> None:
     """A country's or a region's profile: its head, then every declared section's records that concern it."""
-    from cca.cli.sums import dataset_totals
-
     profile: dict[str, Any] = {head: value}
     for kind in profile_sections():
         profile[kind.plural] = [json.loads(text) for text in kb.views(Query(kind.name, where.filters))]
-    profile["financing"] = dataset_totals(kb, where)
+    # each dataset's totals: sums over the dataset rows among these projects (none: nothing to sum)
+    profile["financing"] = []
+    if any(isinstance(row.get("dataset"), dict) for row in profile.get("projects") or ()):
+        from cca.cli.sums import dataset_totals
+
+        profile["financing"] = dataset_totals(kb, where)
 
     def human(fmt: str) -> str:
         if fmt == "markdown":

@@ -152,7 +152,9 @@ def render_spread(connection: sqlite3.Connection, path: Path, kinds: Registry) -
         connection.execute("BEGIN")
 
         def there() -> Callable[[list[int]], Rendered]:
-            own = KnowledgeBase(Store(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True), kinds), [])
+            reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            reader.execute("PRAGMA mmap_size = 1073741824")  # read the new store's pages in place, not copied
+            own = KnowledgeBase(Store(reader, kinds), [])
             return lambda part: work(own, part)
 
         yield from in_two(parts, lambda part: work(kb, part), there, share=RENDER_SHARE)

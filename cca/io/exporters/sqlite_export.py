@@ -139,13 +139,13 @@ def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
         insert = f"INSERT INTO {_quote(kind.plural)} VALUES ({marks})"
         links = link_tables(kind)
         batch: list[list[Any]] = []
+        extra: dict[str, list[tuple[Any, ...]]] = {}
         for record, row in views(kb, kind.name):
             batch.append([_cell(row.get(c)) for c in columns])
-            _extras(connection, kind, record.data, row, links)
+            _extras(extra, kind, record.data, row, links)
             if len(batch) >= 1000:
-                connection.executemany(insert, batch)
-                batch.clear()
-        connection.executemany(insert, batch)
+                _insert(connection, insert, batch, extra)
+        _insert(connection, insert, batch, extra)
         for column in dict.fromkeys([*_INDEXED.get(kind.name, ()), *kind.facts]):
             if column in columns:
                 connection.execute(
@@ -158,35 +158,42 @@ def _fill(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
     connection.execute("CREATE INDEX finance_name ON finance (name, role)")
 
 
-def _extras(connection: sqlite3.Connection, kind: Kind, data: dict[str, Any], row: dict[str, Any], links: Any) -> None:
+def _insert(
+    connection: sqlite3.Connection, insert: str, batch: list[list[Any]], extra: dict[str, list[tuple[Any, ...]]]
+) -> None:
+    """A batch of a kind's rows, then the rows of the other tables that go with them (one statement each)."""
+    connection.executemany(insert, batch)
+    batch.clear()
+    for statement, rows in extra.items():
+        connection.executemany(statement, rows)
+    extra.clear()
+
+
+def _extras(
+    extra: dict[str, list[tuple[Any, ...]]], kind: Kind, data: dict[str, Any], row: dict[str, Any], links: Any
+) -> None:
+    """A record's rows of the link tables, finance, evidence and search, added to ``extra`` (statement -> rows)."""
     for table, field, _target in links:
         ids = sorted(set(data.get(field) or ()))
-        connection.executemany(f"INSERT INTO {_quote(table)} VALUES (?, ?)", [(row["id"], i) for i in ids])
+        extra.setdefault(f"INSERT INTO {_quote(table)} VALUES (?, ?)", []).extend((row["id"], i) for i in ids)
     if kind.name == "project":
-        connection.executemany(
-            "INSERT INTO finance VALUES (?, ?, ?, ?, ?)",
-            [
-                _cells(row["id"], position, party["name"], party["role"], party.get("agency_type"))
-                for position, party in enumerate(row.get("parties") or (), 1)
-                if party.get("role") in _MONEY_ROLES
-            ],
+        extra.setdefault("INSERT INTO finance VALUES (?, ?, ?, ?, ?)", []).extend(
+            _cells(row["id"], position, party["name"], party["role"], party.get("agency_type"))
+            for position, party in enumerate(row.get("parties") or (), 1)
+            if party.get("role") in _MONEY_ROLES
         )
     evidence = row.get("evidence") or ()
-    connection.executemany(
-        "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            _cells(row["id"], kind.name, e["source"], e.get("quote"), e.get("record"), e.get("url"), e.get("note"))
-            for e in evidence
-        ],
+    extra.setdefault("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?)", []).extend(
+        _cells(row["id"], kind.name, e["source"], e.get("quote"), e.get("record"), e.get("url"), e.get("note"))
+        for e in evidence
     )
     name = str(row.get("name") or "")
     aliases = "; ".join(a for a in row.get("aliases") or () if isinstance(a, str))
     summary = " ".join(str(row.get(k) or "") for k in ("summary", "text", "description", "notes")).strip()
     quotes = " ".join(e["quote"] for e in evidence if isinstance(e.get("quote"), str))
     terms = _unspaced_terms(name, aliases, summary, quotes)
-    connection.execute(
-        "INSERT INTO search VALUES (?, ?, ?, ?, ?, ?, ?)",
-        _cells(row["id"], kind.name, name, aliases, summary, quotes, terms),
+    extra.setdefault("INSERT INTO search VALUES (?, ?, ?, ?, ?, ?, ?)", []).append(
+        _cells(row["id"], kind.name, name, aliases, summary, quotes, terms)
     )
 
 
