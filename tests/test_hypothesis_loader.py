@@ -9,6 +9,7 @@ Then a round trip: what PyYAML's safe dumpers write, cca reads back equal.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +30,8 @@ from cca.io.yaml import parse
 MINIMAL = (Path(__file__).parent / "fixtures" / "good" / "minimal.yaml").read_text(encoding="utf-8")
 
 # No example database: the tests write nothing into the checkout.
-PROPERTY = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+#: HYP_N=5000 for a deeper search (200 examples a run by default).
+PROPERTY = settings(max_examples=int(os.environ.get("HYP_N", "200")), deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- the allowed outcomes --------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def _outcome(path: Path, fast: bool) -> Any:
     """Every stored record (with its position), or every problem, of a load through one path."""
     from cca.io import yaml as yamlio
 
-    def decline(text: str, on_item: Any) -> Any:
+    def decline(text: str, on_item: Any, shared: Any = None) -> Any:
         raise yamlio.Unsuitable
 
     with pytest.MonkeyPatch.context() as patch:

@@ -133,8 +133,9 @@ def test_a_signal_to_cca_alone_ends_its_helper(tmp_path: Path, big_knowledge: Pa
         pytest.fail("cca finished (or hung) without a helper being seen")
     os.kill(proc.pid, signum)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signum, err
+    assert proc.returncode == 128 + signum, (proc.returncode, err, helpers)
     assert b"Traceback" not in err
     for helper in helpers:
-        assert not Path(f"/proc/{helper}").exists(), f"helper {helper} outlived cca"
+        alive = Path(f"/proc/{helper}/status")
+        assert not alive.exists(), f"helper {helper} outlived cca: {alive.read_text()[:200]!r}"
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.is_file()] == []

@@ -433,6 +433,8 @@ class Builder:
         targets = {row[0] for row in db.execute("SELECT DISTINCT id FROM updates")}
         for seq, kind_name, record_id in affected:
             if record_id not in targets:
+                if self.fresh:
+                    continue  # a new store has merged nothing yet
                 unmerged = db.execute("UPDATE records SET data = NULL WHERE seq = ? AND data IS NOT NULL", (seq,))
                 if unmerged.rowcount:  # its updates are gone: so are the links and words they gave it
                     base = json.loads(db.execute("SELECT base FROM records WHERE seq = ?", (seq,)).fetchone()[0])

@@ -22,7 +22,9 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+import signal
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -295,6 +297,25 @@ def _resolve_all(schema: Any, root: dict[str, Any]) -> Any:
     return schema
 
 
+#: Blocking and restoring signals (POSIX), and the signals that stop cca.
+_mask = getattr(signal, "pthread_sigmask", None)
+_STOPPING = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_wait() -> Iterator[None]:
+    """Signals wait while jsonschema_rs runs: it calls cca's date check back, and an exception a signal's
+    handler raised in there would be printed and lost (the run going on); they are delivered right after."""
+    if _mask is None:
+        yield
+        return
+    held = _mask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        _mask(signal.SIG_SETMASK, held)
+
+
 class FastCheck:
     """Yes/no verdicts against the schema, one section's item at a time; never a message.
 
@@ -324,15 +345,17 @@ class FastCheck:
                 return not _interpret(value, resolved, self.root)
 
         else:
-            validator = jsonschema_rs.validator_for(
-                resolved, validate_formats=True, formats={"partial-date": dates.valid}
-            )
+            with _signals_wait():
+                validator = jsonschema_rs.validator_for(
+                    resolved, validate_formats=True, formats={"partial-date": dates.valid}
+                )
 
             def check(value: Any) -> bool:
-                try:
-                    return bool(validator.is_valid(value))
-                except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter
-                    return False
+                with _signals_wait():
+                    try:
+                        return bool(validator.is_valid(value))
+                    except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter
+                        return False
 
         self._validators[section] = check
         return check

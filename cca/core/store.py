@@ -540,9 +540,11 @@ class Store:
         return [(Row(*row[:10]), float(row[10])) for row in self._all(sql, params)]
 
     def check(self) -> None:
-        """Raise StoreError unless the database answers a query over every table."""
-        for table in ("meta", "files", "records", "links"):
+        """Raise StoreError unless the database answers a query over every table (counting the links would
+        read all of them: 600,000 at 100,000 projects, on every command)."""
+        for table in ("meta", "files", "records"):
             self._all(f"SELECT count(*) FROM {table}")
+        self._all("SELECT 1 FROM links LIMIT 1")
 
 
 def chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:

@@ -29,6 +29,7 @@ from cca.core.settings import KnowledgeFile, Settings
 from cca.core.store import REFERENCE
 from cca.io import lines
 from cca.io import yaml as yamlio
+from cca.io.safefile import signals_held
 
 Report = Callable[[str], None]
 
@@ -78,7 +79,8 @@ def slow_note(files: Sequence[KnowledgeFile], report: Report | None) -> Iterator
 
     timer = threading.Timer(0.5, say)
     timer.daemon = True
-    timer.start()
+    with signals_held():  # the thread starts with them blocked: a signal always reaches the main thread
+        timer.start()
     try:
         yield
     finally:

@@ -40,6 +40,8 @@ MIN_PARTS = 8
 #: The helper's share of the tasks: this process stores every result, so it makes fewer (measured at 20,000).
 READ_SHARE = 0.65
 RENDER_SHARE = 0.6
+#: The signals that stop cca (and its helper).
+_STOPPING = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 #: The pipe's capacity, so that the helper rarely waits for this process to take a part.
 _PIPE_SIZE = 1 << 20
 
@@ -73,17 +75,25 @@ def in_two(
         import fcntl
 
         fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    # Signals wait while the helper starts: one delivered in between would run this process's handler
+    # in the helper (and its clean-up), or leave a helper that no ``finally`` below would end.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
     try:
         child = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         os.close(read)
         os.close(write)
         yield from map(here, tasks)
         return
     if child == 0:  # pragma: no cover - runs in the forked helper, where coverage does not look
+        for number in _STOPPING:  # a signal ends the helper at once, as it ends this process
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         _helper(read, write, [task for index, task in enumerate(tasks) if index in theirs], there, passes)
-    os.close(write)
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # one that waited is delivered here, inside the try
+        os.close(write)
         with os.fdopen(read, "rb") as incoming:
             alone = False
             for index, task in enumerate(tasks):
@@ -119,8 +129,6 @@ def _helper(
     status = 1
     try:
         os.close(read)
-        for number in (signal.SIGINT, signal.SIGTERM):  # stop at once, as the parent does
-            signal.signal(number, signal.SIG_DFL)
         make = there()
         with os.fdopen(write, "wb") as out:
             for task in tasks:
