@@ -31,7 +31,12 @@ MINIMAL = (Path(__file__).parent / "fixtures" / "good" / "minimal.yaml").read_te
 
 # No example database: the tests write nothing into the checkout.
 #: HYP_N=5000 for a deeper search (200 examples a run by default).
-PROPERTY = settings(max_examples=int(os.environ.get("HYP_N", "200")), deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=int(os.environ.get("HYP_N", "200")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # -- the allowed outcomes --------------------------------------------------------------------------
