@@ -248,20 +248,24 @@ def _has_fact(name: str) -> Callable[[Kind], bool]:
 def _place(resolver: Resolver, kind: Kind, countries: Values, regions: Values) -> Resolved:
     places = resolver.locate([str(v) for v in countries], [str(v) for v in regions])
     ids = sorted(places.countries)
-    either = []
-    params: list[Any] = []
+    sets: list[tuple[str, list[Any]]] = []  # each a set of seqs from an index
     if ids:
-        either.append(f"r.seq IN (SELECT seq FROM record_country WHERE kind = ? AND country IN ({_marks(ids)}))")
-        params += [kind.name, *ids]
+        own = f"SELECT seq FROM record_country WHERE kind = ? AND country IN ({_marks(ids)})"
+        sets.append((own, [kind.name, *ids]))
     # records made with a region as a whole concern every member: an ASEAN agreement is Malaysia's too
     wanted = sorted(set(places.regions) | resolver.regions_of(ids))
     if wanted and any(ref.target == "region" for ref in kind.refs):
-        either.append(f"r.seq IN (SELECT src FROM links WHERE field = 'regions[]' AND dst IN ({_marks(wanted)}))")
-        params += wanted
-    if not either:
+        sets.append((f"SELECT src FROM links WHERE field = 'regions[]' AND dst IN ({_marks(wanted)})", wanted))
+    if not sets:
         return Resolved(None, "", places.missing, never=True)
     names = [resolver.name_of(i) for i in ids] if len(ids) <= 3 else [f"{len(ids)} countries"]
-    return Resolved(Clause("(" + " OR ".join(either) + ")", tuple(params)), "in " + _words(names), places.missing)
+    params = tuple(value for _, values in sets for value in values)
+    clause = Clause(
+        "(" + " OR ".join(f"r.seq IN ({sql})" for sql, _ in sets) + ")",
+        params,
+        (" UNION ".join(sql for sql, _ in sets), params),  # the records it can hold for: they may drive the query
+    )
+    return Resolved(clause, "in " + _words(names), places.missing)
 
 
 def _country(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
@@ -284,11 +288,12 @@ def _sector(resolver: Resolver, kind: Kind, values: Values) -> Resolved:
     ids = sorted({resolver.resolve_sector(str(v)).id for v in values})
     source = [str(v) for v in resolver.asked("sector_source")]
     only = {"dataset": " AND rs.derived = 0", "derived": " AND rs.derived = 1"}.get(source[0] if source else "", "")
-    sql = (
-        "r.seq IN (SELECT rs.seq FROM record_sector rs JOIN sector_tree t ON t.sector = rs.sector "
-        f"WHERE rs.kind = ? AND t.ancestor IN ({_marks(ids)}){only})"
+    inner = (
+        "SELECT rs.seq FROM record_sector rs JOIN sector_tree t ON t.sector = rs.sector "
+        f"WHERE rs.kind = ? AND t.ancestor IN ({_marks(ids)}){only}"
     )
-    return Resolved(Clause(sql, (kind.name, *ids)), "in the sector " + _words(ids))
+    clause = Clause(f"r.seq IN ({inner})", (kind.name, *ids), (inner, (kind.name, *ids)))
+    return Resolved(clause, "in the sector " + _words(ids))
 
 
 _SECTOR_SOURCES = ("any", "dataset", "derived")

@@ -273,9 +273,16 @@ class KnowledgeBase:
             if not clauses:
                 never = True
                 continue
-            where.append(
-                Clause("(" + " OR ".join(c.sql for c in clauses) + ")", tuple(p for c in clauses for p in c.params))
-            )
+            # alternatives: the records any of them can hold for may drive the query, if each says which
+            sets = [c.candidates for c in clauses]
+            candidates = None
+            if all(found is not None for found in sets):
+                candidates = (
+                    " UNION ".join(found[0] for found in sets if found is not None),
+                    tuple(p for found in sets if found is not None for p in found[1]),
+                )
+            sql = "(" + " OR ".join(c.sql for c in clauses) + ")"
+            where.append(Clause(sql, tuple(p for c in clauses for p in c.params), candidates))
         self._check_range(query)
         order = tuple(self._order(kind, key) for key in query.sort)
         return Plan(query, kind, tuple(where), order, never, tuple(dict.fromkeys(missing)), tuple(described))

@@ -140,10 +140,22 @@ def _quote(name: str) -> str:
 
 
 class Clause(NamedTuple):
-    """A condition on the record ``r`` (SQL with ``?`` parameters)."""
+    """A condition on the record ``r`` (SQL with ``?`` parameters).
+
+    ``candidates``: SQL (and its parameters) that gives the seqs the condition can hold for, from an
+    index, when it is a set of records (a country's, a sector's): a query with few of them is driven
+    from that set instead of walking the kind's index in order (see :data:`DRIVE_LIMIT`).
+    """
 
     sql: str
     params: tuple[Any, ...] = ()
+    candidates: tuple[str, tuple[Any, ...]] | None = None
+
+
+#: A query whose narrowest clause holds for at most this many records is driven from them and sorted:
+#: Laos's 600 projects at 100,000 are found in 4 ms, not 20 ms walking 100,000 entries of the kind's
+#: index in order. Beyond it, walking in order (no sort of every record's output) is the better plan.
+DRIVE_LIMIT = 2000
 
 
 class Order(NamedTuple):
@@ -305,17 +317,28 @@ class Store:
         return "records r"
 
     @staticmethod
-    def _where(kind: str, where: Sequence[Clause]) -> tuple[str, list[Any]]:
-        terms = ["r.kind = ?", *(clause.sql for clause in where)]
+    def _where(kind: str, where: Sequence[Clause], driven: bool = False) -> tuple[str, list[Any]]:
+        # "+r.kind" keeps SQLite from walking the kind's index: the narrow clause's set drives the query
+        terms = ["+r.kind = ?" if driven else "r.kind = ?", *(clause.sql for clause in where)]
         params: list[Any] = [kind]
         for clause in where:
             params += clause.params
         return " AND ".join(terms), params
 
+    def _driven(self, where: Sequence[Clause]) -> bool:
+        """Whether a clause holds for so few records that they should drive the query."""
+        for clause in where:
+            if clause.candidates is not None:
+                sql, params = clause.candidates
+                found = self._all(f"SELECT count(*) FROM ({sql} LIMIT {DRIVE_LIMIT + 1})", params)
+                if int(found[0][0]) <= DRIVE_LIMIT:
+                    return True
+        return False
+
     def _query(
         self, columns: str, kind: str, where: Sequence[Clause], order: Sequence[Order], limit: int | None
     ) -> tuple[str, list[Any]]:
-        condition, params = self._where(kind, where)
+        condition, params = self._where(kind, where, self._driven(where))
         terms = [f"{o.sql} {'DESC' if o.descending else 'ASC'} NULLS LAST" for o in order]
         ordered = ", ".join([*terms, "r.sort", "r.ord"])
         sql = f"SELECT {columns} FROM {self._from(kind)} WHERE {condition} ORDER BY {ordered}"
