@@ -163,7 +163,8 @@ def against(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="cca-bench-"))
     try:
         then, short = versus.checkout(args.against, work)
-        pairs = versus.measure(list(dict.fromkeys(args.sizes)), cca_command(), then, base_env(work), work, args.runs)
+        sizes = list(dict.fromkeys(args.sizes))
+        pairs = versus.measure(sizes, cca_command(), then, base_env(work), work, args.runs, args.budget)
     except CommandFailed as error:
         raise SystemExit(str(error)) from None
     finally:
@@ -173,7 +174,8 @@ def against(args: argparse.Namespace) -> None:
     print(f"{shown}\n\nbench: {minutes:.1f} minutes in all")
     if args.readme:
         command = " ".join(["python bench/run.py", *_shown(sys.argv[1:])])
-        write_readme(versus.readme_block(shown, command, short, args.runs, minutes), versus.BEGIN, versus.END)
+        block = versus.readme_block(shown, command, short, args.runs, minutes, args.budget)
+        write_readme(block, versus.BEGIN, versus.END)
         sys.stderr.write("bench: README.md updated\n")
 
 

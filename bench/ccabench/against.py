@@ -78,7 +78,13 @@ def checkout(revision: str, work: Path) -> tuple[list[str], str]:
 
 
 def measure(
-    sizes: Sequence[int], here: list[str], then: list[str], env: dict[str, str], work: Path, runs: int
+    sizes: Sequence[int],
+    here: list[str],
+    then: list[str],
+    env: dict[str, str],
+    work: Path,
+    runs: int,
+    budget: float = SLOW_BUDGET,
 ) -> list[Pair]:
     """Every listing, the first load and the export at each size, by both, alternated."""
     pairs: list[Pair] = []
@@ -104,7 +110,7 @@ def measure(
         first = alternate(
             {side: _first_load(start, laos, env, work, f"{side}-{size}") for side, start in sides.items()},
             runs,
-            SLOW_BUDGET,
+            budget,
         )
         pairs.append(Pair(label, FIRST_LOAD, first["here"], first["then"]))
         exported = alternate(
@@ -115,7 +121,7 @@ def measure(
                 for side, start in sides.items()
             },
             runs,
-            SLOW_BUDGET,
+            budget,
         )
         pairs.append(Pair(label, EXPORT, exported["here"], exported["then"]))
     return pairs
@@ -160,7 +166,7 @@ EXPLANATION = (
 )
 
 
-def readme_block(shown: str, command: str, short: str, runs: int, minutes: float) -> str:
+def readme_block(shown: str, command: str, short: str, runs: int, minutes: float, budget: float) -> str:
     """The README's block for a comparison with an earlier revision."""
     explanation = EXPLANATION.format(
         command=command,
@@ -168,7 +174,7 @@ def readme_block(shown: str, command: str, short: str, runs: int, minutes: float
         minutes=minutes,
         short=short,
         runs=runs,
-        budget=SLOW_BUDGET,
+        budget=budget,
         noise=NOISE,
     )
     return f"{BEGIN}\n{textwrap.fill(explanation, 100)}\n\n```text\n{shown}\n```\n{END}"
