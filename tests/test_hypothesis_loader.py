@@ -248,6 +248,7 @@ def _outcome(path: Path, fast: bool) -> Any:
 @example(MINIMAL)
 @example(MINIMAL.replace("value: 54", "value: 1e5"))  # a number YAML 1.1 and 1.2 read differently
 @example(MINIMAL.replace('name: "Test Railway"', "name: [1, {a: b}]"))
+@example(MINIMAL.replace("#", "#\r", 1))  # a lone carriage return ends a comment in YAML (found by this test)
 def test_fast_and_reference_paths_load_the_same(knowledge_file: Path, text: str) -> None:
     knowledge_file.write_bytes(text.encode("utf-8", errors="surrogatepass"))
     assert _outcome(knowledge_file, fast=True) == _outcome(knowledge_file, fast=False)

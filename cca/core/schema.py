@@ -22,9 +22,7 @@ import difflib
 import json
 import math
 import re
-import signal
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from typing import Any
 from cca.core import dates
 from cca.core.errors import Problem
 from cca.core.nodes import Position, YamlList, YamlMap
+from cca.core.signals import signals_held
 
 #: The JSON Schema keywords this interpreter understands (annotations are ignored).
 KEYWORDS = frozenset(
@@ -297,25 +296,6 @@ def _resolve_all(schema: Any, root: dict[str, Any]) -> Any:
     return schema
 
 
-#: Blocking and restoring signals (POSIX), and the signals that stop cca.
-_mask = getattr(signal, "pthread_sigmask", None)
-_STOPPING = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-@contextmanager
-def _signals_wait() -> Iterator[None]:
-    """Signals wait while jsonschema_rs runs: it calls cca's date check back, and an exception a signal's
-    handler raised in there would be printed and lost (the run going on); they are delivered right after."""
-    if _mask is None:
-        yield
-        return
-    held = _mask(signal.SIG_BLOCK, _STOPPING)
-    try:
-        yield
-    finally:
-        _mask(signal.SIG_SETMASK, held)
-
-
 class FastCheck:
     """Yes/no verdicts against the schema, one section's item at a time; never a message.
 
@@ -345,13 +325,13 @@ class FastCheck:
                 return not _interpret(value, resolved, self.root)
 
         else:
-            with _signals_wait():
+            with signals_held():  # jsonschema_rs calls cca back: no handler may run in there
                 validator = jsonschema_rs.validator_for(
                     resolved, validate_formats=True, formats={"partial-date": dates.valid}
                 )
 
             def check(value: Any) -> bool:
-                with _signals_wait():
+                with signals_held():
                     try:
                         return bool(validator.is_valid(value))
                     except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter

@@ -15,13 +15,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from cca.core.errors import OutputError, QueryError
+from cca.core.signals import signals_held as signals_held  # the io layer's name for it
 from cca.core.text import visible
 
 _TYPES = {
@@ -32,27 +32,6 @@ _TYPES = {
     stat.S_IFIFO: "a FIFO",
     stat.S_IFSOCK: "a socket",
 }
-
-
-_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP while a few system calls finish (a rename and its cleanup).
-
-    A signal that arrives meanwhile is delivered when they are done, so it can never leave a
-    temporary file behind by interrupting the code that removes it.
-    """
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:
-        yield
-        return
-    previous = mask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, previous)
 
 
 def umask() -> int:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from cca.core.build import Rendered, Renderer, Spread
 from cca.core.kb import KnowledgeBase
 from cca.core.registry import Registry
+from cca.core.signals import STOPPING
 from cca.core.store import Store
 
 T = TypeVar("T")
@@ -40,8 +41,6 @@ MIN_PARTS = 8
 #: The helper's share of the tasks: this process stores every result, so it makes fewer (measured at 20,000).
 READ_SHARE = 0.65
 RENDER_SHARE = 0.6
-#: The signals that stop cca (and its helper).
-_STOPPING = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 #: The pipe's capacity, so that the helper rarely waits for this process to take a part.
 _PIPE_SIZE = 1 << 20
 
@@ -77,7 +76,7 @@ def in_two(
         fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
     # Signals wait while the helper starts: one delivered in between would run this process's handler
     # in the helper (and its clean-up), or leave a helper that no ``finally`` below would end.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
     try:
         child = os.fork()
     except OSError:
@@ -87,7 +86,7 @@ def in_two(
         yield from map(here, tasks)
         return
     if child == 0:  # pragma: no cover - runs in the forked helper, where coverage does not look
-        for number in _STOPPING:  # a signal ends the helper at once, as it ends this process
+        for number in STOPPING:  # a signal ends the helper at once, as it ends this process
             signal.signal(number, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         _helper(read, write, [task for index, task in enumerate(tasks) if index in theirs], there, passes)

@@ -545,6 +545,15 @@ class Unsuitable(Exception):
 # them), NEL and the Unicode line separators (line breaks in YAML 1.1 only), U+FFFE/FFFF, a BOM past
 # the start, lone surrogates.
 _UNUSUAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+# A carriage return not followed by a line feed: a line break to YAML (a comment ends there), none to the
+# fast reader's line rules (found by the differential property test: '#\r text' before the first key).
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def _unusual_characters(text: str) -> bool:
+    return _UNUSUAL_CHARACTERS.search(text) is not None or ("\r" in text and _LONE_CR.search(text) is not None)
+
+
 # A node that starts with an anchor, alias, tag or explicit-key indicator (also right after ':').
 _NODE_OR_COLON = r"(?<![^\s\[{,:].)"
 _INDICATORS = re.compile(r"[&*]" + _NODE_OR_COLON + r"(?=[^\s,\[\]{}])|[!?]" + _NODE_OR_COLON)
@@ -678,7 +687,7 @@ def _number_like_quoted_key(chunk: str) -> bool:
 
 def unusual(text: str) -> bool:
     """Whether ``text`` holds a character that sends a whole file to the reference reader."""
-    return _UNUSUAL_CHARACTERS.search(text) is not None or _digit_run(text, 4301)
+    return _unusual_characters(text) or _digit_run(text, 4301)
 
 
 def risky(chunk: str, *, final: bool = False) -> bool:
@@ -787,7 +796,7 @@ def parse_items_fast(text: str, on_item: OnItem, shared: Shared | None = None) -
     file again with the reference reader (items already handed over must be discarded).
     """
     loads = _fast_loads()
-    if loads is None or not text.endswith("\n") or _UNUSUAL_CHARACTERS.search(text):
+    if loads is None or not text.endswith("\n") or _unusual_characters(text):
         raise Unsuitable
     # Top-level keys: every line at column 0 with content; anything before the first must be blank or comments.
     starts = [0] if text[:1] not in ("", " ", "\n", "#") else []
