@@ -59,8 +59,19 @@ def _build(monkeypatch: pytest.MonkeyPatch, cache: Path, knowledge: Path, shared
 def test_a_store_built_by_two_processes_is_the_one_built_by_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mid_knowledge: Path
 ) -> None:
+    received: list[str] = []
+
+    class Counted(spread._Only):
+        def load(self) -> Any:
+            sent = super().load()
+            received.append(type(sent[1]).__name__)
+            return sent
+
     assert _build(monkeypatch, tmp_path / "one", mid_knowledge, shared=False) == set()
+    monkeypatch.setattr(spread, "_Only", Counted)
     assert _build(monkeypatch, tmp_path / "two", mid_knowledge, shared=True) == {"reading", "rendering"}
+    # the helper's parts were taken, not made again here: batches (tuples) and rendered parts
+    assert "tuple" in received and "Rendered" in received, received
     one, two = _dump(tmp_path / "one"), _dump(tmp_path / "two")
     assert len(one) > 1_300 * 5
     assert one == two
@@ -139,3 +150,16 @@ def test_a_signal_to_cca_alone_ends_its_helper(tmp_path: Path, big_knowledge: Pa
         alive = Path(f"/proc/{helper}/status")
         assert not alive.exists(), f"helper {helper} outlived cca: {alive.read_text()[:200]!r}"
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.is_file()] == []
+
+
+def test_the_pipe_takes_results_and_nothing_else() -> None:
+    """What comes through the helper's pipe may name cca's result types only, never another callable."""
+    import io
+    import pickle
+
+    from cca.core.build import Rendered
+
+    made = ("made", Rendered([("{}", 1)], [], [], [], [], {}))
+    assert spread._Only(io.BytesIO(pickle.dumps(made))).load() == made
+    with pytest.raises(pickle.UnpicklingError, match="posix.system"):
+        spread._Only(io.BytesIO(pickle.dumps(("made", os.system)))).load()

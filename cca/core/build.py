@@ -2,7 +2,7 @@
 
 A store is built the same way whether it is new or a cached one being brought up to date:
 each changed file's rows are removed (:meth:`Builder.remove_file`) and its records inserted
-again as they stream in (:meth:`Builder.add`); :meth:`Builder.finish` then merges
+again as they stream in (:meth:`Builder.take` of :func:`prepare`); :meth:`Builder.finish` then merges
 ``updates:``, derives links, countries, sectors, typed facts, parties and search text, and
 renders the JSON output of every record whose output may have changed: the records of the
 changed files, the records they name and the records that name them, and the small
@@ -274,7 +274,7 @@ class Builder:
         try:
             for kind_name, record in chosen:
                 kind = self.kinds[kind_name]
-                self.add(kind, record, 1, 1, (kind.section, self._index))
+                self.take(prepare(kind, record, 1, 1, (kind.section, self._index)))
             self._flush()
         finally:
             self._file, self._position, self._index = saved
@@ -298,21 +298,6 @@ class Builder:
         db.execute("DELETE FROM updates WHERE file = ?", (file,))
 
     # -- records ---------------------------------------------------------------------------------
-
-    def add(
-        self,
-        kind: Kind,
-        record: Mapping[str, Any],
-        line: int,
-        column: int,
-        loc: Sequence[Any],
-        parent: str | None = None,
-        found: Digest | None = None,
-        base: str | None = None,
-    ) -> None:
-        """One record as written (``base``: its :func:`encode`, if the caller has it); raises ValueError for a
-        value the store cannot hold (NaN, infinity)."""
-        self.take(prepare(kind, record, line, column, loc, parent, found, base))
 
     def take(self, ready: Prepared) -> None:
         """One record made ready by :func:`prepare` (in this process or another), in load order."""

@@ -22,7 +22,8 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -296,6 +297,13 @@ def _resolve_all(schema: Any, root: dict[str, Any]) -> Any:
     return schema
 
 
+def _valid(validator: Any, value: Any) -> bool:
+    try:
+        return bool(validator.is_valid(value))
+    except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter
+        return False
+
+
 class FastCheck:
     """Yes/no verdicts against the schema, one section's item at a time; never a message.
 
@@ -305,6 +313,21 @@ class FastCheck:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self._validators: dict[str, Callable[[Any], bool]] = {}
+        #: Signals are held for a batch of items (checking each one holds them otherwise).
+        self._holding = False
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold signals while a batch of items is checked: once for the batch, not twice a record (4 µs each)."""
+        if self._holding:
+            yield
+            return
+        with signals_held():
+            self._holding = True
+            try:
+                yield
+            finally:
+                self._holding = False
 
     def _validator(self, section: str) -> Callable[[Any], bool]:
         found = self._validators.get(section)
@@ -331,11 +354,10 @@ class FastCheck:
                 )
 
             def check(value: Any) -> bool:
+                if self._holding:  # held already, for a whole batch (see holding)
+                    return _valid(validator, value)
                 with signals_held():
-                    try:
-                        return bool(validator.is_valid(value))
-                    except Exception:  # noqa: BLE001 - a value jsonschema_rs cannot take: ask the interpreter
-                        return False
+                    return _valid(validator, value)
 
         self._validators[section] = check
         return check

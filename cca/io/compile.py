@@ -310,8 +310,8 @@ class Compiler:
         found = digest(kind, stored)  # children (actions of an aspect) are checked as records of their own
         self.checker.add(kind, record, loc, node, found)
         try:
-            self.builder.add(
-                kind, stored, position[0], position[1], [loc.section, loc.index], found=found, base=encoded
+            self.builder.take(
+                prepare(kind, stored, position[0], position[1], [loc.section, loc.index], found=found, base=encoded)
             )
         except ValueError:
             if node is None:
@@ -326,14 +326,16 @@ class Compiler:
                 child_loc = loc.child(field, number)
                 child_found = digest(child_kind, child)
                 self.checker.add(child_kind, child, child_loc, child if node is not None else None, child_found)
-                self.builder.add(
-                    child_kind,
-                    child,
-                    child_pos[0],
-                    child_pos[1],
-                    [loc.section, loc.index, field, number],
-                    parent=record["id"],
-                    found=child_found,
+                self.builder.take(
+                    prepare(
+                        child_kind,
+                        child,
+                        child_pos[0],
+                        child_pos[1],
+                        [loc.section, loc.index, field, number],
+                        parent=record["id"],
+                        found=child_found,
+                    )
                 )
 
     # -- problems -----------------------------------------------------------------------------------------
@@ -436,8 +438,10 @@ class _Sharing:
         kind = compiler._sections[section]
         marks = (len(checker.pending), len(checker.quotes))
         out = []
-        for index, item, position in items:
-            if not compiler.fast.item(section, item):
+        with compiler.fast.holding():  # the schema check holds signals: once for the batch
+            verdicts = [compiler.fast.item(section, item) for _, item, _ in items]
+        for (index, item, position), valid in zip(items, verdicts, strict=True):
+            if not valid:
                 raise yamlio.Unsuitable
             found = digest(kind, item)
             checker.add(kind, item, Loc(compiler._file, section, index), None, found)

@@ -100,7 +100,7 @@ def in_two(
                     yield here(task)
                     continue
                 try:
-                    sent = pickle.load(incoming)
+                    sent = _Only(incoming).load()
                 except Exception:  # noqa: BLE001 - a helper that stopped sends nothing whole
                     sent = None
                 if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "made":
@@ -115,6 +115,35 @@ def in_two(
             os.kill(child, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(child, 0)
+
+
+class _Only(pickle.Unpickler):
+    """Reads what a helper sends: cca's result types and plain values, nothing else.
+
+    The pipe is this process's own and only its forked helper holds the other end; still, nothing
+    read from it can name a class outside this list (an unpickler that can is a way to run code).
+    """
+
+    ALLOWED = frozenset(
+        {
+            ("cca.core.build", "Prepared"),
+            ("cca.core.build", "Rendered"),
+            ("cca.core.checks", "Pending"),
+            ("cca.core.checks", "Loc"),
+            ("cca.io.yaml", "Unsuitable"),
+            ("builtins", "ValueError"),
+            ("builtins", "KeyError"),
+            ("builtins", "TypeError"),
+            ("copyreg", "__newobj__"),
+            ("copyreg", "_reconstructor"),
+            ("builtins", "object"),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"a helper sent {module}.{name}: not a result")
+        return super().find_class(module, name)
 
 
 def _helper(
