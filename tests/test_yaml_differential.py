@@ -479,6 +479,36 @@ def test_every_hazard_is_declined_in_every_layout(hazard: str, layout: Layout) -
     check(text)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS[:2], ids=LAYOUT_IDS[:2])
+@pytest.mark.parametrize("hazard", sorted(REFUSED_FIELDS))
+def test_a_hazard_in_a_later_batch_or_between_lists_is_declined(hazard: str, layout: Layout) -> None:
+    """The scan runs batch by batch, where each batch is parsed: a hazard far down a long list, or in the
+    lines between two lists, declines the file as one in its first record does."""
+    first = " " * layout.dash + "-" + " " * layout.gap
+    records = [f"{first}id: r{n}\n{layout.field}name: Record {n}\n" for n in range(yamlio.BATCH * 3)]
+    lines = REFUSED_FIELDS[hazard].replace("{field}", layout.field)
+    late = list(records)
+    late[yamlio.BATCH * 2 + 3] += layout.field + lines + "\n"
+    text = "format: 1\nprojects:\n" + "".join(late) + "sources:\n" + records[0]
+    assert len(_read(text.replace(lines, "a: 1"), fast=True)[1]) == yamlio.BATCH * 3 + 1
+    with pytest.raises(yamlio.Unsuitable):
+        yamlio.parse_items_fast(text, lambda *a: None)
+    if "{field}" not in REFUSED_FIELDS[hazard] and "\n" not in lines:  # one line: also as a top-level key's value
+        value = lines.replace("a:", "zz:", 1)
+        between = "format: 1\nprojects:\n" + "".join(records) + value + "\nsources:\n" + records[0]
+        assert len(_read(between.replace(value, "zz: 1"), fast=True)[1]) == yamlio.BATCH * 3 + 1
+        with pytest.raises(yamlio.Unsuitable):
+            yamlio.parse_items_fast(between, lambda *a: None)
+
+
+@pytest.mark.parametrize(
+    "text", ["x: 1\n# a comment with a control character \x01\nprojects:\n- id: a\n", "x: 1\r# c\ny: 2\n"]
+)
+def test_a_hazard_outside_every_list_is_declined(text: str) -> None:
+    with pytest.raises(yamlio.Unsuitable):
+        yamlio.parse_items_fast(text, lambda *a: None)
+
+
 # Hazards of lists not indented under their key (the dashes at column 0), and of other indents.
 LAYOUT_HAZARDS = [
     "k:\n- a\n- b\nz: 1\n",

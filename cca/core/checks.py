@@ -15,7 +15,6 @@ reads ``file:line:col``.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import sqlite3
@@ -92,6 +91,8 @@ def _a(noun: str) -> str:
 
 
 def _hint(value: str, choices: list[str]) -> str:
+    import difflib  # only when a value is wrong: a first load does not pay for it
+
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -18,7 +18,6 @@ fit in 64 bits.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -278,6 +277,8 @@ def _show(value: Any) -> str:
 def _suggest(value: Any, choices: Any) -> str:
     if not isinstance(value, str):
         return ""
+    import difflib  # only when a value is wrong: a first load does not pay for it
+
     close = difflib.get_close_matches(value, [str(choice) for choice in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -154,6 +154,8 @@ JSON_UNSAFE = re.compile(
 
 def json_safe(encoded: str) -> str:
     """Escape, inside already-encoded JSON, what may not reach a terminal raw; the value is unchanged."""
+    if encoded.isascii() and "\x7f" not in encoded:  # no other unsafe character is ASCII (isascii costs nothing)
+        return encoded
     if JSON_UNSAFE.search(encoded) is None:
         return encoded
 

@@ -417,20 +417,17 @@ MIN_SHARED_BATCHES = 100
 
 
 class _Sharing:
-    """A long list of records read by the fast reader in two processes (:mod:`cca.io.spread`): each batch's
-    records are checked on their own and made ready for the store in either process, and stored here in order.
-    What is made is what :meth:`Compiler._fast_item` makes of each record, problems included."""
+    """A list of records read by the fast reader batch by batch: each batch's records are checked on their own
+    (signals held once a batch, not per record) and made ready for the store, in a forked helper too for a long
+    list (:mod:`cca.io.spread`), and stored here in order. What is made is what :meth:`Compiler._fast_item`
+    makes of each record, problems included."""
 
     def __init__(self, compiler: Compiler) -> None:
         self.compiler = compiler
 
     def wants(self, section: str, batches: int) -> bool:
         kind = self.compiler._sections.get(section)
-        if batches < MIN_SHARED_BATCHES or kind is None or self.compiler.kinds.nested(kind.name):
-            return False
-        from cca.io import spread
-
-        return spread.available()
+        return kind is not None and not self.compiler.kinds.nested(kind.name)
 
     def prepare(self, section: str, items: yamlio.Batch) -> tuple[list[Prepared], list[Pending], list[Any]]:
         compiler = self.compiler
@@ -462,8 +459,12 @@ class _Sharing:
             self.compiler.builder.take(ready)
 
     def run(self, tasks: Sequence[T], here: Callable[[T], Any]) -> Iterator[Any]:
+        if len(tasks) < MIN_SHARED_BATCHES:
+            return map(here, tasks)
         from cca.io import spread
 
+        if not spread.available():
+            return map(here, tasks)
         passes = (yamlio.Unsuitable, ValueError, KeyError, TypeError)
         return spread.in_two(tasks, here, lambda: here, passes, spread.READ_SHARE)
 
