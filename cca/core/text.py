@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import cache
@@ -143,6 +144,11 @@ def visible(text: str, *, newlines: bool = False) -> str:
     if pattern.search(text) is None:
         return text
     return pattern.sub(_escape, text)
+
+
+#: Compact JSON (no spaces; NaN and infinities refused with ValueError): a record as stored, a line of a JSON
+#: Lines file, a list in an exported cell. One encoder, made once: ``json.dumps`` with options makes one a call.
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 #: JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself).

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cca.core.errors import KnowledgeError, Problem
+from cca.core.text import compact_json
 
 #: Longest line cca reads (one record): far beyond any real record, short of exhausting memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -100,5 +101,5 @@ class Writer:
         return self.lines
 
 
-def encode(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: A value as a JSON Lines file holds it: compact, NaN and infinities refused (ValueError).
+encode = compact_json

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from cca.core.errors import OutputError, QueryError
 from cca.core.store import check_interrupted, interruptible
-from cca.core.text import FTS_TOKENIZER, index_text, visible
+from cca.core.text import FTS_TOKENIZER, compact_json, index_text, visible
 from cca.io.exporters.base import Exporter, Options, reference, register, views
 from cca.io.safefile import atomic_path, check_target
 from cca.version import __version__
@@ -51,7 +51,7 @@ def _cell(value: Any) -> Any:
     hold them raw.
     """
     if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        value = compact_json(value)  # a stored record or output holds no NaN or infinity
     if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value) is not None:
         return _SURROGATE.sub(lambda match: visible(match.group()), value)
     return value
