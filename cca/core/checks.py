@@ -13,15 +13,12 @@ with the reference reader (:mod:`cca.io.load` does this), so every message still
 reads ``file:line:col``.
 """
 
-from __future__ import annotations
-
 import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cca.core.errors import Problem
 from cca.core.nodes import Position, YamlList, YamlMap
@@ -34,16 +31,30 @@ MAX_HIERARCHY_DEPTH = 32
 Step = str | int
 
 
-@dataclass(frozen=True, slots=True)
 class Loc:
-    """Where a value is: file index, top-level section and item index, then the path inside the item."""
+    """Where a value is: file index, top-level section and item index, then the path inside the item.
 
-    file: int
-    section: str
-    index: int
-    path: tuple[Step, ...] = ()
+    A plain slotted value (a dataclass would put the dataclasses module, 8 ms, on every first load).
+    """
 
-    def child(self, *steps: Step) -> Loc:
+    __slots__ = ("file", "section", "index", "path")
+
+    def __init__(self, file: int, section: str, index: int, path: tuple[Step, ...] = ()) -> None:
+        self.file, self.section, self.index, self.path = file, section, index, path
+
+    def _key(self) -> tuple[int, str, int, tuple[Step, ...]]:
+        return self.file, self.section, self.index, self.path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loc) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Loc(file={self.file!r}, section={self.section!r}, index={self.index!r}, path={self.path!r})"
+
+    def child(self, *steps: Step) -> "Loc":
         return Loc(self.file, self.section, self.index, (*self.path, *steps))
 
 
@@ -62,8 +73,7 @@ def path_steps(text: str) -> tuple[Step, ...]:
     return tuple(int(step[1:]) if step.startswith("#") else step for step in text.split("\x1f"))
 
 
-@dataclass(slots=True)
-class Pending:
+class Pending(NamedTuple):
     """A problem waiting for its position; ``{}`` in the message stand for the places in ``others``."""
 
     where: Where
@@ -171,8 +181,7 @@ def _walk_evidence(node: Any, where: tuple[Step, ...], found: list[Any]) -> None
             _walk_evidence(item, (*where, key), found)
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
+class Digest(NamedTuple):
     """What the checks and the store need of one record, found in one walk over it."""
 
     refs: list[tuple[str, str | None, str, tuple[Step, ...]]]  # (ref path, target kind, id, where)
