@@ -11,6 +11,7 @@ same Python and libraries.
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -23,8 +24,11 @@ from ccabench.knowledge import synthetic
 from ccabench.listings import EXPORT, FIRST_LOAD, PASS, listing_commands
 from ccabench.timing import SLOW_BUDGET, Figure, Job, alternate, compare, warm_up
 
-#: Within this ratio (either way) two medians of a shared machine are the same speed.
+#: Within this ratio (either way) two revisions on a shared machine are the same speed.
 NOISE = 1.10
+#: Runs of each warm command at least (a 50 ms command costs little to run often, and its ratio
+#: needs them: single runs on this shared machine move by 20%).
+WARM_RUNS = 15
 
 ENTRY = """import sys
 
@@ -45,8 +49,27 @@ class Pair:
     then: Figure
 
     @property
+    def ratios(self) -> list[float]:
+        """The ratio of each round: this tree's run over the revision's, taken back to back."""
+        here, then = self.here.times, self.then.times
+        if here and len(here) == len(then):
+            return [a / b for a, b in zip(here, then, strict=True)]
+        return [self.here.seconds / self.then.seconds]
+
+    @property
     def ratio(self) -> float:
-        return self.here.seconds / self.then.seconds
+        """The median of the paired ratios: a drift of the machine's speed (it moves CPU time by a third on
+        a loaded host) slows both runs of a round alike and cancels, where it would tilt a ratio of medians."""
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The middle half of the paired ratios (the lowest and highest with fewer than four rounds)."""
+        ratios = sorted(self.ratios)
+        if len(ratios) < 4:
+            return ratios[0], ratios[-1]
+        quartiles = statistics.quantiles(ratios, n=4)
+        return quartiles[0], quartiles[2]
 
     @property
     def verdict(self) -> str:
@@ -102,7 +125,7 @@ def measure(
             for name, args in listing_commands(show_id).items():
                 jobs[f"{side} {name}"] = Job([*start, *common, *args], side_env)
         warm_up(jobs)
-        figures = compare(jobs, runs)
+        figures = compare(jobs, max(runs, WARM_RUNS))
         for name in listing_commands(show_id):
             pairs.append(Pair(label, name, figures[f"here {name}"], figures[f"then {name}"]))
         sides = {"here": here, "then": then}
@@ -140,11 +163,12 @@ def _export(start: list[str], common: list[str], env: dict[str, str], folder: Pa
 
 def table(pairs: Sequence[Pair], short: str) -> str:
     """Each command: this tree's median, the revision's, their ratio and the verdict."""
-    lines = [f"{'size':>9}  {'command':<60} {'now':>9} {short:>9} {'ratio':>6}  verdict"]
+    lines = [f"{'size':>9}  {'command':<60} {'now':>9} {short:>9} {'ratio':>6} {'middle half':>11}  verdict"]
     for pair in pairs:
+        low, high = pair.spread
         lines.append(
             f"{pair.size:>9}  {pair.command:<60} {pair.here.seconds * 1000:>7.0f}ms {pair.then.seconds * 1000:>7.0f}ms "
-            f"{pair.ratio:>6.2f}  {pair.verdict}"
+            f"{pair.ratio:>6.2f} {f'{low:.2f}-{high:.2f}':>11}  {pair.verdict}"
         )
     slower = [p for p in pairs if p.verdict == "SLOWER"]
     lines.append(
@@ -159,10 +183,11 @@ BEGIN, END = "<!-- bench-against:begin -->", "<!-- bench-against:end -->"
 EXPLANATION = (
     "`{command}` on this project's 2-core machine (Python {python}; {minutes:.0f} minutes): every command of the "
     "listings bench run by this tree (now) and by revision {short}, alternated run by run after warm-up, "
-    "each with its own cache; "
-    "medians of {runs} runs of whole processes (first loads and exports: as many as fit in {budget:.0f} seconds). "
-    "Each revision reads its own bundled file; the synthetic files are the listings bench's. A ratio within "
-    "{noise:.2f}× either way is the same speed on a shared machine."
+    "each with its own cache; medians of whole processes: {warm} runs of each warm command, {runs} of each "
+    "first load and export (or as many as fit in {budget:.0f} seconds). The ratio is the median of the rounds' "
+    "ratios (now over {short}, run back to back, so that the shared machine's drifts cancel), beside their "
+    "middle half. Each revision reads its own bundled file; the synthetic files are the listings bench's. "
+    "A ratio within {noise:.2f}× either way is the same speed."
 )
 
 
@@ -174,6 +199,7 @@ def readme_block(shown: str, command: str, short: str, runs: int, minutes: float
         minutes=minutes,
         short=short,
         runs=runs,
+        warm=max(runs, WARM_RUNS),
         budget=budget,
         noise=NOISE,
     )

@@ -25,6 +25,7 @@ class Figure:
     peak_mb: float
     runs: int
     cpu: float = 0.0  # user + system, the process and everything it waited for
+    times: tuple[float, ...] = ()  # every run's wall-clock seconds, in the order taken (for paired comparisons)
 
 
 @dataclass
@@ -99,6 +100,7 @@ def summary(samples: list[Sample]) -> Figure:
         max(s.peak_kb for s in samples) / 1024,
         len(samples),
         statistics.median(s.cpu for s in samples),
+        tuple(s.seconds for s in samples),
     )
 
 
