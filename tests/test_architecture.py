@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,44 @@ def test_the_command_line_writes_the_option_a_library_message_names(tmp_path: Pa
         and option("since") == "--since"
         and option("skip_bad_rows") == ("--skip-bad-rows")
     )
+
+
+#: A dataset's name in code: the importers own their datasets (sheet, licence, captions, hints, titles).
+_DATASET_NAME = re.compile(r"aiddata|gcdf|cgit|\bAEI\b", re.IGNORECASE)
+
+
+def _named_datasets(path: Path) -> list[str]:
+    """Each string (docstrings aside: a command's example may name a real import), name or attribute of a
+    module that names a dataset."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        else:
+            continue
+        if _DATASET_NAME.search(text):
+            found.append(f"{path.name}:{node.lineno}: {text[:80]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda path: path.name)
+def test_nothing_in_the_command_line_names_a_dataset(path: Path) -> None:
+    """Column titles, captions and hints come from the importers and the library (:mod:`cca.core.pairs`)."""
+    assert _named_datasets(path) == []
+
+
+def test_the_dataset_name_check_finds_a_name() -> None:
+    assert _named_datasets(PACKAGE / "io" / "importers" / "locations.py"), "the check must see a dataset's name"

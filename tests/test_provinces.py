@@ -221,4 +221,7 @@ def test_sums_by_unit_without_location_files_say_how_to_get_them(cca: Any, tmp_p
     assert cca("--data-dir", data, "import", "aiddata", str(SAMPLE)).exit_code == 0
     done = cca("--data-dir", data, "stats", "--by", "adm2", "--json")
     assert done.exit_code == 0 and done.stdout.strip() == "[]"
-    assert "no record has ADM2 units: import GCDF 3.0 with its location files" in done.stderr
+    assert (
+        "no record has ADM2 units: import a dataset with its location files "
+        "(cca import aiddata FILE --locations GCDF_3.0_ADM2_Locations.csv)" in done.stderr
+    )

@@ -562,8 +562,9 @@ def _stats_command() -> Callable[..., None]:
                 list[str] | None,
                 typer.Option(
                     "--amount",
-                    help="What to add up: original (the amount committed, as usd-2021) or adjusted (AidData's amount "
-                    "for aggregates, overlaps between records taken out: the default, as adjusted-usd-2021); also "
+                    help="What to add up: original (the amount committed, as usd-2021) or adjusted (the dataset's "
+                    "amount for aggregates, overlaps between records taken out: the default, as adjusted-usd-2021); "
+                    "also "
                     + ", ".join(m.replace("_", "-") for m in MEASURES if m not in MEASURE_ALIASES.values())
                     + ". By source, each dataset's own measures side by side; repeat for columns side by side, never "
                     "added together.",

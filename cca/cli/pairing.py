@@ -14,8 +14,9 @@ FIELDS = ["contract", "loan", "score", "country", "contract_year", "loan_year", 
 
 
 def dataset_pairs(kb: KnowledgeBase, out: Out, min_score: int) -> None:
-    """Construction contracts (CGIT) and loans (GCDF) that may be one project, best first."""
-    from cca.core.pairs import suggest
+    """Construction contracts and loans (each side's datasets: :mod:`cca.core.pairs`) that may be one project."""
+    from cca.core.pairs import CONTRACTS, LOANS, suggest
+    from cca.io.importers import citing
 
     rows = [
         {
@@ -33,9 +34,9 @@ def dataset_pairs(kb: KnowledgeBase, out: Out, min_score: int) -> None:
         for pair in suggest(kb, min_score)
     ]
     columns = [
-        View("contract", "Contract (CGIT)", "id"),
+        View("contract", CONTRACTS.title, "id"),
         View("score", "Score", "count", 2),
-        View("loan", "Loan (GCDF)", "id"),
+        View("loan", LOANS.title, "id"),
         View("contractor", "Contractor", "prose", 2),
         View("party", "In the loan as", "prose", 2, answer=True),
         View("loan_name", "The loan", "prose", 3),
@@ -49,6 +50,7 @@ def dataset_pairs(kb: KnowledgeBase, out: Out, min_score: int) -> None:
         caption="Same country, years at most one apart, related sectors; scored by the contractor among the loan's "
         "parties, the sector, the year and the amounts. To confirm one, add to a knowledge file of yours: "
         "updates: [{id: CONTRACT, same_as: [LOAN]}]",
-        empty="no construction contract looks like a loan of another dataset (import both: cca import cgit, "
-        "cca import aiddata)",
+        empty="no construction contract looks like a loan of another dataset (import both: "
+        + ", ".join(f"cca import {name}" for name in [*citing(CONTRACTS.sources), *citing(LOANS.sources)])
+        + ")",
     )

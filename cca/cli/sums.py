@@ -1,6 +1,6 @@
 """``cca stats``: dataset records counted and their amounts added up, shaped for each format.
 
-One measure (the default: AidData's adjusted amount in constant 2021 dollars) reads as a bar
+One measure (the default: a dataset's adjusted amount in constant 2021 dollars) reads as a bar
 chart; several (``--by source`` shows each dataset's headline measures side by side, or
 ``--amount`` repeated) as one column each, never added together. The caption says what was
 summed and over which rows, how many records have amounts only in another measure (and how to
@@ -111,6 +111,8 @@ def caption(stats: Stats, all_rows: bool) -> str:
 
 
 def _split_caption(stats: Stats, split: Split, basis: str) -> str:
+    from cca.io.importers.locations import SPLIT_METHODS
+
     money = BASES[stats.measure]
     level = split.level.upper()
 
@@ -119,15 +121,15 @@ def _split_caption(stats: Stats, split: Split, basis: str) -> str:
 
     if split.split == "even":
         text = (
-            f"Each record's {MEASURES[stats.measure]} split evenly among its {level} units (AidData's "
-            "even_split_ratio_commitment_value; --split even, the default; --split intersection splits by area), "
+            f"Each record's {MEASURES[stats.measure]} split evenly among its {level} units ({SPLIT_METHODS['even']}"
+            "; --split even, the default; --split intersection splits by area), "
             f"over {basis}: the units hold {amount(stats.total)}, the amounts of the "
             f"{_plural(split.located, 'record')} with {level} units ({amount(split.located_total)})"
         )
     else:
         text = (
-            f"Each record's {MEASURES[stats.measure]} split by the share of its area in each {level} unit (AidData's "
-            f"intersection_ratio_commitment_value; --split intersection), over {basis}: the units hold "
+            f"Each record's {MEASURES[stats.measure]} split by the share of its area in each {level} unit "
+            f"({SPLIT_METHODS['intersection']}; --split intersection), over {basis}: the units hold "
             f"{amount(stats.total)} of the {amount(split.located_total)} of the {_plural(split.located, 'record')} "
             f"with {level} units; an intersection split need not add up to a record's amount, since a project can "
             "lie partly outside every unit"
@@ -192,11 +194,11 @@ def finance_stats(
 
 def _empty(stats: Stats, query: Query) -> str:
     if stats.split is not None and stats.records == 0 and stats.split.unlocated:
+        from cca.io.importers import unit_importers
+
         level = stats.split.level.upper()
-        return (
-            f"no record has {level} units: import GCDF 3.0 with its location files "
-            f"(cca import aiddata FILE --locations GCDF_3.0_{level}_Locations.csv)"
-        )
+        ways = [f"cca import {name} FILE --locations {files.format(level=level)}" for name, files in unit_importers()]
+        return f"no record has {level} units: import a dataset with its location files ({'; '.join(ways)})"
     return "no dataset records match" if not query.get("source") else "no records match"
 
 

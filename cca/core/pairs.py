@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from cca.core.query import Query
@@ -36,9 +36,17 @@ _LEGAL = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+")
 
-#: The two sides: (dataset source ids, project type) of the contracts and of the loans.
-CONTRACTS = (("aei-cgit",), "construction-contract")
-LOANS = (("aiddata-gcdf-3", "aiddata-gcdf-2"), "loan")
+
+class Side(NamedTuple):
+    """One side of a pair: the datasets (source ids) whose projects of one type it reads, and its title."""
+
+    sources: tuple[str, ...]
+    type: str
+    title: str
+
+
+CONTRACTS = Side(("aei-cgit",), "construction-contract", "Contract (CGIT)")
+LOANS = Side(("aiddata-gcdf-3", "aiddata-gcdf-2"), "loan", "Loan (GCDF)")
 
 
 class Pair(NamedTuple):
@@ -163,9 +171,9 @@ def suggest(kb: Any, min_score: int = 60, linked: Iterable[tuple[str, str]] = ()
     return out
 
 
-def _rows(kb: Any, side: tuple[Sequence[str], str], sources: set[str]) -> list[dict[str, Any]]:
-    wanted = [source for source in side[0] if source in sources]
+def _rows(kb: Any, side: Side, sources: set[str]) -> list[dict[str, Any]]:
+    wanted = [source for source in side.sources if source in sources]
     if not wanted:
         return []
     rows = (json.loads(text) for text in kb.views(Query.of("project", source=wanted)))
-    return [row for row in rows if row.get("type") == side[1]]
+    return [row for row in rows if row.get("type") == side.type]

@@ -9,7 +9,7 @@ atomically, listing, removing) is :mod:`cca.io.importing`.
 from __future__ import annotations
 
 import pkgutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -113,7 +113,9 @@ class Importer(Protocol):
 #
 # * ``edition(path, label, options) -> Edition``: which of the datasets it reads the file is, from its
 #   header, before any row is read: imports of two editions keep two names and cite two sources;
-# * ``sources() -> list[dict]``: every source record its rows may cite (default: ``[source()]``).
+# * ``sources() -> list[dict]``: every source record its rows may cite (default: ``[source()]``);
+# * ``unit_files: str``: the administrative-unit files it joins with ``--locations`` (``{level}`` stands for
+#   ADM1 or ADM2), for the hint when no record has units.
 
 
 def edition(importer: Importer, path: Path, label: str, options: ImportOptions) -> Edition:
@@ -163,11 +165,23 @@ def find(name: str) -> Importer:
     return found
 
 
+def citing(source_ids: Iterable[str]) -> list[str]:
+    """The names of the importers whose rows cite any of these sources (for a hint: ``cca import NAME``)."""
+    wanted = set(source_ids)
+    return [importer.name for importer in available() if wanted & {source["id"] for source in _sources(importer)}]
+
+
+def unit_importers() -> list[tuple[str, str]]:
+    """(name, unit files) of each importer that joins administrative units to its rows (``--locations``)."""
+    return [(importer.name, files) for importer in available() if (files := getattr(importer, "unit_files", None))]
+
+
+def _sources(importer: Importer) -> list[dict[str, Any]]:
+    every = getattr(importer, "sources", None)
+    found: list[dict[str, Any]] = every() if every is not None else [importer.source()]
+    return found
+
+
 def reference_sources() -> dict[str, dict[str, Any]]:
     """The source record of every importer's dataset, by id: the knowledge has one however many files import it."""
-    out: dict[str, dict[str, Any]] = {}
-    for importer in available():
-        every = getattr(importer, "sources", None)
-        for record in every() if every is not None else [importer.source()]:
-            out[str(record["id"])] = record
-    return out
+    return {str(record["id"]): record for importer in available() for record in _sources(importer)}

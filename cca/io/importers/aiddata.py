@@ -652,6 +652,8 @@ class AidData:
     title = f"{DATASET}, Version {VERSION}"
     reads = "the .xlsx workbook or a CSV of its data sheet (GCDF 3.0, or 2.0); --locations ADM1/ADM2 files (3.0)"
     source_id = SOURCE_ID
+    #: The location files ``--locations`` joins (as AidData names them).
+    unit_files = "GCDF_3.0_{level}_Locations.csv"
 
     def source(self) -> dict[str, Any]:
         return {

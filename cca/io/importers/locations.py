@@ -35,6 +35,12 @@ Level = Literal["adm1", "adm2"]
 Split = Literal["intersection", "even"]
 RecordId = int | str
 
+#: How each split is made, as a caption says it: the dataset's column whose method it follows.
+SPLIT_METHODS: dict[str, str] = {
+    "even": "AidData's even_split_ratio_commitment_value",
+    "intersection": "AidData's intersection_ratio_commitment_value",
+}
+
 #: The columns of both files, in order (verified against gcdf-geospatial-data's gb_v6/gcdf_v3_adm1.csv).
 COLUMNS: tuple[str, ...] = (
     "id", "shapeID", "shapeGroup", "shapeName", "intersection_ratio", "even_split_ratio",
