@@ -100,6 +100,16 @@ def test_link_suggest_pairs_a_construction_contract_with_a_loan(run: Any) -> Non
     assert "aiddata-990003" in lower  # a contractor named only in part
 
 
+def test_pair_titles_and_the_empty_answer_come_from_the_sides_and_the_importers(run: Any, cca: Any) -> None:
+    """The table's titles are the sides' (cca.core.pairs); with nothing imported, the hint names the importers
+    whose rows cite each side's datasets (cca.io.importers.citing), none written in the command line."""
+    table = run("link", "suggest", "--datasets", "--format", "markdown")
+    assert table.exit_code == 0 and pairs.CONTRACTS.title in table.stdout and pairs.LOANS.title in table.stdout
+    empty = cca("link", "suggest", "--datasets")
+    assert empty.exit_code == 0
+    assert "(import both: cca import cgit, cca import aiddata)" in empty.stderr
+
+
 def test_pairs_need_one_country_close_years_and_related_sectors() -> None:
     parents = {"railway": "transport", "transport": None, "energy": None}
     builder = [{"name": "Example Builder Co., Ltd.", "role": "contractor"}]
