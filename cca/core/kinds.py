@@ -93,29 +93,35 @@ def _derive_project(record: Record, ctx: ViewContext, out: dict[str, Any]) -> No
 FUNDER_ROLES = frozenset({"funder", "lender", "investor"})
 
 
-def _total(items: Sequence[Mapping[str, Any]], key: str) -> float | int | None:
-    """The sum of ``key`` over items that give it (None if none does): exact for one item, else fsum."""
-    values = [
-        item[key] for item in items if isinstance(item.get(key), (int, float)) and not isinstance(item[key], bool)
-    ]
-    if not values:
-        return None
-    return values[0] if len(values) == 1 else math.fsum(values)
+_ADJUSTED = ("usd_2021", "usd_nominal")
+
+
+def _totals(items: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, float | int]:
+    """The sum of each key over the items that give it a number (a key none gives is left out): exact for one
+    item, else fsum. One pass over the items for every key (a record's money is summed five ways)."""
+    found: dict[str, list[int | float]] = {}
+    for item in items:
+        for key in keys:
+            value = item.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                found.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else math.fsum(values) for key, values in found.items()}
 
 
 def _derive_money(record: Record, ctx: ViewContext, out: dict[str, Any]) -> None:
     """Money as plain fields (what --fields, CSV, stats and the SQLite export's typed columns read)."""
     financing = [f for f in record.get("financing") or () if isinstance(f, dict)]
-    out["usd_2021"] = _total(financing, "usd_2021")
-    out["usd_nominal"] = _total(financing, "usd_nominal")
-    out["usd_2017"] = _total(financing, "usd_2017")
+    sums = _totals(financing, ("usd_2021", "usd_nominal", "usd_2017", "amount"))
+    out["usd_2021"] = sums.get("usd_2021")
+    out["usd_nominal"] = sums.get("usd_nominal")
+    out["usd_2017"] = sums.get("usd_2017")
     currencies = {f.get("currency") for f in financing if f.get("amount") is not None}
     single = len(currencies) == 1 and None not in currencies
-    out["amount_original"] = _total(financing, "amount") if single else None
+    out["amount_original"] = sums.get("amount") if single else None
     out["currency"] = next(iter(currencies)) if single else None
-    adjusted = [f["adjusted"] for f in financing if isinstance(f.get("adjusted"), dict)]
-    out["adjusted_usd_2021"] = _total(adjusted, "usd_2021")
-    out["adjusted_usd_nominal"] = _total(adjusted, "usd_nominal")
+    adjusted = _totals([f["adjusted"] for f in financing if isinstance(f.get("adjusted"), dict)], _ADJUSTED)
+    out["adjusted_usd_2021"] = adjusted.get("usd_2021")
+    out["adjusted_usd_nominal"] = adjusted.get("usd_nominal")
     committed = (record.get("dates") or {}).get("commitment")
     out["commitment_date"] = committed if isinstance(committed, str) else None
     years = sorted({f["year"] for f in financing if isinstance(f.get("year"), int)})

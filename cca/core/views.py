@@ -14,12 +14,17 @@ from typing import Any
 from cca.core.model import Record
 from cca.core.registry import Kind, ViewContext
 
+_COUNTRY_FIELDS: dict[Any, tuple[list[str], list[str]]] = {}
+
 
 def country_fields(kind: Kind) -> tuple[list[str], list[str]]:
     """Top-level fields of ``kind`` that hold country ids: lists (``countries``) and single ones (``country``)."""
-    many = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == f"{ref.top}[]"]
-    one = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == ref.top]
-    return many, one
+    found = _COUNTRY_FIELDS.get(kind.refs)  # found once per kind's references, not once per record rendered
+    if found is None:
+        many = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == f"{ref.top}[]"]
+        one = [ref.top for ref in kind.refs if ref.target == "country" and ref.path == ref.top]
+        found = _COUNTRY_FIELDS[kind.refs] = (many, one)
+    return found
 
 
 def record_view(record: Record, ctx: ViewContext) -> dict[str, Any]:
