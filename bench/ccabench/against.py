@@ -21,14 +21,15 @@ from pathlib import Path
 
 from ccabench.common import ROOT, with_cache
 from ccabench.knowledge import synthetic
-from ccabench.listings import EXPORT, FIRST_LOAD, PASS, listing_commands
-from ccabench.timing import SLOW_BUDGET, Figure, Job, alternate, compare, warm_up
+from ccabench.listings import EXPORT, FIRST_LOAD, listing_commands
+from ccabench.timing import SLOW_BUDGET, Figure, Job, alternate, side_by_side, warm_up
 
 #: Within this ratio (either way) two revisions on a shared machine are the same speed.
 NOISE = 1.10
-#: Runs of each warm command at least (a 50 ms command costs little to run often, and its ratio
-#: needs them: single runs on this shared machine move by 20%).
-WARM_RUNS = 15
+#: Rounds of each command at least (as the budget allows for a slow one): a 50 ms command costs little
+#: to run often, and its ratio needs them (single runs on this shared machine move by 20%, the middle half
+#: of 15 rounds by 15%).
+WARM_RUNS = 25
 
 ENTRY = """import sys
 
@@ -119,20 +120,19 @@ def measure(
         label = f"{size:,}" if size else "bundled"
         sys.stderr.write(f"bench: against: {label}\n")
         show_id = "proj-000001" if size else "china-laos-railway"
-        jobs = {PASS: Job([sys.executable, "-c", "pass"], env)}
-        for side, start in (("here", here), ("then", then)):
-            side_env = with_cache(env, work / f"against-{side}-{size}")
-            for name, args in listing_commands(show_id).items():
-                jobs[f"{side} {name}"] = Job([*start, *common, *args], side_env)
-        warm_up(jobs)
-        figures = compare(jobs, max(runs, WARM_RUNS))
-        for name in listing_commands(show_id):
-            pairs.append(Pair(label, name, figures[f"here {name}"], figures[f"then {name}"]))
+        here_env, then_env = (with_cache(env, work / f"against-{side}-{size}") for side in ("here", "then"))
+        jobs = {
+            name: (Job([*here, *common, *args], here_env), Job([*then, *common, *args], then_env))
+            for name, args in listing_commands(show_id).items()
+        }
+        warm_up({f"{name} {side}": job for name, two in jobs.items() for side, job in zip("ab", two, strict=True)})
+        for name, (now, before) in side_by_side(jobs, max(runs, WARM_RUNS)).items():
+            pairs.append(Pair(label, name, now, before))
         sides = {"here": here, "then": then}
         laos = [*common, "projects", "--country", "Laos", "--json"]
         first = alternate(
             {side: _first_load(start, laos, env, work, f"{side}-{size}") for side, start in sides.items()},
-            runs,
+            max(runs, WARM_RUNS),
             budget,
         )
         pairs.append(Pair(label, FIRST_LOAD, first["here"], first["then"]))
@@ -143,7 +143,7 @@ def measure(
                 )
                 for side, start in sides.items()
             },
-            runs,
+            max(runs, WARM_RUNS),
             budget,
         )
         pairs.append(Pair(label, EXPORT, exported["here"], exported["then"]))
@@ -182,11 +182,12 @@ BEGIN, END = "<!-- bench-against:begin -->", "<!-- bench-against:end -->"
 
 EXPLANATION = (
     "`{command}` on this project's 2-core machine (Python {python}; {minutes:.0f} minutes): every command of the "
-    "listings bench run by this tree (now) and by revision {short}, alternated run by run after warm-up, "
-    "each with its own cache; medians of whole processes: {warm} runs of each warm command, {runs} of each "
-    "first load and export (or as many as fit in {budget:.0f} seconds). The ratio is the median of the rounds' "
-    "ratios (now over {short}, run back to back, so that the shared machine's drifts cancel), beside their "
-    "middle half. Each revision reads its own bundled file; the synthetic files are the listings bench's. "
+    "listings bench run by this tree (now) and by revision {short} after warm-up, each with its own cache, "
+    "the two runs of a round back to back and which goes first alternating; medians of whole processes: "
+    "{warm} rounds of each warm command, and of each first load and export as many as fit in {budget:.0f} "
+    "seconds (at most {warm}). The ratio is the median of the rounds' ratios (now over {short}: the shared "
+    "machine's drifts slow both runs of a round and cancel), beside their middle half. Each revision reads "
+    "its own bundled file; the synthetic files are the listings bench's. "
     "A ratio within {noise:.2f}× either way is the same speed."
 )
 

@@ -108,13 +108,16 @@ def alternate(makers: Mapping[str, Callable[[int], Job]], runs: int, budget: flo
     """Each item's figure, its runs taken in rounds (`make(i)` prepares run i of an item).
 
     Rounds go on until `runs`, or, with a budget, until one more round would pass it (at least one).
+    Every other round takes the items in reverse order, so that none always runs first (or right after
+    the same neighbour); each item's samples stay in round order, so two items' runs pair by round.
     """
     samples: dict[str, list[Sample]] = {name: [] for name in makers}
     spent, last = 0.0, 0.0
     rounds = 0
     while rounds < runs and (budget is None or rounds == 0 or spent + last <= budget):
         before = spent
-        for name, make in makers.items():
+        order = list(makers.items())
+        for name, make in order if rounds % 2 == 0 else reversed(order):
             sample = measure(make(rounds))
             samples[name].append(sample)
             spent += sample.seconds
@@ -137,6 +140,18 @@ def same(job: Job) -> Callable[[int], Job]:
         return job
 
     return make
+
+
+def side_by_side(pairs: Mapping[str, tuple[Job, Job]], runs: int) -> dict[str, tuple[Figure, Figure]]:
+    """Each pair of commands run back to back, `runs` rounds of every pair, which of the two goes first
+    alternating round by round: the runs of a pair are as close in time as two processes can be, so
+    the pair's ratio round by round sees the same machine (see :mod:`ccabench.against`)."""
+    samples: dict[str, tuple[list[Sample], list[Sample]]] = {name: ([], []) for name in pairs}
+    for round_number in range(runs):
+        for name, jobs in pairs.items():
+            for side in (0, 1) if round_number % 2 == 0 else (1, 0):
+                samples[name][side].append(measure(jobs[side]))
+    return {name: (summary(one), summary(other)) for name, (one, other) in samples.items()}
 
 
 def compare(jobs: Mapping[str, Job], runs: int) -> dict[str, Figure]:
