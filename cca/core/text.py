@@ -41,22 +41,34 @@ SUBSTRING_MAX = 10
 #: The FTS5 tokenizer every search table uses (the store's and the SQLite export's).
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
-_UNSPACED = (
-    "\u0e00-\u0e7f"  # Thai
-    "\u0e80-\u0eff"  # Lao
-    "\u1000-\u109f"  # Myanmar
-    "\u1780-\u17ff"  # Khmer
-    "\u3040-\u30ff"  # Hiragana, Katakana
-    "\u3400-\u4dbf"  # CJK Extension A
-    "\u4e00-\u9fff"  # CJK Unified Ideographs
-    "\uf900-\ufaff"  # CJK Compatibility Ideographs
-    "\U00020000-\U0003134f"  # CJK Extensions B-G
+#: Scripts written without spaces between words, as code point ranges.
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x0E80, 0x0EFF),  # Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x20000, 0x3134F),  # CJK Extensions B-G
 )
+#: The same as a regular expression's character class (its first use compiles it: 1.6 ms).
+_UNSPACED = "".join(f"{chr(low)}-{chr(high)}" for low, high in _UNSPACED_RANGES)
 
 
 def unspaced(text: str) -> bool:
-    """Whether ``text`` holds a script written without spaces between words (Chinese, Thai, ...)."""
-    return _unspaced_run().search(text) is not None
+    """Whether ``text`` holds a script written without spaces between words (Chinese, Thai, ...).
+
+    Looked up by code point, not by the regular expression: a table of a few cells (a word at a time)
+    would spend more compiling it than it saves."""
+    if text.isascii():
+        return False
+    for char in text:
+        code = ord(char)
+        if code >= 0x0E00 and any(low <= code <= high for low, high in _UNSPACED_RANGES):
+            return True
+    return False
 
 
 @cache
