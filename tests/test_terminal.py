@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.test_process import ENTRY, _env
@@ -141,3 +141,26 @@ def test_unspaced_words(word: str, expected: bool) -> None:
     from cca.core.text import unspaced
 
     assert unspaced(word) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=16), st.booleans())
+@example("กำ", True)  # found by this test: Thai folds to a word with a space, not wholly of an unspaced script
+def test_search_words_are_those_of_the_wide_patterns(text: str, prefix: bool) -> None:
+    """A search's words and MATCH expression as the wide patterns give them (ASCII text takes a narrow one)."""
+    import unicodedata
+
+    from cca.core.text import SUBSTRING_MAX, _unspaced_run, _word, fold, match_query, query_words
+
+    words: list[str] = []
+    for word in _word().findall(unicodedata.normalize("NFKC", text)):
+        if _unspaced_run().fullmatch(word) and len(word) > SUBSTRING_MAX:
+            step = SUBSTRING_MAX - 1
+            words.extend(word[i : i + SUBSTRING_MAX] for i in range(0, len(word) - 1, step) if len(word[i:]) > 1)
+        else:
+            words.append(fold(word) or word)
+    expected = [w for w in dict.fromkeys(words) if w]
+    assert query_words(text) == expected
+    quoted = ['"' + w.replace('"', '""') + '"' for w in expected]
+    wide = " ".join(q + "*" if not _unspaced_run().fullmatch(w) else q for q, w in zip(quoted, expected, strict=True))
+    assert match_query(expected, prefix=prefix) == (wide if prefix else " ".join(quoted))

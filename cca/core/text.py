@@ -81,6 +81,12 @@ def _word() -> re.Pattern[str]:
     return re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 
 
+@cache
+def _ascii_word() -> re.Pattern[str]:
+    """``_word`` on ASCII text (where it finds the same words), without compiling the wide classes (4 ms)."""
+    return re.compile(r"[^\W_]+", re.ASCII)
+
+
 def _substrings(run: str) -> str:
     size = len(run)
     return " ".join(
@@ -101,8 +107,9 @@ def index_text(text: str) -> str:
 def query_words(text: str) -> list[str]:
     """The words of a search, folded; runs of an unspaced script longer than the index holds are cut."""
     words: list[str] = []
-    for word in _word().findall(unicodedata.normalize("NFKC", text)):
-        if _unspaced_run().fullmatch(word) and len(word) > SUBSTRING_MAX:
+    text = unicodedata.normalize("NFKC", text)
+    for word in (_ascii_word() if text.isascii() else _word()).findall(text):
+        if len(word) > SUBSTRING_MAX and not word.isascii() and _unspaced_run().fullmatch(word):
             step = SUBSTRING_MAX - 1
             words.extend(word[i : i + SUBSTRING_MAX] for i in range(0, len(word) - 1, step) if len(word[i:]) > 1)
         else:
@@ -116,7 +123,8 @@ def match_query(words: list[str], *, prefix: bool = False, phrase: bool = False)
     if phrase:
         return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
     if prefix:
-        return " ".join(q + "*" if not _unspaced_run().fullmatch(w) else q for q, w in zip(quoted, words, strict=True))
+        pairs = zip(quoted, words, strict=True)
+        return " ".join(q + "*" if w.isascii() or not _unspaced_run().fullmatch(w) else q for q, w in pairs)
     return " ".join(quoted)
 
 
