@@ -164,3 +164,15 @@ def test_search_words_are_those_of_the_wide_patterns(text: str, prefix: bool) ->
     quoted = ['"' + w.replace('"', '""') + '"' for w in expected]
     wide = " ".join(q + "*" if not _unspaced_run().fullmatch(w) else q for q, w in zip(quoted, expected, strict=True))
     assert match_query(expected, prefix=prefix) == (wide if prefix else " ".join(quoted))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=12), st.booleans())
+def test_visible_escapes_what_the_full_pattern_finds(text: str, newlines: bool) -> None:
+    """visible() passes printable ASCII through without its pattern: the answer is the pattern's on any text."""
+    import re
+
+    from cca.core.text import _DANGER_CLASS, _escape, visible
+
+    kept = _DANGER_CLASS.replace("\x00-\x1f", "\x00-\x09\x0b-\x1f") if newlines else _DANGER_CLASS
+    assert visible(text, newlines=newlines) == re.sub(f"[{kept}]", _escape, text)

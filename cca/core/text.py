@@ -138,10 +138,16 @@ _DANGER_CLASS = (
     "\ud800-\udfff"
     "\U000e0000-\U000e007f"
 )
-_DANGER = re.compile(f"[{_DANGER_CLASS}]")
-_DANGER_KEEP_NEWLINE = re.compile(
-    f"[{_DANGER_CLASS.replace(chr(0) + '-' + chr(0x1F), chr(0) + '-' + chr(9) + chr(11) + '-' + chr(0x1F))}]"
-)
+
+
+@cache
+def _danger(newlines: bool) -> re.Pattern[str]:
+    """The pattern of characters :func:`visible` escapes (compiled on first use: most text is plain ASCII)."""
+    if newlines:
+        return re.compile(
+            f"[{_DANGER_CLASS.replace(chr(0) + '-' + chr(0x1F), chr(0) + '-' + chr(9) + chr(11) + '-' + chr(0x1F))}]"
+        )
+    return re.compile(f"[{_DANGER_CLASS}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -160,7 +166,9 @@ def visible(text: str, *, newlines: bool = False) -> str:
 
     ``newlines=True`` keeps line feeds (for wrapped cells and multi-line values).
     """
-    pattern = _DANGER_KEEP_NEWLINE if newlines else _DANGER
+    if text.isascii() and (text.isprintable() or (newlines and text.replace("\n", "").isprintable())):
+        return text  # printable ASCII (and line feeds, if kept) holds none of them
+    pattern = _danger(newlines)
     if pattern.search(text) is None:
         return text
     return pattern.sub(_escape, text)
@@ -171,18 +179,21 @@ def visible(text: str, *, newlines: bool = False) -> str:
 compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
-#: JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself).
-JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"
-    "\ud800-\udfff\U000e0000-\U000e007f]"
-)
+@cache
+def _json_unsafe() -> re.Pattern[str]:
+    """JSON: characters the encoder leaves raw that must not reach a terminal (C0 is escaped by json itself)."""
+    return re.compile(
+        "[\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"
+        "\ud800-\udfff\U000e0000-\U000e007f]"
+    )
 
 
 def json_safe(encoded: str) -> str:
     """Escape, inside already-encoded JSON, what may not reach a terminal raw; the value is unchanged."""
     if encoded.isascii() and "\x7f" not in encoded:  # no other unsafe character is ASCII (isascii costs nothing)
         return encoded
-    if JSON_UNSAFE.search(encoded) is None:
+    unsafe = _json_unsafe()
+    if unsafe.search(encoded) is None:
         return encoded
 
     def escape(match: re.Match[str]) -> str:
@@ -192,7 +203,7 @@ def json_safe(encoded: str) -> str:
             return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
         return f"\\u{code:04x}"
 
-    return JSON_UNSAFE.sub(escape, encoded)
+    return unsafe.sub(escape, encoded)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
