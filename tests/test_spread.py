@@ -61,14 +61,14 @@ def test_a_store_built_by_two_processes_is_the_one_built_by_one(
 ) -> None:
     received: list[str] = []
 
-    class Counted(spread._Only):
+    class Counted(spread.reader()):  # type: ignore[misc]
         def load(self) -> Any:
             sent = super().load()
             received.append(type(sent[1]).__name__)
             return sent
 
     assert _build(monkeypatch, tmp_path / "one", mid_knowledge, shared=False) == set()
-    monkeypatch.setattr(spread, "_Only", Counted)
+    monkeypatch.setattr(spread, "reader", lambda: Counted)
     assert _build(monkeypatch, tmp_path / "two", mid_knowledge, shared=True) == {"reading", "rendering"}
     # the helper's parts were taken, not made again here: batches (tuples) and rendered parts
     assert "tuple" in received and "Rendered" in received, received
@@ -160,6 +160,6 @@ def test_the_pipe_takes_results_and_nothing_else() -> None:
     from cca.core.build import Rendered
 
     made = ("made", Rendered([("{}", 1)], [], [], [], [], {}))
-    assert spread._Only(io.BytesIO(pickle.dumps(made))).load() == made
+    assert spread.reader()(io.BytesIO(pickle.dumps(made))).load() == made
     with pytest.raises(pickle.UnpicklingError, match="posix.system"):
-        spread._Only(io.BytesIO(pickle.dumps(("made", os.system)))).load()
+        spread.reader()(io.BytesIO(pickle.dumps(("made", os.system)))).load()

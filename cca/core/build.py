@@ -649,10 +649,7 @@ class Renderer:
                 out.ties.extend((seq, key, how) for key, how in families.keys(view))
             typed = self.facts.get(record.kind)
             if typed is not None:
-                values = [view.get(name) for name in typed.facts]
-                out.facts[typed.name].append(
-                    (seq, *[value if type(value) in _PLAIN else _fact(value) for value in values])
-                )
+                out.facts[typed.name].append((seq, *[_fact(view.get(name)) for name in typed.facts]))
             for party in view.get("parties") or ():
                 if isinstance(party, dict) and isinstance(party.get("name"), str):
                     name = party["name"]
@@ -737,10 +734,6 @@ def _at(record: Mapping[str, Any], path: str) -> Any:
             return None
         value = value.get(step)
     return value
-
-
-#: The types a typed fact stores as they are (a bool is stored as 0 or 1, anything else as NULL).
-_PLAIN = frozenset({str, int, float, type(None)})
 
 
 def _fact(value: Any) -> Any:

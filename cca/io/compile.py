@@ -26,10 +26,10 @@ from cca.core.nodes import Position
 from cca.core.registry import Kind, Ref, Registry
 from cca.core.schema import FastCheck, _interpret, knowledge_schema, validate, validate_item
 from cca.core.settings import KnowledgeFile, Settings
+from cca.core.signals import signals_held
 from cca.core.store import REFERENCE
 from cca.io import lines
 from cca.io import yaml as yamlio
-from cca.io.safefile import signals_held
 
 Report = Callable[[str], None]
 
@@ -307,16 +307,8 @@ class Compiler:
             for child_kind in nested:
                 field = child_kind.nested_in[1] if child_kind.nested_in else ""
                 stored[field] = [child["id"] for child in record.get(field) or ()]
-        found = digest(kind, stored)  # children (actions of an aspect) are checked as records of their own
-        self.checker.add(kind, record, loc, node, found)
-        try:
-            self.builder.take(
-                prepare(kind, stored, position[0], position[1], [loc.section, loc.index], found=found, base=encoded)
-            )
-        except ValueError:
-            if node is None:
-                raise yamlio.Unsuitable from None
-            raise
+        # children (actions of an aspect) are checked as records of their own
+        self.builder.take(self._ready(kind, record, loc, node, position, stored, encoded))
         for child_kind in nested:
             field = child_kind.nested_in[1] if child_kind.nested_in else ""
             children = record.get(field) or ()
@@ -337,6 +329,29 @@ class Compiler:
                         found=child_found,
                     )
                 )
+
+    def _ready(
+        self,
+        kind: Kind,
+        record: Any,
+        loc: Loc,
+        node: Any,
+        position: Position,
+        stored: Any = None,
+        encoded: str | None = None,
+    ) -> Prepared:
+        """A record checked (its references and evidence noted for the cross-checks) and made ready for the store
+        (``stored``: what the store keeps of it, if not the record itself). A value the store cannot hold (NaN)
+        sends a file the fast reader took (no ``node``) to the reference reader."""
+        stored = record if stored is None else stored
+        found = digest(kind, stored)
+        self.checker.add(kind, record, loc, node, found)
+        try:
+            return prepare(kind, stored, position[0], position[1], [loc.section, loc.index], found=found, base=encoded)
+        except ValueError:
+            if node is None:
+                raise yamlio.Unsuitable from None
+            raise
 
     # -- problems -----------------------------------------------------------------------------------------
 
@@ -440,12 +455,7 @@ class _Sharing:
         for (index, item, position), valid in zip(items, verdicts, strict=True):
             if not valid:
                 raise yamlio.Unsuitable
-            found = digest(kind, item)
-            checker.add(kind, item, Loc(compiler._file, section, index), None, found)
-            try:
-                out.append(prepare(kind, item, position[0], position[1], [section, index], found=found))
-            except ValueError:
-                raise yamlio.Unsuitable from None
+            out.append(compiler._ready(kind, item, Loc(compiler._file, section, index), None, position))
         # what the checks found goes with the records (taken in order, wherever they were made)
         pending, quotes = checker.pending[marks[0] :], checker.quotes[marks[1] :]
         del checker.pending[marks[0] :], checker.quotes[marks[1] :]

@@ -323,8 +323,8 @@ def compile_to_file(
     """Build a new store in a temporary file beside ``target`` and move it into place; False if it cannot be."""
     import tempfile
 
+    from cca.core.signals import signals_held
     from cca.io.compile import compile_files
-    from cca.io.safefile import signals_held
     from cca.io.spread import render_spread
 
     temporary = ""
@@ -365,7 +365,7 @@ def compile_to_file(
 
 def _remove_temporary(temporary: str) -> None:
     """A new store that failed, with the log it may have had (a build in two processes writes one)."""
-    from cca.io.safefile import signals_held
+    from cca.core.signals import signals_held
 
     if temporary:
         with signals_held():

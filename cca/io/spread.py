@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -100,7 +100,7 @@ def in_two(
                     yield here(task)
                     continue
                 try:
-                    sent = _Only(incoming).load()
+                    sent = reader()(incoming).load()
                 except Exception:  # noqa: BLE001 - a helper that stopped sends nothing whole
                     sent = None
                 if isinstance(sent, tuple) and len(sent) == 2 and sent[0] == "made":
@@ -117,33 +117,41 @@ def in_two(
             os.waitpid(child, 0)
 
 
-class _Only(pickle.Unpickler):
-    """Reads what a helper sends: cca's result types and plain values, nothing else.
+#: What a helper may send: cca's result types, the exceptions it passes on, and what pickle rebuilds them with.
+_ALLOWED = frozenset(
+    {
+        ("cca.core.build", "Prepared"),
+        ("cca.core.build", "Rendered"),
+        ("cca.core.checks", "Pending"),
+        ("cca.core.checks", "Loc"),
+        ("cca.io.yaml", "Unsuitable"),
+        ("builtins", "ValueError"),
+        ("builtins", "KeyError"),
+        ("builtins", "TypeError"),
+        ("copyreg", "__newobj__"),
+        ("copyreg", "_reconstructor"),
+        ("builtins", "object"),
+    }
+)
+
+
+@cache
+def reader() -> type:
+    """The unpickler of what a helper sends: cca's result types and plain values, nothing else.
 
     The pipe is this process's own and only its forked helper holds the other end; still, nothing
-    read from it can name a class outside this list (an unpickler that can is a way to run code).
+    read from it can name a class outside :data:`_ALLOWED` (an unpickler that can is a way to run
+    code). Made on first use: pickle is not imported by a load that forks no helper (3 ms).
     """
+    import pickle
 
-    ALLOWED = frozenset(
-        {
-            ("cca.core.build", "Prepared"),
-            ("cca.core.build", "Rendered"),
-            ("cca.core.checks", "Pending"),
-            ("cca.core.checks", "Loc"),
-            ("cca.io.yaml", "Unsuitable"),
-            ("builtins", "ValueError"),
-            ("builtins", "KeyError"),
-            ("builtins", "TypeError"),
-            ("copyreg", "__newobj__"),
-            ("copyreg", "_reconstructor"),
-            ("builtins", "object"),
-        }
-    )
+    class Only(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) not in _ALLOWED:
+                raise pickle.UnpicklingError(f"a helper sent {module}.{name}: not a result")
+            return super().find_class(module, name)
 
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"a helper sent {module}.{name}: not a result")
-        return super().find_class(module, name)
+    return Only
 
 
 def _helper(
@@ -157,6 +165,8 @@ def _helper(
     status = 1
     try:
         os.close(read)
+        import pickle
+
         make = there()
         with os.fdopen(write, "wb") as out:
             for task in tasks:
